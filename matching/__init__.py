@@ -1,0 +1,1 @@
+"""Matching: a pure library that ranks CVs against offers (see matching/ modules)."""

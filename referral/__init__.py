@@ -1,0 +1,1 @@
+"""Relais domain: models, services and persistence. Knows nothing of Flask (see DESIGN.md)."""

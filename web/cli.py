@@ -1,0 +1,217 @@
+"""The ``relais`` command line: demo, run, db upgrade, seed, users, config, and the rest.
+
+Every command builds the app itself, so that a bad configuration stops it with one clear line
+naming the variable (never a traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+
+import click
+from sqlalchemy.orm import Session
+
+from referral.config import ConfigError
+from referral.errors import DomainError
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(command: Callable) -> Callable:
+    """Turn configuration and domain errors into one line on stderr and a non-zero exit."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            _fail(str(exc))
+        except DomainError as exc:
+            _fail(str(exc), 1)
+
+    return wrapper
+
+
+def make_app(check_db: bool = True):
+    """The app for a command; with ``check_db`` the database must answer."""
+    from referral.db import check_connection
+    from web import create_app
+
+    app = create_app()
+    if check_db:
+        check_connection(app.extensions["relais"].engine)
+    return app
+
+
+def session_of(app) -> Session:
+    return app.extensions["relais"].sessions()
+
+
+@click.group()
+@click.version_option(package_name="relais")
+def main() -> None:
+    """Relais: employee-referral recruitment engine."""
+
+
+@main.command("config")
+@handle_errors
+def show_config() -> None:
+    """Print the effective configuration (secrets masked)."""
+    from referral.config import load_settings, prepare_instance
+
+    settings = prepare_instance(load_settings())
+    for name, value in settings.masked().items():
+        click.echo(f"{name}={value}")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@handle_errors
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations."""
+    from referral.schema import current_revision, upgrade
+
+    app = make_app()
+    engine = app.extensions["relais"].engine
+    upgrade(engine, revision)
+    click.echo(f"Database at revision {current_revision(engine)}.")
+
+
+@main.group()
+def i18n() -> None:
+    """Message catalogues."""
+
+
+@i18n.command("compile")
+def i18n_compile() -> None:
+    """Compile the .po catalogues to .mo (the install step does it too)."""
+    from referral.i18n import compile_catalogues
+
+    for path in compile_catalogues(force=True):
+        click.echo(f"compiled {path}")
+
+
+@i18n.command("update")
+def i18n_update() -> None:
+    """Extract the translatable strings and merge them into every catalogue (for developers)."""
+    import subprocess
+    from pathlib import Path
+
+    from referral.i18n import TRANSLATIONS
+
+    root = Path(__file__).resolve().parents[1]
+    pot = root / "build" / "messages.pot"
+    pot.parent.mkdir(exist_ok=True)
+    pybabel = Path(sys.executable).with_name("pybabel")
+    keywords = ["-k", "_l", "-k", "lazy_gettext", "-k", "ngettext:1,2"]
+    subprocess.run(
+        [str(pybabel), "extract", "-F", str(root / "babel.cfg"), *keywords, "--no-location"]
+        + ["--sort-output", "--omit-header", "-o", str(pot), str(root)],
+        check=True,
+    )
+    subprocess.run(
+        [str(pybabel), "update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching"]
+        + ["--ignore-obsolete"],
+        check=True,
+    )
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@click.option(
+    "--role", "roles", multiple=True, type=click.Choice(["admin", "recruiter", "manager"])
+)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@handle_errors
+def users_create(email, first_name, last_name, roles, password) -> None:
+    """Create a staff account (every account is an agent; add other roles with --role)."""
+    from referral import users as user_service
+
+    app = make_app()
+    with session_of(app) as session, session.begin():
+        user = user_service.create_user(
+            session,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            password=password,
+            roles=set(roles),
+        )
+        click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
+
+
+def _serve(app, host: str, port: int, worker: bool) -> None:
+    from werkzeug.serving import run_simple
+
+    click.echo(f"Relais is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not deliver notifications in this process.")
+@handle_errors
+def run(host: str, port: int, no_worker: bool) -> None:
+    """Serve the application (without seeding)."""
+    from referral.schema import upgrade
+
+    app = make_app()
+    upgrade(app.extensions["relais"].engine)
+    _serve(app, host, port, not no_worker)
+
+
+@main.command("seed")
+@handle_errors
+def seed() -> None:
+    """Load the demo data (idempotent: a second run changes nothing)."""
+    from referral.schema import upgrade
+    from seeds import load
+
+    app = make_app()
+    upgrade(app.extensions["relais"].engine)
+    report = load(app.extensions["relais"].sessions, app.extensions["relais"].settings)
+    click.echo(report.summary())
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not deliver notifications in this process.")
+@handle_errors
+def demo(host: str, port: int, no_worker: bool) -> None:
+    """Create the database, seed it when empty, print a sign-in per role, and serve."""
+    from referral.schema import upgrade
+    from seeds import DEMO_PASSWORD, demo_accounts, load
+
+    app = make_app()
+    state = app.extensions["relais"]
+    upgrade(state.engine)
+    report = load(state.sessions, state.settings, only_if_empty=True)
+    click.echo(report.summary())
+    click.echo(f"\nSign in at http://{host}:{port}/login with password {DEMO_PASSWORD!r} as:")
+    for role, email in demo_accounts():
+        click.echo(f"  {role:<10} {email}")
+    click.echo("")
+    _serve(app, host, port, not no_worker)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Sign-in, sign-out and password reset."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from referral import notifications, users
+from referral.errors import AccountLocked, AuthenticationFailed, InvalidInput
+from web.auth_user import home_endpoint, public
+from web.database import db, settings
+from web.extensions import limiter
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Remember me on this device"))
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired()])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=users.MIN_PASSWORD_LENGTH)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+def _login_limit() -> str:
+    return settings().login_rate_limit
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (never a URL taken from the request to elsewhere)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@public
+def login():
+    """Sign in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user)))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        session = db()
+        try:
+            user = users.authenticate(session, form.email.data or "", form.password.data or "")
+        except AccountLocked:
+            session.commit()
+            error = _("Too many failed attempts. Try again in a few minutes.")
+        except AuthenticationFailed:
+            session.commit()  # the failure counts towards the lockout
+            error = _("Wrong e-mail or password.")
+        else:
+            session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
+    status = 401 if error else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    """Sign out."""
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@public
+def forgot_password():
+    """Ask for a password reset link by e-mail."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        session = db()
+        user = users.find_by_email(session, form.email.data or "")
+        if user is not None and user.active:
+            token = users.issue_reset_token(session, user)
+            link = settings().base_url.rstrip("/") + url_for("auth.reset_password", token=token)
+            notifications.notify(session, "password_reset", user=user, link=link)
+            session.commit()
+        # The same answer whether or not the account exists.
+        flash(
+            _("If an account exists for this address, a reset link is on its way."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    """Choose a new password with a link received by e-mail."""
+    form = ResetForm()
+    error = None
+    if form.validate_on_submit():
+        session = db()
+        try:
+            users.reset_password(session, token, form.password.data or "")
+        except InvalidInput:
+            session.rollback()
+            error = _("This reset link is invalid or has expired. Ask for a new one.")
+        else:
+            session.commit()
+            flash(_("Your password is changed. Sign in with it."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, error=error)

@@ -1,0 +1,29 @@
+"""The public careers site: home page and privacy notice (offers live in offers views)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import select
+
+from referral.models import Offer, OfferStatus
+from web.auth_user import public
+from web.database import db
+
+bp = Blueprint("public", __name__)
+
+
+@bp.route("/")
+@public
+def index():
+    """Careers home: the latest published offers."""
+    offers = (
+        db()
+        .scalars(
+            select(Offer)
+            .where(Offer.status == OfferStatus.PUBLISHED.value)
+            .order_by(Offer.published_at.desc(), Offer.id.desc())
+            .limit(6)
+        )
+        .all()
+    )
+    return render_template("public/index.html", offers=offers)
