@@ -53,7 +53,6 @@ def build_message(row: Notification, settings: Settings) -> EmailMessage:
     message["Subject"] = row.subject
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = row.message_id
-    message["Content-Language"] = row.locale
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.body_text.rstrip() + "\n\n-- \n" + text_footer.strip() + "\n")
     html = row.body_html or ""
@@ -62,6 +61,8 @@ def build_message(row: Notification, settings: Settings) -> EmailMessage:
     else:
         html += html_footer
     message.add_alternative(html, subtype="html")
+    # After the parts: making the message multipart moves Content-* headers into its first part.
+    message["Content-Language"] = row.locale
     return message
 
 

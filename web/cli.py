@@ -272,7 +272,8 @@ def digest_command() -> None:
     with state.sessions() as session, session.begin():
         count = len(digests.send_digests(session, now, state.settings.base_url))
     sent = retrying = 0
-    while report := worker.deliver_due(state.sessions, state.settings, now):
+    while True:
+        report = worker.deliver_due(state.sessions, state.settings, now)
         if not report.claimed:
             break
         sent, retrying = sent + report.sent, retrying + report.retrying + report.failed
