@@ -7,7 +7,11 @@ from referral import notifications
 from referral.errors import InvalidInput
 from referral.models import Notification, NotificationPreference, NotificationStatus, Role
 
-APPLICATION = {"offer_title": "Chargé de mission", "candidate_name": "Léa Martin", "source_label": "LinkedIn"}
+APPLICATION = {
+    "offer_title": "Chargé de mission",
+    "candidate_name": "Léa Martin",
+    "source_label": "LinkedIn",
+}
 
 
 @pytest.fixture
@@ -26,7 +30,12 @@ def _closing(session, user, **kw):
         session,
         "offer_closing",
         user=user,
-        context={"offer_title": "Juriste", "offer_reference": "R-1", "closing_date": date(2026, 12, 1), "days_left": 3},
+        context={
+            "offer_title": "Juriste",
+            "offer_reference": "R-1",
+            "closing_date": date(2026, 12, 1),
+            "days_left": 3,
+        },
         link="http://localhost/manager/",
         **kw,
     )
@@ -45,7 +54,10 @@ def test_defaults_table(session, make_user):
         "referral_update": "immediate",
         "new_offer": "off",
     }
-    assert notifications.preferences(session, agent) == {"referral_update": "immediate", "new_offer": "off"}
+    assert notifications.preferences(session, agent) == {
+        "referral_update": "immediate",
+        "new_offer": "off",
+    }
     assert notifications.fixed_kinds(manager) == ["strong_match"]
     assert notifications.fixed_kinds(agent) == []
 
@@ -72,7 +84,9 @@ def test_digest_holds_the_row_and_off_keeps_it_in_the_inbox_only(session, make_u
 
 def test_strong_match_is_immediate_even_on_digest(session, make_user):
     manager = make_user(Role.MANAGER)
-    notifications.set_preferences(session, manager, {"new_application": "digest", "offer_closing": "digest"})
+    notifications.set_preferences(
+        session, manager, {"new_application": "digest", "offer_closing": "digest"}
+    )
     session.commit()
     assert notifications.mode_for(session, manager, "strong_match") == "immediate"
     assert notifications.mode_for(session, manager, "new_application") == "digest"

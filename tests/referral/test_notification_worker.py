@@ -163,7 +163,10 @@ def test_failures_back_off_then_fail_after_max_attempts_and_admin_retry_sends(
     assert NOW + timedelta(seconds=30) <= row.next_attempt_at <= NOW + timedelta(seconds=33)
 
     # Not due again before the backoff has passed.
-    assert worker.deliver_due(sessions, settings, NOW + timedelta(seconds=29), backend=down).claimed == 0
+    assert (
+        worker.deliver_due(sessions, settings, NOW + timedelta(seconds=29), backend=down).claimed
+        == 0
+    )
     second = worker.deliver_due(sessions, settings, NOW + timedelta(seconds=34), backend=down)
     assert second.retrying == 1
     session.expire_all()
@@ -178,7 +181,9 @@ def test_failures_back_off_then_fail_after_max_attempts_and_admin_retry_sends(
     row = session.get(Notification, row.id)
     assert row.status == "failed" and row.attempts == 3 and row.next_attempt_at is None
     assert down.calls == 3
-    assert worker.deliver_due(sessions, settings, NOW + timedelta(days=1), backend=down).claimed == 0
+    assert (
+        worker.deliver_due(sessions, settings, NOW + timedelta(days=1), backend=down).claimed == 0
+    )
     assert emls(settings) == []
 
     outbox.retry(session, row.id, actor=admin, now=NOW + timedelta(days=1))
@@ -225,7 +230,9 @@ def test_held_rows_go_out_in_the_next_digest(session, sessions, settings, make_u
 
     assert worker.deliver_due(sessions, settings, later).sent == 1
     session.expire_all()
-    rows = session.scalars(select(Notification).where(Notification.recipient_id == manager.id)).all()
+    rows = session.scalars(
+        select(Notification).where(Notification.recipient_id == manager.id)
+    ).all()
     digest = next(r for r in rows if r.kind == "digest")
     assert digest.status == "sent"
     for row in held:
@@ -253,13 +260,19 @@ def test_daily_jobs_run_once_a_day_and_the_digest_at_its_hour(
     assert worker.run_daily_jobs(sessions, settings, NOW) == ["worker.digest"]
     assert worker.run_daily_jobs(sessions, settings, NOW + timedelta(hours=2)) == []
     # The next day the scan runs again, but the reminder for this closing date is not repeated.
-    assert "worker.offer_closing_scan" in worker.run_daily_jobs(sessions, settings, NOW + timedelta(days=1))
+    assert "worker.offer_closing_scan" in worker.run_daily_jobs(
+        sessions, settings, NOW + timedelta(days=1)
+    )
 
-    reminders = session.scalars(select(Notification).where(Notification.kind == "offer_closing")).all()
+    reminders = session.scalars(
+        select(Notification).where(Notification.kind == "offer_closing")
+    ).all()
     assert len(reminders) == 1
     assert reminders[0].recipient_id == manager.id
     assert offer.title in reminders[0].subject
-    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "worker.digest")) is not None
+    assert (
+        session.scalar(select(AuditEvent).where(AuditEvent.action == "worker.digest")) is not None
+    )
 
 
 def test_closing_today_and_in_three_days(session, make_user, make_offer):
@@ -289,7 +302,12 @@ def test_new_offer_reaches_the_agents_of_the_direction_who_opted_in(
     not_opted = make_user(direction_id=top.id)
     opted_out = make_user(direction_id=below.id)
     outside = make_user(direction_id=elsewhere.id)
-    for user, mode in ((opted_in, "immediate"), (opted_in_below, "digest"), (opted_out, "off"), (outside, "immediate")):
+    for user, mode in (
+        (opted_in, "immediate"),
+        (opted_in_below, "digest"),
+        (opted_out, "off"),
+        (outside, "immediate"),
+    ):
         session.add(NotificationPreference(user_id=user.id, kind="new_offer", mode=mode))
     session.commit()
     offer = make_offer(direction=top, title="Travailleur social")
@@ -304,7 +322,9 @@ def test_new_offer_reaches_the_agents_of_the_direction_who_opted_in(
     assert by_user[opted_in.id].link_url == "http://localhost/agent/"
     assert not_opted.id not in by_user and outside.id not in by_user
     # Published again (or the call repeated): nobody is told twice.
-    assert notification_events.offer_published(session, offer, NOW, base_url="http://localhost") == []
+    assert (
+        notification_events.offer_published(session, offer, NOW, base_url="http://localhost") == []
+    )
 
 
 def test_new_offer_ignores_drafts_and_offers_without_direction(session, make_user, make_offer):

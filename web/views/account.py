@@ -38,6 +38,8 @@ NOTIFICATION_MODES = {
     "digest": _l("In the daily digest"),
     "off": _l("No e-mail (inbox only)"),
 }
+# New offers are opt-in: "off" means not being told at all, not even in the inbox.
+OPT_IN_LABELS = {"new_offer": {"off": _l("Do not tell me")}}
 
 
 def notification_form(user, formdata=None) -> FlaskForm:
@@ -47,7 +49,8 @@ def notification_form(user, formdata=None) -> FlaskForm:
         pass
 
     for kind in notifications.settable_kinds(user):
-        choices = [(mode, NOTIFICATION_MODES[mode]) for mode in notifications.MODES]
+        labels = NOTIFICATION_MODES | OPT_IN_LABELS.get(kind, {})
+        choices = [(mode, labels[mode]) for mode in notifications.MODES]
         field = RadioField(NOTIFICATION_KINDS[kind], choices=choices, validators=[InputRequired()])
         setattr(NotificationForm, kind, field)
     return NotificationForm(formdata=formdata, data=notifications.preferences(db(), user))
