@@ -217,7 +217,10 @@ def run_once(
 ) -> DeliveryReport:
     """One tick of the worker: the daily jobs when due, then the due deliveries."""
     now = now or utcnow()
-    run_daily_jobs(session_factory, settings, now)
+    try:
+        run_daily_jobs(session_factory, settings, now)
+    except Exception:  # noqa: BLE001 - a failing daily job must not hold up the deliveries
+        log.exception("daily notification jobs failed; trying again at the next round")
     return deliver_due(session_factory, settings, now, backend=backend)
 
 

@@ -330,3 +330,49 @@ def test_new_offer_reaches_the_agents_of_the_direction_who_opted_in(
 def test_new_offer_ignores_drafts_and_offers_without_direction(session, make_user, make_offer):
     draft = make_offer(status="draft")
     assert notification_events.offer_published(session, draft, NOW) == []
+
+
+def test_concurrent_workers_send_each_row_once(session, sessions, settings, make_user):
+    import threading
+
+    manager = make_user(Role.MANAGER)
+    for n in range(30):
+        closing(session, manager, n)
+    session.commit()
+    delivered: list[str] = []
+    lock = threading.Lock()
+
+    class Recording:
+        def deliver(self, row, message):
+            with lock:
+                delivered.append(row.message_id)
+
+        def close(self):
+            pass
+
+    def run():
+        for _ in range(5):
+            worker.deliver_due(sessions, settings, NOW, limit=4, backend=Recording())
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(delivered) == 30 and len(set(delivered)) == 30
+    statuses = session.scalars(
+        select(Notification.status).execution_options(populate_existing=True)
+    )
+    assert set(statuses) == {"sent"}
+
+
+def test_a_failing_daily_job_does_not_hold_up_deliveries(
+    session, sessions, settings, make_user, monkeypatch
+):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("scan broken")
+
+    monkeypatch.setattr(notification_events, "offers_closing_soon", broken)
+    closing(session, make_user(Role.MANAGER))
+    session.commit()
+    assert worker.run_once(sessions, settings, NOW).sent == 1

@@ -243,3 +243,21 @@ def test_relais_digest_and_worker_once(runner, app, make_user, notify_user, sess
     assert result.exit_code == 0, result.output
     assert "sent 1" in result.output
     assert len(list(outbox.glob("*.eml"))) == 2
+
+
+def test_inbox_and_admin_pages_load_in_a_fixed_number_of_queries(
+    client, auth, make_user, notify_user, count_queries
+):
+    admin = make_user(Role.ADMIN)
+    for n in range(3):
+        notify_user(admin, n)
+    auth.login(admin)
+    with count_queries() as few:
+        client.get("/inbox/")
+        client.get("/admin/notifications/")
+    for n in range(3, 30):
+        notify_user(admin, n)
+    with count_queries() as many:
+        client.get("/inbox/")
+        client.get("/admin/notifications/")
+    assert few.count == many.count
