@@ -26,6 +26,8 @@ from referral.notifications import render_template
 
 # Outside recipients are told why they get the message (staff get a link to their settings).
 OUTSIDE_REASONS = {"receipt": "applied", "invitation": "recommended"}
+# Staff mails that no setting governs (the footer then does not point to the settings).
+UNSETTABLE_STAFF_KINDS = ("password_reset",)
 
 
 class Backend(Protocol):
@@ -39,7 +41,7 @@ class Backend(Protocol):
 def build_message(row: Notification, settings: Settings) -> EmailMessage:
     """The multipart (text and HTML) e-mail of an outbox row, with a settings footer."""
     footer_ctx = {
-        "staff": row.recipient_id is not None,
+        "staff": row.recipient_id is not None and row.kind not in UNSETTABLE_STAFF_KINDS,
         "reason": OUTSIDE_REASONS.get(row.kind, "other"),
         "settings_url": settings.base_url.rstrip("/") + "/account/#notifications",
         "organisation_name": settings.organisation_name,

@@ -209,6 +209,8 @@ def notify(
     if user is None and not email:
         raise ValueError("a notification needs a user or an e-mail address")
     now = now or utcnow()
+    if user is not None and user.id is None:
+        session.flush()  # a user created in this same transaction needs its id
     locale = locale or (user.locale if user and user.locale else DEFAULT_LOCALE)
     if locale not in LOCALES:
         locale = DEFAULT_LOCALE

@@ -376,3 +376,11 @@ def test_a_failing_daily_job_does_not_hold_up_deliveries(
     closing(session, make_user(Role.MANAGER))
     session.commit()
     assert worker.run_once(sessions, settings, NOW).sent == 1
+
+
+def test_a_password_reset_does_not_claim_to_come_from_the_settings(session, settings, make_user):
+    user = make_user(locale="en")
+    row = notifications.notify(session, "password_reset", user=user, link="http://localhost/r/x")
+    text = build_message(row, settings).get_body(("plain",)).get_content()
+    assert "notification settings" not in text
+    assert "because of a request made to" in text
