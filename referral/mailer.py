@@ -30,6 +30,10 @@ OUTSIDE_REASONS = {"receipt": "applied", "invitation": "recommended"}
 UNSETTABLE_STAFF_KINDS = ("password_reset",)
 
 
+class ServerUnavailable(Exception):
+    """The mail server cannot be reached: the rest of the batch is not tried either."""
+
+
 class Backend(Protocol):
     """Hands one message over; raises on failure (the worker retries the row later)."""
 
@@ -122,11 +126,23 @@ class SMTPBackend:
             conn.login(s.smtp_user, s.smtp_password)
         return conn
 
+    def _open(self) -> smtplib.SMTP:
+        try:
+            return self._connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ServerUnavailable(describe_error(exc)) from exc
+
     def deliver(self, row: Notification, message: EmailMessage) -> None:
         try:
             if self._conn is None:
-                self._conn = self._connect()
-            self._conn.send_message(message)
+                self._conn = self._open()
+            try:
+                self._conn.send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                # Servers drop idle connections: one fresh connection, then give up.
+                self.close()
+                self._conn = self._open()
+                self._conn.send_message(message)
         except Exception:
             self.close()
             raise
@@ -150,7 +166,9 @@ def make_backend(settings: Settings) -> Backend:
 
 def describe_error(exc: BaseException) -> str:
     """A short, safe line for ``notification.last_error`` (shown to admins)."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+    if isinstance(exc, ServerUnavailable):
+        text = f"server unavailable: {exc}"
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
         parts = [
             f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
             for addr, (code, msg) in exc.recipients.items()

@@ -26,7 +26,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from referral import audit, digests, notification_events
 from referral.config import Settings
-from referral.mailer import Backend, build_message, describe_error, make_backend
+from referral.mailer import (
+    Backend,
+    ServerUnavailable,
+    build_message,
+    describe_error,
+    make_backend,
+)
 from referral.models import AuditEvent, Notification, NotificationStatus, utcnow
 
 log = logging.getLogger("relais.worker")
@@ -104,6 +110,7 @@ def deliver_due(
         return report
     own_backend = backend is None
     backend = backend or make_backend(settings)
+    unavailable: ServerUnavailable | None = None
     try:
         for notification_id in ids:
             with session_factory() as session, session.begin():
@@ -111,8 +118,14 @@ def deliver_due(
                 if row is None or row.status != PENDING:
                     continue
                 try:
+                    if unavailable is not None:
+                        # The server is down: the rest of the batch waits, without one
+                        # connection timeout per row (which could outlast the lease).
+                        raise unavailable
                     backend.deliver(row, build_message(row, settings))
                 except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+                    if isinstance(exc, ServerUnavailable):
+                        unavailable = exc
                     _record_failure(row, exc, now, settings)
                     if row.status == NotificationStatus.FAILED.value:
                         report.failed += 1
