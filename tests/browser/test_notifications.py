@@ -1,29 +1,16 @@
 """Journey: a manager sees the bell, reads the inbox, marks all read, chooses the daily digest."""
 
-from datetime import date
-
 from sqlalchemy import select
 
-from referral import notifications
 from referral.models import NotificationPreference, Role
 from tests.conftest import PASSWORD
+from tests.notification_factories import queue_closing_notice
 
 
 def test_manager_reads_notifications_and_chooses_the_digest(page, make_user, session):
     manager = make_user(Role.MANAGER, locale="fr")
     for n in (1, 2):
-        notifications.notify(
-            session,
-            "offer_closing",
-            user=manager,
-            context={
-                "offer_title": f"Juriste {n}",
-                "offer_reference": f"R-{n}",
-                "closing_date": date(2026, 12, 1),
-                "days_left": 3,
-            },
-            link="/manager/",
-        )
+        queue_closing_notice(session, manager, n, link="/manager/")
     session.commit()
 
     page.goto("/login")

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from referral import notifications
 from referral.errors import InvalidInput
 from referral.models import Notification, NotificationPreference, NotificationStatus, Role
+from tests.notification_factories import queue_closing_notice
 
 APPLICATION = {
     "offer_title": "Chargé de mission",
@@ -24,21 +25,7 @@ def prefer(session):
 
 
 def _closing(session, user, **kw):
-    from datetime import date
-
-    return notifications.notify(
-        session,
-        "offer_closing",
-        user=user,
-        context={
-            "offer_title": "Juriste",
-            "offer_reference": "R-1",
-            "closing_date": date(2026, 12, 1),
-            "days_left": 3,
-        },
-        link="http://localhost/manager/",
-        **kw,
-    )
+    return queue_closing_notice(session, user, **kw)
 
 
 def test_defaults_table(session, make_user):

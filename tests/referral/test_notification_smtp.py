@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from referral import notifications, worker
 from referral.mailer import SMTPBackend
 from referral.models import Notification, Role
+from tests.notification_factories import queue_closing_notice
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -100,21 +101,7 @@ def queue_mixed(session, make_user) -> list[Notification]:
     rows = []
     for n, locale in enumerate(["fr", "en", "fr", "en"]):
         manager = make_user(Role.MANAGER, locale=locale, first_name=f"Zoé{n}")
-        rows.append(
-            notifications.notify(
-                session,
-                "offer_closing",
-                user=manager,
-                context={
-                    "offer_title": f"Offre {n}",
-                    "offer_reference": f"R-{n}",
-                    "closing_date": date(2026, 12, 1),
-                    "days_left": 3,
-                },
-                link="http://localhost/manager/",
-                now=NOW,
-            )
-        )
+        rows.append(queue_closing_notice(session, manager, n, title=f"Offre {n}", when=NOW))
     for n, locale in enumerate(["en", "fr"]):
         rows.append(
             notifications.notify(

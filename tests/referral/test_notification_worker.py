@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from referral import digests, notification_events, notifications, outbox, worker
 from referral.mailer import build_message
 from referral.models import AuditEvent, Direction, Notification, NotificationPreference, Role
+from tests.notification_factories import queue_closing_notice
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -35,19 +36,7 @@ def direction_tree(app, engine, make_direction):
 
 
 def closing(session, user, n=1, when=NOW):
-    return notifications.notify(
-        session,
-        "offer_closing",
-        user=user,
-        context={
-            "offer_title": f"Juriste {n}",
-            "offer_reference": f"R-{n}",
-            "closing_date": date(2026, 12, 1),
-            "days_left": 3,
-        },
-        link="http://localhost/manager/",
-        now=when,
-    )
+    return queue_closing_notice(session, user, n, when=when)
 
 
 class Refusing:

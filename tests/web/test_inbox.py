@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from referral import notifications
 from referral.models import Notification, NotificationPreference, Role
+from tests.notification_factories import queue_closing_notice
 
 
 @pytest.fixture
 def notify_user(session):
-    def make(user, n=1, when=None, kind="offer_closing", link="http://localhost/manager/"):
-        row = notifications.notify(
-            session,
-            kind,
-            user=user,
-            context={
-                "offer_title": f"Offre numéro {n}",
-                "offer_reference": f"R-{n}",
-                "closing_date": date(2026, 12, 1),
-                "days_left": 3,
-            },
-            link=link,
-            now=when or datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=n),
-        )
+    def make(user, n=1):
+        when = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=n)
+        row = queue_closing_notice(session, user, n, title=f"Offre numéro {n}", when=when)
         session.commit()
         return row
 

@@ -7,29 +7,17 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
-from referral import notifications
 from referral.models import Role
+from tests.notification_factories import queue_closing_notice
 from web import worker_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _queue(session, user):
-    notifications.notify(
-        session,
-        "offer_closing",
-        user=user,
-        context={
-            "offer_title": "Juriste",
-            "offer_reference": "R-1",
-            "closing_date": date(2026, 12, 1),
-            "days_left": 3,
-        },
-        link="http://localhost/manager/",
-    )
+    queue_closing_notice(session, user)
     session.commit()
 
 
