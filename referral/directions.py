@@ -185,6 +185,7 @@ def move(
     old = direction.parent_id
     if old != parent_id:
         direction.parent = parent
+        session.flush()
         audit.record(
             session,
             actor,

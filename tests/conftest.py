@@ -61,6 +61,8 @@ def empty_tables(engine) -> None:
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # A self-referencing RESTRICT key is checked row by row: untie the tree first.
+            conn.execute(text("UPDATE direction SET parent_id = NULL"))
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(delete(table))
 

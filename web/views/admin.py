@@ -71,7 +71,7 @@ class UserForm(FlaskForm):
             (Role.MANAGER.value, ROLE_LABELS["manager"]),
         ],
     )
-    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
+    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES, validate_choice=False)
 
 
 class DirectionForm(FlaskForm):
