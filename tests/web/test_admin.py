@@ -116,7 +116,7 @@ def test_create_user_refuses_an_invalid_email(client, admin):
         data={"first_name": "A", "last_name": "B", "email": "not-an-email", "direction_id": "0"},
     )
     assert response.status_code == 400
-    assert "valid e-mail" in response.text or "adresse électronique valide" in response.text
+    assert "valid e-mail" in response.text or "adresse e-mail valide" in response.text
 
 
 def test_edit_user_changes_roles_direction_and_locale(
