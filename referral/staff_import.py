@@ -240,6 +240,9 @@ def parse(session: Session, data: bytes) -> list[StaffRow]:
         raise StaffImportError([Problem(0, N_("The file is empty."))])
 
     header_line, header = raw_rows[0]
+    header = list(header)
+    while header and not header[-1].strip():  # spreadsheets often end lines with a separator
+        header.pop()
     columns: list[str] = []
     for name in header:
         key = ALIASES.get(_fold(name))
@@ -271,6 +274,8 @@ def parse(session: Session, data: bytes) -> list[StaffRow]:
     seen_emails: dict[str, int] = {}
     seen_numbers: dict[str, int] = {}
     for line, record in raw_rows[1:]:
+        if len(record) > len(columns) and not any(c.strip() for c in record[len(columns) :]):
+            record = record[: len(columns)]
         if len(record) != len(columns):
             problems.append(
                 Problem(

@@ -180,3 +180,9 @@ def test_importing_admin_keeps_their_own_admin_role(session, org, make_user):
     session.commit()
     session.refresh(admin)
     assert admin.roles == {Role.AGENT, Role.ADMIN, Role.RECRUITER}
+
+
+def test_trailing_separators_of_a_spreadsheet_export_are_ignored(session, org):
+    text = "email;first_name;last_name;;\nzoe.lambert@region.example;Zoé;Lambert;;\n"
+    report = staff_import.import_staff(session, text.encode(), actor=None)
+    assert report.created == ["zoe.lambert@region.example"]

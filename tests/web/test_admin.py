@@ -404,3 +404,20 @@ def test_import_page_refuses_a_binary_file(client, admin, session):
 def test_import_page_needs_a_file(client, admin):
     response = client.post("/admin/staff-import", data={}, content_type="multipart/form-data")
     assert response.status_code == 400
+
+
+def test_lists_load_in_a_fixed_number_of_queries(
+    client, admin, make_user, make_direction, count_queries
+):
+    def measure(url):
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    parent = make_direction("Parent")
+    make_user(Role.MANAGER, direction_id=parent.id)
+    small = (measure("/admin/users"), measure("/admin/directions"))
+    for n in range(12):
+        child = make_direction(f"Service {n}", parent=parent)
+        make_user(Role.RECRUITER, direction_id=child.id)
+    assert (measure("/admin/users"), measure("/admin/directions")) == small
