@@ -353,3 +353,23 @@ def test_relais_seed_command_is_idempotent(runner, session):
     assert "(+0)" in second.output and "(+1" not in second.output
     session.expire_all()
     assert session.scalar(select(func.count(Offer.id))) == 15
+
+
+def test_relais_demo_seeds_an_empty_database_and_prints_a_sign_in_per_role(
+    runner, session, monkeypatch
+):
+    import web.cli
+
+    served = []
+    monkeypatch.setattr(web.cli, "_serve", lambda app, host, port, worker: served.append(port))
+    first = runner.invoke(["demo", "--port", "5099"])
+    assert first.exit_code == 0, first.output
+    assert served == [5099]
+    assert f"password '{DEMO_PASSWORD}'" in first.output
+    for role, email in demo_accounts():
+        assert f"{role:<10} {email}" in first.output
+    assert "(+15)" in first.output
+    again = runner.invoke(["demo", "--port", "5099"])
+    assert "nothing seeded" in again.output
+    session.expire_all()
+    assert session.scalar(select(func.count(Offer.id))) == 15
