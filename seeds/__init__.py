@@ -27,9 +27,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from referral import cvtext, staff_import, users
@@ -583,8 +584,7 @@ class _Loader:
                     created_at=at,
                     updated_at=at,
                 )
-                data = (HERE / "cvs" / row["cv"]).read_bytes()
-                extracted = cvtext.extract(data, max_bytes)
+                data, extracted = _cv(row["cv"], max_bytes)
                 suffix = Path(row["cv"]).suffix
                 stored = f"{secrets.token_hex(16)}{suffix}"
                 (uploads / stored).write_bytes(data)
@@ -615,6 +615,7 @@ class _Loader:
                 select(ShareLink).where(ShareLink.code.in_([p.code for p in plans]))
             )
         }
+        new_links: list[tuple[ShareLink, _Link]] = []
         for plan in plans:
             if plan.code in existing_codes:
                 continue
@@ -634,20 +635,23 @@ class _Loader:
                 bot_count=sum(1 for v in plan.visits if v[2]),
             )
             self.session.add(link)
-            self.session.flush()
-            self.session.add_all(
-                Visit(
-                    link_id=link.id,
-                    occurred_at=at,
-                    visitor_hash=visitor,
-                    is_bot=bot,
-                    is_new_person=new,
-                    referrer_host=host,
-                )
-                for at, visitor, bot, new, host in plan.visits
-            )
             self.link_by_code[plan.code] = link
+            new_links.append((link, plan))
         self.session.flush()
+        rows = [
+            {
+                "link_id": link.id,
+                "occurred_at": at,
+                "visitor_hash": visitor,
+                "is_bot": bot,
+                "is_new_person": new,
+                "referrer_host": host,
+            }
+            for link, plan in new_links
+            for at, visitor, bot, new, host in plan.visits
+        ]
+        if rows:
+            self.session.execute(insert(Visit), rows)
 
     def applications(self, plans: list[dict]) -> None:
         existing = set(self.session.execute(select(Application.candidate_id, Application.offer_id)))
@@ -756,6 +760,13 @@ class _Loader:
                     )
             existing.add((candidate.id, offer.id))
         self.session.flush()
+
+
+@lru_cache(maxsize=64)
+def _cv(name: str, max_bytes: int) -> tuple[bytes, cvtext.ExtractedCV]:
+    """A seed CV's bytes and text (kept: the files never change within a process)."""
+    data = (HERE / "cvs" / name).read_bytes()
+    return data, cvtext.extract(data, max_bytes)
 
 
 def _add_months(day: date, months: int) -> date:
