@@ -7,7 +7,8 @@ Columns (header names are case-insensitive; French names are accepted)::
 - ``employee_number`` (matricule), ``job_title`` (fonction, intitulé de poste),
   ``direction_code`` (code direction) and ``roles`` (rôles) are optional columns;
   ``email`` (courriel), ``first_name`` (prénom) and ``last_name`` (nom) are required.
-- Separator ``;`` or ``,`` (detected); encoding UTF-8 with or without BOM, or Windows-1252.
+- Separator ``;`` or ``,`` (detected; a tab too); encoding UTF-8 with or without BOM,
+  Windows-1252, or UTF-16 with its BOM.
 - ``roles``: any of admin, recruiter, manager (also administrateur, recruteur, encadrant),
   separated by ``|``, ``+``, ``/``, spaces or commas; empty means agent only (every member of
   staff is an agent). When the column is present, the roles of an imported account are set to
@@ -163,6 +164,13 @@ def decode(data: bytes) -> str:
     """The file's text: UTF-8 (with or without BOM), else Windows-1252 or what it looks like."""
     if not data or not data.strip():
         raise StaffImportError([Problem(0, N_("The file is empty."))])
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # "Unicode text" exports of spreadsheets
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise StaffImportError(
+                [Problem(0, N_("The file's encoding is not recognised: save it as UTF-8."))]
+            ) from None
     sample = data[:8192]
     if b"\x00" in sample or sample.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
         raise StaffImportError(
@@ -182,7 +190,7 @@ def decode(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=["cp1252", "latin_1", "utf_16"]).best()
+    best = from_bytes(data, cp_isolation=["cp1252", "latin_1"]).best()
     if best is None:
         raise StaffImportError(
             [Problem(0, N_("The file's encoding is not recognised: save it as UTF-8."))]
@@ -190,25 +198,21 @@ def decode(data: bytes) -> str:
     return str(best)
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+def _dialect(text: str) -> str:
+    """The separator: ``;`` or ``,`` (or a tab, as in "Unicode text" exports)."""
     first = text.split("\n", 1)[0]
     try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=";,")
+        return csv.Sniffer().sniff(text[:4096], delimiters=";,\t").delimiter
     except csv.Error:
-
-        class Fallback(csv.excel):
-            delimiter = ";" if first.count(";") >= first.count(",") else ","
-
-        return Fallback
+        return max(";,\t", key=first.count)
 
 
 def parse(session: Session, data: bytes) -> list[StaffRow]:
     """Read and check every line; raise StaffImportError listing every problem found."""
     text = decode(data)
-    dialect = _dialect(text)
     reader = csv.reader(
         io.StringIO(text, newline=""),
-        delimiter=dialect.delimiter,
+        delimiter=_dialect(text),
         quotechar='"',
         doublequote=True,
         skipinitialspace=True,
@@ -227,14 +231,17 @@ def parse(session: Session, data: bytes) -> list[StaffRow]:
                 )
     except csv.Error as exc:
         where = reader.line_num or 1
-        problems.append(
-            Problem(
+        if "unexpected end of data" in str(exc):
+            problem = Problem(
+                where, N_("The file is damaged or truncated here: a quoted field is never closed.")
+            )
+        else:
+            problem = Problem(
                 where,
-                N_("The file is damaged or truncated here (%(reason)s)."),
+                N_("The file is damaged or truncated here: a quote is misplaced (%(reason)s)."),
                 {"reason": str(exc)},
             )
-        )
-        raise StaffImportError(problems) from None
+        raise StaffImportError([problem]) from None
     raw_rows = [(n, r) for n, r in raw_rows if any(cell.strip() for cell in r)]
     if not raw_rows:
         raise StaffImportError([Problem(0, N_("The file is empty."))])

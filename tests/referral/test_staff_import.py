@@ -153,7 +153,11 @@ def test_utf8_with_bom_and_only_required_columns(session, org):
         (HEADER.encode(), "header but no rows"),
         (
             (HEADER + 'A1;a@region.example;Anne;"Ha;Cheffe;DSI;\n').encode(),
-            "damaged or truncated",
+            "a quoted field is never closed",
+        ),
+        (
+            (HEADER + 'A1;a@region.example;Anne;"Ha"x;Cheffe;DSI;\n').encode(),
+            "a quote is misplaced",
         ),
         (b"nom;prenom;telephone\nA;B;0600\n", "Unknown column telephone"),
         (b"email;email;nom;prenom\n", "appears twice"),
@@ -185,4 +189,10 @@ def test_importing_admin_keeps_their_own_admin_role(session, org, make_user):
 def test_trailing_separators_of_a_spreadsheet_export_are_ignored(session, org):
     text = "email;first_name;last_name;;\nzoe.lambert@region.example;Zoé;Lambert;;\n"
     report = staff_import.import_staff(session, text.encode(), actor=None)
+    assert report.created == ["zoe.lambert@region.example"]
+
+
+def test_utf16_export_of_a_spreadsheet(session, org):
+    text = "email\tfirst_name\tlast_name\nzoe.lambert@region.example\tZoé\tLambert\n"
+    report = staff_import.import_staff(session, text.encode("utf-16"), actor=None)
     assert report.created == ["zoe.lambert@region.example"]
