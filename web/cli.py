@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
@@ -155,6 +156,37 @@ def users_create(email, first_name, last_name, roles, password) -> None:
             roles=set(roles),
         )
         click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
+
+
+@main.command("import-staff")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and print what would change.")
+@handle_errors
+def import_staff(file: Path, dry_run: bool) -> None:
+    """Create or update staff accounts from a CSV export of the HR directory.
+
+    Columns: employee_number;email;first_name;last_name;job_title;direction_code;roles
+    (see README.md). All or nothing: any bad line is reported and nothing is imported.
+    """
+    from referral import staff_import
+
+    app = make_app()
+    with session_of(app) as session:
+        try:
+            report = staff_import.import_staff(
+                session, file.read_bytes(), actor=None, dry_run=dry_run
+            )
+        except staff_import.StaffImportError as exc:
+            session.rollback()
+            for problem in exc.problems:
+                click.echo(f"{file.name}: {problem}", err=True)
+            _fail(f"nothing imported from {file.name} ({len(exc.problems)} problems).", 1)
+            return
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    click.echo(report.summary())
 
 
 def _serve(app, host: str, port: int, worker: bool) -> None:
