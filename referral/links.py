@@ -266,17 +266,22 @@ class LinkTarget:
     code: str
 
 
+# Core statements on the tables (no ORM unit of work on the hot path), compiled once.
+_links = ShareLink.__table__
+_offers = Offer.__table__
+_visits = Visit.__table__
+
 _RESOLVE = (
     select(
-        ShareLink.id,
-        ShareLink.agent_id,
-        ShareLink.offer_id,
-        Offer.title,
-        Offer.status,
-        Offer.closing_date,
+        _links.c.id,
+        _links.c.agent_id,
+        _links.c.offer_id,
+        _offers.c.title,
+        _offers.c.status,
+        _offers.c.closing_date,
     )
-    .join(Offer, Offer.id == ShareLink.offer_id)
-    .where(ShareLink.code == bindparam("code"), ShareLink.revoked_at.is_(None))
+    .join(_offers, _offers.c.id == _links.c.offer_id)
+    .where(_links.c.code == bindparam("code"), _links.c.revoked_at.is_(None))
 )
 
 
@@ -290,33 +295,29 @@ def resolve_code(session: Session, code: str) -> LinkTarget | None:
     return LinkTarget(*row, code)
 
 
-_BUMP_VISITS = (
-    update(ShareLink)
-    .where(ShareLink.id == bindparam("lid"))
-    .values(visits_count=ShareLink.visits_count + 1)
-)
-_BUMP_BOTS = (
-    update(ShareLink)
-    .where(ShareLink.id == bindparam("lid"))
-    .values(bot_count=ShareLink.bot_count + 1)
-)
-_BUMP_PEOPLE = (
-    update(ShareLink)
-    .where(ShareLink.id == bindparam("lid"))
-    .values(people_count=ShareLink.people_count + 1)
-)
+def _bump(column: str):
+    return (
+        update(_links)
+        .where(_links.c.id == bindparam("lid"))
+        .values({column: _links.c[column] + 1})
+    )
+
+
+_BUMP_VISITS = _bump("visits_count")
+_BUMP_BOTS = _bump("bot_count")
+_BUMP_PEOPLE = _bump("people_count")
 _SEEN_RECENTLY = (
-    select(Visit.id)
+    select(_visits.c.id)
     .where(
-        Visit.link_id == bindparam("lid"),
-        Visit.visitor_hash == bindparam("hash"),
-        Visit.is_bot == false(),
-        Visit.occurred_at > bindparam("since", type_=UTCDateTime()),
+        _visits.c.link_id == bindparam("lid"),
+        _visits.c.visitor_hash == bindparam("hash"),
+        _visits.c.is_bot == false(),
+        _visits.c.occurred_at > bindparam("since", type_=UTCDateTime()),
     )
     .limit(1)
 )
 _INSERT_PERSON = (
-    insert(Visit)
+    insert(_visits)
     .from_select(
         ["link_id", "occurred_at", "visitor_hash", "is_bot", "is_new_person", "referrer_host"],
         select(
@@ -328,9 +329,9 @@ _INSERT_PERSON = (
             bindparam("ref", type_=String()),
         ),
     )
-    .returning(Visit.is_new_person)
+    .returning(_visits.c.is_new_person)
 )
-_INSERT_BOT = insert(Visit).values(
+_INSERT_BOT = insert(_visits).values(
     link_id=bindparam("lid", type_=Integer()),
     occurred_at=bindparam("at", type_=UTCDateTime()),
     visitor_hash=bindparam("hash", type_=String()),
