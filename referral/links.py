@@ -297,9 +297,7 @@ def resolve_code(session: Session, code: str) -> LinkTarget | None:
 
 def _bump(column: str):
     return (
-        update(_links)
-        .where(_links.c.id == bindparam("lid"))
-        .values({column: _links.c[column] + 1})
+        update(_links).where(_links.c.id == bindparam("lid")).values({column: _links.c[column] + 1})
     )
 
 
