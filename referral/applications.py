@@ -252,6 +252,8 @@ def _create_or_update(
             staff_user=staff_user,
             now=now,
         )
+        if found.internal_mobility:
+            candidate.is_staff = True
         application = Application(
             candidate_id=candidate.id,
             offer_id=offer.id,

@@ -250,6 +250,7 @@ def test_signed_in_staff_apply_as_internal_mobility(
         True,
         None,
     )
+    assert session.scalar(select(Candidate.is_staff)) is True
     assert count(session, CreditEvent) == 0
 
 
