@@ -14,7 +14,7 @@ NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
     ("public.index", _l("Offers"), None),
     ("agent.home", _l("Share"), (Role.AGENT,)),
     ("manager.home", _l("My offers"), (Role.MANAGER,)),
-    ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN)),
+    ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN, Role.MANAGER)),
     ("admin.home", _l("Administration"), (Role.ADMIN,)),
 ]
 
