@@ -30,7 +30,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", _("Name")),
     ("email", _("E-mail")),
     ("score", _("Score")),
-    ("status", _("Status")),
+    ("status", _("Stage")),
     ("source", _("Source")),
     ("agent", _("Referring agent")),
     ("date", _("Date")),

@@ -142,11 +142,11 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), validators=[Optional()])
+    status = SelectField(_l("Stage"), validators=[Optional()])
     source = SelectField(_l("Source"), validators=[Optional()])
     referred = SelectField(
         _l("Referred"),
-        choices=[("", _l("All")), ("yes", _l("Referred by an agent")), ("no", _l("Not referred"))],
+        choices=[("", _l("All applications")), ("yes", _l("Referred by an agent")), ("no", _l("Not referred"))],
         validators=[Optional()],
     )
     min_score = DecimalField(
