@@ -54,6 +54,7 @@ AGENT_STAGE = {
     S.WITHDRAWN: "not_retained",
 }
 MAX_REASON_LENGTH = 200
+MY_REFERRALS_PATH = "/agent/referrals"  # the agent's "My referrals" page
 
 
 class PipelineError(InvalidInput):
@@ -193,7 +194,15 @@ def move(
     )
     audit_event.at = now
     session.flush()
-    credits.on_status_change(session, application, old, to_status, actor=actor, now=now)
+    credits.on_status_change(
+        session,
+        application,
+        old,
+        to_status,
+        actor=actor,
+        now=now,
+        probation_days=settings.probation_days,
+    )
     _notify_agent(session, application, old, to_status, settings=settings, now=now)
     _update_offer(session, application.offer, old, to_status, actor=actor, now=now)
     return change
@@ -223,12 +232,13 @@ def _notify_agent(
         session,
         "referral_update",
         user=agent,
+        locale=agent.locale or settings.default_locale,
         context={
             "candidate_name": application.candidate.full_name,
             "offer_title": application.offer.title,
             "stage": stage,
         },
-        link=settings.base_url.rstrip("/") + "/agent/",
+        link=settings.base_url.rstrip("/") + MY_REFERRALS_PATH,
         now=now,
     )
 

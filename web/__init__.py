@@ -75,6 +75,11 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (public, auth, account, agent, manager, recruiter, admin):
         app.register_blueprint(module.bp)
+    # Applying, referrals and credits (one module per area, imported by name).
+    import importlib
+
+    for name in ("apply", "referrals", "duplicates", "cvfiles", "credits_admin"):
+        app.register_blueprint(importlib.import_module(f"web.views.{name}").bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

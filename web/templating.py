@@ -16,6 +16,11 @@ NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
     ("manager.home", _l("My offers"), (Role.MANAGER,)),
     ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN, Role.MANAGER)),
     ("admin.home", _l("Administration"), (Role.ADMIN,)),
+    # applications helper
+    ("referrals.mine", _l("My referrals"), (Role.AGENT,)),
+    ("referrals.leaderboard", _l("Leaderboard"), (Role.AGENT,)),
+    ("duplicates.index", _l("Duplicates"), (Role.RECRUITER, Role.ADMIN)),
+    ("credits_admin.index", _l("Credits"), (Role.ADMIN,)),
 ]
 
 

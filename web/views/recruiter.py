@@ -33,7 +33,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from referral import candidates, exports, pipeline, shortlists, talentpool
+from referral import attribution, candidates, exports, pipeline, shortlists, talentpool
 from referral.errors import DomainError, Forbidden, InvalidInput, NotFound
 from referral.models import Application, Candidate, Role
 from web.auth_user import roles_required
@@ -106,6 +106,7 @@ def labels():
         "rejection_label": rejection_label,
         "component_label": component_label,
         "offer_status_label": lambda v: str(OFFER_STATUS_LABELS.get(v, v)),
+        "attribution_text": lambda reason: attribution.describe(reason, _),
     }
 
 
@@ -146,7 +147,11 @@ class FilterForm(FlaskForm):
     source = SelectField(_l("Source"), validators=[Optional()])
     referred = SelectField(
         _l("Referred"),
-        choices=[("", _l("All applications")), ("yes", _l("Referred by an agent")), ("no", _l("Not referred"))],
+        choices=[
+            ("", _l("All applications")),
+            ("yes", _l("Referred by an agent")),
+            ("no", _l("Not referred")),
+        ],
         validators=[Optional()],
     )
     min_score = DecimalField(
