@@ -256,6 +256,7 @@ def applications_for(session: Session, offer: Offer, ids: list[int]) -> list[App
                 joinedload(Application.offer),
             )
             .order_by(Application.id)
+            .with_for_update(of=Application)  # two recruiters moving the same ones wait in turn
         ).unique()
     )
 

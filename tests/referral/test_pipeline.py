@@ -246,3 +246,31 @@ def test_moving_to_interview_credits_the_agent_and_moving_back_reverses_it(
     ).all()
     assert any(e.milestone == "interview" and e.points < 0 and e.is_reversal for e in events)
     assert sum(e.points for e in events) < before
+
+
+def test_the_agent_is_told_of_progress_only_never_of_a_move_back_or_the_offer_stage(
+    session, make_offer, make_application, people
+):
+    application = make_application(make_offer(), score=70, agent=people["agent"])
+    for status in ("screening", "interview", "offer", "interview", "screening", "withdrawn"):
+        pipeline.move(session, application, status, actor=people["recruiter"])
+    session.commit()
+    mails = session.scalars(
+        select(Notification).where(Notification.kind == "referral_update").order_by(Notification.id)
+    ).all()
+    assert len(mails) == 3  # shortlisted, interview, not retained
+    assert all(m.recipient_id == people["agent"].id for m in mails)
+    assert all(m.link_url.endswith("/agent/referrals") for m in mails)
+
+
+def test_bulk_hire_needs_the_confirmation_for_applications_that_skip_stages(
+    session, make_offer, make_application, people
+):
+    offer = make_offer(positions=3)
+    early = make_application(offer, status="screening")
+    ready = make_application(offer, status="offer")
+    report = pipeline.bulk_move(session, [early, ready], "hired", actor=people["recruiter"])
+    assert report.moved == [ready]
+    assert isinstance(report.refused[0][1], pipeline.ConfirmationRequired)
+    report = pipeline.bulk_move(session, [early], "hired", actor=people["recruiter"], confirm=True)
+    assert report.moved == [early] and early.status == "hired"

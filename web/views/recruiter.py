@@ -398,7 +398,7 @@ def add_note(candidate_id: int):
 def move(application_id: int):
     """Move one application; a jump to hired asks for a confirmation first."""
     session = db()
-    application = session.get(Application, application_id)
+    application = session.get(Application, application_id, with_for_update=True)
     if application is None:
         raise NotFound("application")
     if not shortlists.can_view(me(), application.offer):
