@@ -94,6 +94,14 @@ def manages(user: User, offer: Offer) -> bool:
     return offer.hiring_manager_id is not None and offer.hiring_manager_id == user.id
 
 
+def reachable(actor: User, settings: Settings) -> list[str]:
+    """The statuses ``actor`` may ever move an application to (for a bulk move's choices)."""
+    if is_recruiter(actor):
+        return list(ALL_STATUSES)
+    limit = rank(settings.manager_max_stage)
+    return [s for s in ALL_STATUSES if rank(s) <= limit and s != S.NEW]
+
+
 def targets(application: Application, actor: User, settings: Settings) -> list[str]:
     """The statuses ``actor`` may move ``application`` to (confirmation aside), in order."""
     out = []

@@ -86,3 +86,21 @@ def test_recruiter_moves_the_best_candidate_to_interview_and_the_agent_gains_poi
     sign_in(page, agent)
     page.goto("/agent/referrals")
     assert int(page.locator("#points-total").inner_text()) == shown_before + (after - before)
+
+
+def test_select_all_then_bulk_move_to_screening(
+    page, session, make_user, make_offer, make_application
+):
+    recruiter = make_user(Role.RECRUITER)
+    offer = make_offer()
+    applications = [make_application(offer, score=float(60 + i)) for i in range(3)]
+    sign_in(page, recruiter)
+    page.goto(f"/recruiter/offers/{offer.id}/shortlist")
+    page.get_by_label("Sélectionner toutes les candidatures de cette page").check()
+    assert page.locator('input[name="application_ids"]:checked').count() == 3
+    page.get_by_label("Nouvelle étape").select_option("screening")
+    page.get_by_role("button", name="Appliquer à la sélection").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="3 candidatures déplacées").is_visible()
+    session.expire_all()
+    assert {a.status for a in applications} == {"screening"}

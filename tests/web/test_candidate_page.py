@@ -330,3 +330,38 @@ def test_talent_pool_ranks_consenting_candidates_who_applied_elsewhere(
 )
 def test_unknown_objects_are_404(client, recruiter, path):
     assert client.get(path).status_code == 404
+
+
+def test_a_move_made_meanwhile_by_someone_else_is_not_undone(
+    client, recruiter, make_offer, make_application, session
+):
+    application = make_application(make_offer(), status="interview")  # the page showed "new"
+    p = f"a{application.id}-"
+    response = client.post(
+        f"/recruiter/applications/{application.id}/move",
+        data={p + "to_status": "screening", p + "current": "new"},
+        follow_redirects=True,
+    )
+    assert "in the meantime" in response.get_data(as_text=True)
+    session.refresh(application)
+    assert application.status == "interview"
+
+
+def test_the_candidate_page_loads_in_a_fixed_number_of_queries(
+    client, recruiter, make_offer, make_application, make_candidate, count_queries, session
+):
+    def measure(n):
+        candidate = make_candidate()
+        for _ in range(n):
+            app_ = make_application(make_offer(), candidate, score=50, status="screening")
+            session.add(
+                StatusChange(application_id=app_.id, to_status="screening", by_user_id=recruiter.id)
+            )
+            session.add(CandidateNote(candidate_id=candidate.id, author_id=recruiter.id, body="n"))
+        session.commit()
+        client.get(f"/recruiter/candidates/{candidate.id}")
+        with count_queries() as counter:
+            assert client.get(f"/recruiter/candidates/{candidate.id}").status_code == 200
+        return counter.count
+
+    assert measure(1) == measure(6)

@@ -188,6 +188,7 @@ class MoveForm(FlaskForm):
     reason = SelectField(_l("Reason (required to reject)"), validators=[Optional()])
     confirm = BooleanField(_l("I confirm a hire that skips stages"))
     next = HiddenField()
+    current = HiddenField()  # the stage the page showed: a move made meanwhile is not undone
 
     def __init__(self, *args, targets=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -243,7 +244,7 @@ def shortlist(offer_id: int):
     form, filters = _filters_from_request()
     result = shortlists.shortlist(db(), offer, filters)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    bulk = MoveForm(prefix="bulk")
+    bulk = MoveForm(prefix="bulk", targets=pipeline.reachable(me(), settings()))
     return render_template(
         "recruiter/shortlist.html",
         offer=offer,
@@ -297,7 +298,7 @@ def bulk_move(offer_id: int):
     """Move the selected applications of an offer; report what moved and what was refused."""
     session = db()
     offer = shortlists.get_offer(session, me(), offer_id)
-    form = MoveForm(prefix="bulk")
+    form = MoveForm(prefix="bulk", targets=pipeline.reachable(me(), settings()))
     ids = [int(v) for v in request.form.getlist("application_ids") if v.isdigit()]
     back = url_for(".shortlist", offer_id=offer.id)
     if not form.validate_on_submit():
@@ -344,6 +345,7 @@ def _candidate_page(candidate_id: int, note_form: NoteForm | None = None, status
             targets=pipeline.targets(a, user, settings()),
             formdata=None,
             next=request.path,
+            current=a.status,
         )
         for a in file.applications
     }
@@ -409,6 +411,16 @@ def move(application_id: int):
     )
     if not form.validate_on_submit():
         flash(_("Choose the stage to move the application to."), "error")
+        return redirect(back)
+    if form.current.data and form.current.data != application.status:
+        flash(
+            _(
+                "Someone moved this application to “%(stage)s” in the meantime. Check it, "
+                "then move it again if needed.",
+                stage=status_label(application.status),
+            ),
+            "error",
+        )
         return redirect(back)
     try:
         pipeline.move(
