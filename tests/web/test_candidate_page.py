@@ -47,7 +47,7 @@ def test_the_candidate_page_shows_identity_applications_history_cv_and_attributi
     html = client.get(f"/recruiter/candidates/{candidate.id}").get_data(as_text=True)
     assert "<h1>Élise Fournier</h1>" in html
     assert candidate.email in html and "0601020304" in html and "Lyon" in html
-    assert "Chef de projet SI" in html and "Referred by Aline Partage" in html
+    assert "Chef de projet SI" in html and "Aline Partage" in html
     assert "Last share link visited: Aline Partage" in html  # the attribution reason
     assert "Status history" in html and recruiter.full_name in html
     assert "Gestion de projet agile" in html  # the extracted CV text

@@ -39,6 +39,7 @@ from referral.models import Application, Candidate, Role
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.views.auth import _safe_next
+from web.views.duplicates import REASON_LABELS as DUPLICATE_REASONS
 
 bp = Blueprint("recruiter", __name__, url_prefix="/recruiter")
 
@@ -107,6 +108,7 @@ def labels():
         "component_label": component_label,
         "offer_status_label": lambda v: str(OFFER_STATUS_LABELS.get(v, v)),
         "attribution_text": lambda reason: attribution.describe(reason, _),
+        "duplicate_reason": lambda reason: str(DUPLICATE_REASONS.get(reason, reason)),
     }
 
 
@@ -184,7 +186,7 @@ class FilterForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    to_status = SelectField(_l("Move to"), validators=[DataRequired()])
+    to_status = SelectField(_l("Move to"), validators=[Optional()])  # checked by the view
     reason = SelectField(_l("Reason (required to reject)"), validators=[Optional()])
     confirm = BooleanField(_l("I confirm a hire that skips stages"))
     next = HiddenField()
@@ -301,7 +303,7 @@ def bulk_move(offer_id: int):
     form = MoveForm(prefix="bulk", targets=pipeline.reachable(me(), settings()))
     ids = [int(v) for v in request.form.getlist("application_ids") if v.isdigit()]
     back = url_for(".shortlist", offer_id=offer.id)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not form.to_status.data:
         flash(_("Choose the stage to move the selected applications to."), "error")
         return redirect(back)
     if not ids:
@@ -409,7 +411,7 @@ def move(application_id: int):
     back = _safe_next(form.next.data) or url_for(
         ".candidate", candidate_id=application.candidate_id
     )
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not form.to_status.data:
         flash(_("Choose the stage to move the application to."), "error")
         return redirect(back)
     if form.current.data and form.current.data != application.status:
