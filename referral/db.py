@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -37,6 +39,19 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # relais_fold(): the accent- and case-insensitive search of the careers site.
+    dbapi_conn.create_function("relais_fold", 1, fold_text, deterministic=True)
+
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+
+
+def fold_text(value: str | None) -> str:
+    """Lower-case text without accents ("Île-de-France" → "ile-de-france"), for search."""
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", value.translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

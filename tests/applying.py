@@ -32,7 +32,9 @@ __all__ = [
 _codes = itertools.count(1)
 
 
-def pdf_bytes(text: str = "Marie Curie\nChef de projet numérique, Python, SQL, gestion de projet") -> bytes:
+def pdf_bytes(
+    text: str = "Marie Curie\nChef de projet numérique, Python, SQL, gestion de projet",
+) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF()
@@ -52,7 +54,7 @@ def scanned_pdf_bytes() -> bytes:
     return bytes(pdf.output())
 
 
-def encrypted_pdf_bytes(password: str = "secret") -> bytes:
+def encrypted_pdf_bytes(password: str = "secret") -> bytes:  # noqa: S107
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
@@ -86,9 +88,7 @@ ODT_CONTENT = (
 def odt_bytes(title: str = "Sophie Martin", body: str = "Comptable, finances publiques") -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr(
-            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text"
-        )
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
         archive.writestr("content.xml", ODT_CONTENT.format(title=title, body=body))
     return out.getvalue()
 

@@ -61,19 +61,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Database session per request, login, CSRF, i18n, rate limits, security headers."""
-    from web import database, extensions, security, templating
+    from web import database, extensions, offer_labels, security, templating
 
     database.init_app(app)
     extensions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    offer_labels.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
-    from web.views import account, admin, agent, auth, manager, public, recruiter
+    from web.views import account, admin, agent, auth, manager, offers, public, recruiter, share
 
-    for module in (public, auth, account, agent, manager, recruiter, admin):
+    for module in (public, offers, auth, account, agent, share, manager, recruiter, admin):
         app.register_blueprint(module.bp)
     # Applying, referrals and credits (one module per area, imported by name).
     import importlib

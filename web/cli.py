@@ -157,6 +157,24 @@ def users_create(email, first_name, last_name, roles, password) -> None:
         click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
 
 
+@main.group()
+def offers() -> None:
+    """Job offers."""
+
+
+@offers.command("close-expired")
+@handle_errors
+def offers_close_expired() -> None:
+    """Close every published offer whose closing date has passed (run it daily)."""
+    from referral import offers as offer_service
+    from referral.models import utcnow
+
+    app = make_app()
+    with session_of(app) as session, session.begin():
+        closed = offer_service.close_expired(session, utcnow())
+    click.echo(f"Closed {closed} expired offer(s).")
+
+
 def _serve(app, host: str, port: int, worker: bool) -> None:
     from werkzeug.serving import run_simple
 

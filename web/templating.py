@@ -11,9 +11,11 @@ from referral.models import Role
 
 # (endpoint, label, roles that see it; None: everyone, anonymous included)
 NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
-    ("public.index", _l("Offers"), None),
+    ("offers.search", _l("Offers"), None),
     ("agent.home", _l("Share"), (Role.AGENT,)),
+    ("share.my_links", _l("My links"), (Role.AGENT,)),
     ("manager.home", _l("My offers"), (Role.MANAGER,)),
+    ("manager.home", _l("Manage offers"), (Role.RECRUITER, Role.ADMIN)),
     ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN, Role.MANAGER)),
     ("admin.home", _l("Administration"), (Role.ADMIN,)),
     # applications helper
@@ -27,11 +29,13 @@ NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
 def nav_items() -> list[tuple[str, object]]:
     """The menu entries the current user may open, in order."""
     items = []
+    seen: set[str] = set()
     for endpoint, label, roles in NAV:
-        if endpoint not in current_app.view_functions:
+        if endpoint not in current_app.view_functions or endpoint in seen:
             continue
         if roles is None or (current_user.is_authenticated and current_user.has_role(*roles)):
             items.append((endpoint, label))
+            seen.add(endpoint)
     return items
 
 

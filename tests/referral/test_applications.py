@@ -84,8 +84,12 @@ def test_the_same_person_applying_again_updates_the_application(session, conf, m
     offer = make_offer()
     first = _apply(session, conf, offer)
     second = _apply(
-        session, conf, offer, data=apply_input(email=" Marie.Curie@Example.org "),
-        cv_data=pdf_bytes("Version 2 du CV"), locale="en",
+        session,
+        conf,
+        offer,
+        data=apply_input(email=" Marie.Curie@Example.org "),
+        cv_data=pdf_bytes("Version 2 du CV"),
+        locale="en",
     )
     assert not second.created and second.application.id == first.application.id
     assert count(session, Application) == 1 and count(session, Candidate) == 1
@@ -116,13 +120,19 @@ def test_bad_input_saves_nothing_and_writes_no_file(session, conf, make_offer):
     offer = make_offer()
     with pytest.raises(InvalidInput) as info:
         apply(
-            session, conf, offer_id=offer.id,
+            session,
+            conf,
+            offer_id=offer.id,
             data=apply_input(email="nope", phone="12", first_name=" ", consent=False),
-            cv_data=b"", cv_filename="cv.pdf",
+            cv_data=b"",
+            cv_filename="cv.pdf",
         )
     assert info.value.errors == {
-        "email": "invalid", "phone": "invalid", "first_name": "required",
-        "consent": "required", "cv": "empty",
+        "email": "invalid",
+        "phone": "invalid",
+        "first_name": "required",
+        "consent": "required",
+        "cv": "empty",
     }
     session.rollback()
     assert count(session, Candidate) == 0 and count(session, Application) == 0
@@ -137,7 +147,14 @@ def test_a_failure_after_the_file_is_written_removes_it(session, conf, make_offe
 
     monkeypatch.setattr(applications.notifications, "notify", boom)
     with pytest.raises(RuntimeError):
-        apply(session, conf, offer_id=offer.id, data=apply_input(), cv_data=pdf_bytes(), cv_filename="a.pdf")
+        apply(
+            session,
+            conf,
+            offer_id=offer.id,
+            data=apply_input(),
+            cv_data=pdf_bytes(),
+            cv_filename="a.pdf",
+        )
     session.rollback()
     assert not any(conf.uploads_path.iterdir())
     assert count(session, Application) == 0
@@ -153,7 +170,14 @@ def test_a_closed_offer_takes_no_application(session, conf, make_offer):
     past = make_offer(closing_date=date.today() - timedelta(days=1))
     for offer in (closed, past):
         with pytest.raises(OfferClosed):
-            apply(session, conf, offer_id=offer.id, data=apply_input(), cv_data=pdf_bytes(), cv_filename="a.pdf")
+            apply(
+                session,
+                conf,
+                offer_id=offer.id,
+                data=apply_input(),
+                cv_data=pdf_bytes(),
+                cv_filename="a.pdf",
+            )
 
 
 def test_stage_words_for_agents_are_neutral():

@@ -24,8 +24,15 @@ def conf(app):
 def who(session, conf):
     def run(offer, *, touches=(), ref=None, invite=None, staff=None, email=EMAIL, settings=None):
         return attribute(
-            session, settings or conf, offer=offer, email=email, touches=list(touches),
-            ref_code=ref, invite_token=invite, staff_user=staff, now=utcnow(),
+            session,
+            settings or conf,
+            offer=offer,
+            email=email,
+            touches=list(touches),
+            ref_code=ref,
+            invite_token=invite,
+            staff_user=staff,
+            now=utcnow(),
         )
 
     return run
@@ -52,7 +59,8 @@ def test_first_touch_by_configuration(make_offer, make_link, who, conf):
     offer = make_offer()
     first, last = make_link(offer=offer), make_link(offer=offer)
     found = who(
-        offer, touches=[Touch(first.code, ago(5)), Touch(last.code, ago(1))],
+        offer,
+        touches=[Touch(first.code, ago(5)), Touch(last.code, ago(1))],
         settings=replace(conf, attribution_model="first"),
     )
     assert found.share_link.id == first.id
@@ -88,7 +96,10 @@ def test_a_direct_referral_beats_any_link(session, conf, make_offer, make_link, 
     link = make_link(offer=offer)
     referrer = make_user(first_name="Paul", last_name="Roche")
     referral = referrals.refer(
-        session, conf, agent=referrer, offer_id=offer.id,
+        session,
+        conf,
+        agent=referrer,
+        offer_id=offer.id,
         data=referrals.ReferralInput("Léa", "Petit", EMAIL, "voisine", "Très organisée"),
     )
     session.commit()

@@ -17,10 +17,14 @@ def credited(session, make_offer, make_user):
 
     def make(agent=None):
         agent = agent or make_user()
-        candidate = Candidate(email=f"c{agent.id}-{utcnow().timestamp()}@example.org", first_name="A", last_name="B")
+        candidate = Candidate(
+            email=f"c{agent.id}-{utcnow().timestamp()}@example.org", first_name="A", last_name="B"
+        )
         session.add(candidate)
         session.flush()
-        app = Application(candidate_id=candidate.id, offer_id=make_offer().id, credited_agent_id=agent.id)
+        app = Application(
+            candidate_id=candidate.id, offer_id=make_offer().id, credited_agent_id=agent.id
+        )
         session.add(app)
         session.commit()
         return app, agent
@@ -48,7 +52,10 @@ def test_default_rules_are_written_when_the_table_is_empty(session):
     rules = credits.ensure_rules(session)
     session.commit()
     assert {m: r.points for m, r in rules.items()} == {
-        "applied": 1, "shortlisted": 3, "interview": 5, "hired": 20
+        "applied": 1,
+        "shortlisted": 3,
+        "interview": 5,
+        "hired": 20,
     }
     assert len(session.scalars(select(CreditRule)).all()) == 4
 
@@ -130,7 +137,10 @@ def test_a_concurrent_duplicate_is_skipped_by_the_unique_key(session, credited):
     move(session, app, None, "new")
     # Another request wrote the same line first: the insert fails in its savepoint, skipped.
     event = CreditEvent(
-        application_id=app.id, agent_id=app.credited_agent_id, milestone="applied", round=0,
+        application_id=app.id,
+        agent_id=app.credited_agent_id,
+        milestone="applied",
+        round=0,
         points=1,
     )
     assert credits._insert(session, event) is None
@@ -159,7 +169,8 @@ def test_the_leaderboard_ranks_by_period_and_direction_and_hides_who_left(
     move(session, app_a, None, "interview")
     move(session, app_b, None, "new")
     assert [(r.rank, r.agent.id, r.points) for r in credits.leaderboard(session)] == [
-        (1, a.id, 9), (2, b.id, 1)
+        (1, a.id, 9),
+        (2, b.id, 1),
     ]
     assert [r.agent.id for r in credits.leaderboard(session, direction_ids={d2.id})] == [b.id]
     future = utcnow() + timedelta(days=1)

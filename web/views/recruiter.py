@@ -50,7 +50,7 @@ STATUS_LABELS = {
     "screening": _l("Screening"),
     "interview": _l("Interview"),
     "offer": _l("Offer made"),
-    "hired": _l("Hired"),
+    "hired": _l("Recruited"),
     "rejected": _l("Rejected"),
     "withdrawn": _l("Withdrawn"),
 }

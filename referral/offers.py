@@ -1,0 +1,736 @@
+"""Offers: writing, publishing, closing and finding them.
+
+Status rules live here: draft → published → closed or filled. An offer cannot be published
+without a title, a direction, a hiring manager, a description and at least one required skill;
+an offer whose closing date has passed is closed whenever it is read through
+:func:`get_public_offer` and by ``relais offers close-expired``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from slugify import slugify as _slugify
+from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.functions import FunctionElement
+
+from referral import audit
+from referral.db import fold_text
+from referral.errors import DomainError, Forbidden, InvalidInput, NotFound
+from referral.models import (
+    Application,
+    ApplicationStatus,
+    Category,
+    ContractType,
+    Direction,
+    EmploymentNature,
+    Offer,
+    OfferStatus,
+    RemoteWork,
+    Role,
+    ShareLink,
+    User,
+    Versant,
+    WorkingTime,
+    utcnow,
+)
+
+SKILLS_FILE = Path(__file__).resolve().parents[1] / "seeds" / "skills.json"
+PER_PAGE = 10
+
+# Every field a manager or recruiter edits in the offer form.
+EDITABLE_FIELDS = (
+    "title",
+    "direction_id",
+    "hiring_manager_id",
+    "recruiter_id",
+    "versant",
+    "category",
+    "metier",
+    "employment_nature",
+    "contract_type",
+    "contract_duration_months",
+    "location",
+    "remote_work",
+    "working_time",
+    "education_level",
+    "min_experience_years",
+    "description",
+    "missions",
+    "profile",
+    "required_skills",
+    "nice_skills",
+    "languages",
+    "salary",
+    "vacancy_date",
+    "closing_date",
+    "positions",
+)
+CHOICES: dict[str, tuple[str, ...]] = {
+    "versant": tuple(v.value for v in Versant),
+    "category": tuple(v.value for v in Category),
+    "employment_nature": tuple(v.value for v in EmploymentNature),
+    "contract_type": tuple(v.value for v in ContractType),
+    "remote_work": tuple(v.value for v in RemoteWork),
+    "working_time": tuple(v.value for v in WorkingTime),
+}
+MAX_LENGTHS = {
+    "title": 200,
+    "metier": 200,
+    "location": 200,
+    "education_level": 100,
+    "salary": 200,
+}
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation; the web layer translates it when it shows it."""
+    return message
+
+
+class OfferNotOpen(DomainError):
+    """The offer is not published (draft, closed or filled): it cannot be shared or applied to."""
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def slugify(title: str) -> str:
+    """The URL slug of a title: lower-case ASCII words joined by hyphens ("offre" if empty)."""
+    return _slugify(title or "", max_length=80, word_boundary=True) or "offre"
+
+
+def offer_slug(offer: Offer) -> str:
+    return slugify(offer.title)
+
+
+def is_open(offer: Offer, now: datetime) -> bool:
+    """Whether the offer takes applications and new share links at ``now``."""
+    if offer.status != OfferStatus.PUBLISHED.value:
+        return False
+    return offer.closing_date is None or offer.closing_date >= now.date()
+
+
+def get_offer(session: Session, offer_id: int) -> Offer:
+    """Any offer by id, with its direction and people; raises NotFound."""
+    offer = session.scalar(
+        select(Offer)
+        .where(Offer.id == offer_id)
+        .options(
+            joinedload(Offer.direction),
+            joinedload(Offer.hiring_manager),
+            joinedload(Offer.recruiter),
+        )
+    )
+    if offer is None:
+        raise NotFound("No such offer.")
+    return offer
+
+
+def close_if_expired(offer: Offer, now: datetime) -> bool:
+    """Close a published offer whose closing date has passed; True when it was closed now."""
+    if (
+        offer.status == OfferStatus.PUBLISHED.value
+        and offer.closing_date is not None
+        and offer.closing_date < now.date()
+    ):
+        offer.status = OfferStatus.CLOSED.value
+        offer.closed_at = now
+        return True
+    return False
+
+
+def get_public_offer(session: Session, offer_id: int, now: datetime) -> Offer:
+    """A published, closed or filled offer (never a draft); closes it if its date has passed."""
+    offer = session.scalar(
+        select(Offer).where(Offer.id == offer_id).options(joinedload(Offer.direction))
+    )
+    if offer is None or offer.status == OfferStatus.DRAFT.value:
+        raise NotFound("No such offer.")
+    close_if_expired(offer, now)
+    return offer
+
+
+def close_expired(session: Session, now: datetime) -> int:
+    """Close every published offer whose closing date has passed; the number closed."""
+    result = session.execute(
+        update(Offer)
+        .where(
+            Offer.status == OfferStatus.PUBLISHED.value,
+            Offer.closing_date.is_not(None),
+            Offer.closing_date < now.date(),
+        )
+        .values(status=OfferStatus.CLOSED.value, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def can_edit(user: User, offer: Offer) -> bool:
+    """Recruiters and admins edit every offer; a manager edits the offers they manage or wrote."""
+    if user.has_role(Role.RECRUITER, Role.ADMIN):
+        return True
+    return user.has_role(Role.MANAGER) and user.id in (
+        offer.hiring_manager_id,
+        offer.created_by_id,
+    )
+
+
+def get_editable_offer(session: Session, offer_id: int, actor: User) -> Offer:
+    """The offer, if ``actor`` may edit it (NotFound, else Forbidden)."""
+    offer = get_offer(session, offer_id)
+    if not can_edit(actor, offer):
+        raise Forbidden(N_("You cannot edit this offer."))
+    return offer
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def parse_tags(raw: str | list[str] | None) -> list[str]:
+    """Comma- or newline-separated tags, trimmed, de-duplicated (case-insensitive), in order."""
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list) else re.split(r"[,;\n]", raw)
+    seen: set[str] = set()
+    tags: list[str] = []
+    for item in items:
+        tag = " ".join(str(item).split())
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            tags.append(tag[:100])
+    return tags
+
+
+def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """Validated, normalised field values; raises InvalidInput naming each bad field."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in EDITABLE_FIELDS:
+            continue
+        if name in ("required_skills", "nice_skills", "languages"):
+            clean[name] = parse_tags(value)
+        elif name in CHOICES:
+            value = (value or "").strip() if isinstance(value, str) else value
+            if name == "category" and not value:
+                clean[name] = None
+            elif value not in CHOICES[name]:
+                errors[name] = N_("Choose one of the listed values.")
+            else:
+                clean[name] = value
+        elif name in ("contract_duration_months", "min_experience_years", "positions"):
+            if value in (None, ""):
+                clean[name] = 1 if name == "positions" else None
+                continue
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                errors[name] = N_("Enter a whole number.")
+                continue
+            low = 1 if name != "min_experience_years" else 0
+            if not low <= number <= 600:
+                errors[name] = (
+                    N_("Enter a number between 1 and 600.")
+                    if low
+                    else N_("Enter a number between 0 and 600.")
+                )
+            else:
+                clean[name] = number
+        elif name in ("vacancy_date", "closing_date"):
+            if value in (None, ""):
+                clean[name] = None
+            elif isinstance(value, date):
+                clean[name] = value
+            else:
+                try:
+                    clean[name] = date.fromisoformat(str(value))
+                except ValueError:
+                    errors[name] = N_("Enter a date as YYYY-MM-DD.")
+        elif name in ("direction_id", "hiring_manager_id", "recruiter_id"):
+            clean[name] = int(value) if value not in (None, "", 0, "0") else None
+        else:
+            text = (value or "").strip()
+            limit = MAX_LENGTHS.get(name)
+            if limit and len(text) > limit:
+                errors[name] = N_("This text is too long.")
+            clean[name] = text
+    if clean.get("direction_id") and session.get(Direction, clean["direction_id"]) is None:
+        errors["direction_id"] = N_("Choose a direction from the list.")
+    for name in ("hiring_manager_id", "recruiter_id"):
+        if clean.get(name):
+            person = session.get(User, clean[name])
+            if person is None or not person.active:
+                errors[name] = N_("Choose a person from the list.")
+    if clean.get("contract_type") == ContractType.PERMANENT.value:
+        clean["contract_duration_months"] = None
+    if errors:
+        raise InvalidInput(N_("Some fields need your attention."), errors)
+    return clean
+
+
+def new_reference(session: Session, now: datetime) -> str:
+    """The next free reference of the year, e.g. ``2026-0042``."""
+    prefix = f"{now.year}-"
+    last = session.scalar(
+        select(func.max(Offer.reference)).where(Offer.reference.like(prefix + "%"))
+    )
+    number = 1
+    if last:
+        try:
+            number = int(last.removeprefix(prefix)) + 1
+        except ValueError:
+            number = session.scalar(select(func.count(Offer.id))) + 1
+    return f"{prefix}{number:04d}"
+
+
+def _insert_with_reference(session: Session, offer: Offer, now: datetime) -> None:
+    """Add ``offer`` under a fresh reference; another writer taking it first means retry."""
+    for _attempt in range(5):
+        offer.reference = new_reference(session, now)
+        try:
+            with session.begin_nested():
+                session.add(offer)
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise DomainError("Could not allocate an offer reference; try again.")
+
+
+def create_offer(
+    session: Session, actor: User, values: dict[str, Any], now: datetime | None = None
+) -> Offer:
+    """A new draft offer written by ``actor`` (a manager becomes its hiring manager by default)."""
+    if not actor.has_role(Role.MANAGER, Role.RECRUITER, Role.ADMIN):
+        raise Forbidden(N_("Only managers and recruiters write offers."))
+    now = now or utcnow()
+    clean = _clean(session, values)
+    if not clean.get("hiring_manager_id") and actor.has_role(Role.MANAGER):
+        clean["hiring_manager_id"] = actor.id
+    offer = Offer(
+        created_by_id=actor.id,
+        status=OfferStatus.DRAFT.value,
+        created_at=now,
+        updated_at=now,
+        **{"required_skills": [], "nice_skills": [], "languages": [], **clean},
+    )
+    _insert_with_reference(session, offer, now)
+    audit.record(session, actor, "offer.create", "offer", offer.id, reference=offer.reference)
+    return offer
+
+
+def update_offer(
+    session: Session, offer: Offer, actor: User, values: dict[str, Any], now: datetime | None = None
+) -> Offer:
+    """Change the offer's fields; a published offer must stay publishable."""
+    if not can_edit(actor, offer):
+        raise Forbidden(N_("You cannot edit this offer."))
+    clean = _clean(session, values)
+    for name, value in clean.items():
+        setattr(offer, name, value)
+    offer.updated_at = now or utcnow()
+    if offer.status == OfferStatus.PUBLISHED.value:
+        errors = publication_errors(offer)
+        if errors:
+            raise InvalidInput(N_("A published offer must keep its required fields."), errors)
+    session.flush()
+    audit.record(session, actor, "offer.update", "offer", offer.id)
+    return offer
+
+
+def publication_errors(offer: Offer, now: datetime | None = None) -> dict[str, str]:
+    """What is missing before ``offer`` can be published (empty when it can)."""
+    errors: dict[str, str] = {}
+    if not (offer.title or "").strip():
+        errors["title"] = N_("A title is required to publish.")
+    if not offer.direction_id:
+        errors["direction_id"] = N_("A direction is required to publish.")
+    if not offer.hiring_manager_id:
+        errors["hiring_manager_id"] = N_("A hiring manager is required to publish.")
+    if not (offer.description or "").strip():
+        errors["description"] = N_("A description is required to publish.")
+    if not offer.required_skills:
+        errors["required_skills"] = N_("At least one required skill is needed to publish.")
+    if now is not None and offer.closing_date is not None and offer.closing_date < now.date():
+        errors["closing_date"] = N_("The closing date has passed: choose a later one.")
+    return errors
+
+
+def publish(session: Session, offer: Offer, actor: User, now: datetime | None = None) -> Offer:
+    """Put a draft (or a closed offer, again) online; raises InvalidInput with what is missing."""
+    now = now or utcnow()
+    if not can_edit(actor, offer):
+        raise Forbidden(N_("You cannot publish this offer."))
+    if offer.status == OfferStatus.FILLED.value:
+        raise InvalidInput(N_("A filled offer cannot be published again: duplicate it instead."))
+    errors = publication_errors(offer, now)
+    if errors:
+        raise InvalidInput(N_("This offer cannot be published yet."), errors)
+    offer.status = OfferStatus.PUBLISHED.value
+    offer.published_at = offer.published_at or now
+    offer.closed_at = None
+    audit.record(session, actor, "offer.publish", "offer", offer.id)
+    return offer
+
+
+def _end(session: Session, offer: Offer, actor: User, status: OfferStatus, now) -> Offer:
+    if not can_edit(actor, offer):
+        raise Forbidden(N_("You cannot change this offer."))
+    if offer.status not in (OfferStatus.PUBLISHED.value, OfferStatus.CLOSED.value):
+        raise InvalidInput(N_("Only a published offer can be closed or marked as filled."))
+    if offer.status == status.value:
+        return offer
+    offer.status = status.value
+    offer.closed_at = offer.closed_at or now or utcnow()
+    audit.record(session, actor, f"offer.{status.value}", "offer", offer.id)
+    return offer
+
+
+def close(session: Session, offer: Offer, actor: User, now: datetime | None = None) -> Offer:
+    """Stop taking applications; the page stays reachable and says it is closed."""
+    return _end(session, offer, actor, OfferStatus.CLOSED, now)
+
+
+def mark_filled(session: Session, offer: Offer, actor: User, now: datetime | None = None) -> Offer:
+    """The position is filled: closed for good."""
+    return _end(session, offer, actor, OfferStatus.FILLED, now)
+
+
+def duplicate(session: Session, offer: Offer, actor: User, now: datetime | None = None) -> Offer:
+    """A new draft with the same fields (dates cleared), e.g. to open the same job again."""
+    if not can_edit(actor, offer):
+        raise Forbidden(N_("You cannot duplicate this offer."))
+    now = now or utcnow()
+    values = {name: getattr(offer, name) for name in EDITABLE_FIELDS}
+    values["vacancy_date"] = None
+    values["closing_date"] = None
+    values["required_skills"] = list(offer.required_skills or [])
+    values["nice_skills"] = list(offer.nice_skills or [])
+    values["languages"] = list(offer.languages or [])
+    copy = Offer(created_by_id=actor.id, status=OfferStatus.DRAFT.value, created_at=now, **values)
+    _insert_with_reference(session, copy, now)
+    audit.record(session, actor, "offer.duplicate", "offer", copy.id, source=offer.id)
+    return copy
+
+
+# --- counts for the managers' and recruiters' lists ------------------------------------------
+
+
+@dataclass
+class OfferStats:
+    links: int = 0
+    people: int = 0
+    visits: int = 0
+    applications: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def offers_for(session: Session, actor: User) -> list[Offer]:
+    """The offers ``actor`` manages (every offer for recruiters and admins), newest first."""
+    query = select(Offer).options(joinedload(Offer.direction)).order_by(Offer.created_at.desc())
+    if not actor.has_role(Role.RECRUITER, Role.ADMIN):
+        query = query.where(
+            or_(Offer.hiring_manager_id == actor.id, Offer.created_by_id == actor.id)
+        )
+    return list(session.scalars(query).unique())
+
+
+def offer_stats(session: Session, offer_ids: list[int]) -> dict[int, OfferStats]:
+    """Share links, people reached, visits and applications by status, in two queries."""
+    stats = {offer_id: OfferStats() for offer_id in offer_ids}
+    if not offer_ids:
+        return stats
+    rows = session.execute(
+        select(
+            ShareLink.offer_id,
+            func.count(ShareLink.id),
+            func.coalesce(func.sum(ShareLink.people_count), 0),
+            func.coalesce(func.sum(ShareLink.visits_count), 0),
+        )
+        .where(ShareLink.offer_id.in_(offer_ids))
+        .group_by(ShareLink.offer_id)
+    )
+    for offer_id, links, people, visits in rows:
+        stats[offer_id].links, stats[offer_id].people, stats[offer_id].visits = (
+            int(links),
+            int(people),
+            int(visits),
+        )
+    rows = session.execute(
+        select(Application.offer_id, Application.status, func.count(Application.id))
+        .where(Application.offer_id.in_(offer_ids))
+        .group_by(Application.offer_id, Application.status)
+    )
+    for offer_id, status, count in rows:
+        stats[offer_id].by_status[status] = int(count)
+        stats[offer_id].applications += int(count)
+    return stats
+
+
+APPLICATION_STATUSES = tuple(s.value for s in ApplicationStatus)
+
+
+# --- the public careers site ----------------------------------------------------------------
+
+
+class fold(FunctionElement):
+    """Lower-case, accent-free text, the same on SQLite and PostgreSQL (for search)."""
+
+    inherit_cache = True
+
+
+_ACCENTED = "àáâãäåèéêëìíîïòóôõöùúûüýÿçñÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝŸÇÑ"
+_PLAIN = "aaaaaaeeeeiiiiooooouuuuyycnaaaaaaeeeeiiiiooooouuuuyycn"
+
+
+@compiles(fold)
+def _fold_default(element, compiler, **kw):
+    return f"relais_fold({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(fold, "postgresql")
+def _fold_postgresql(element, compiler, **kw):
+    inner = compiler.process(element.clauses, **kw)
+    return (
+        f"replace(replace(translate(lower({inner}), '{_ACCENTED}', '{_PLAIN}'), "
+        "'œ', 'oe'), 'æ', 'ae')"
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    direction_id: int | None = None
+    location: str = ""
+    category: str = ""
+    contract_type: str = ""
+    remote_work: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Offer]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_public(
+    session: Session, filters: Filters, page: int = 1, per_page: int = PER_PAGE
+) -> Page:
+    """Published offers matching every word of ``q`` (any case, any accents) and the filters."""
+    conditions = [Offer.status == OfferStatus.PUBLISHED.value]
+    text = Offer.title
+    for column in (Offer.metier, Offer.description, Offer.missions, Offer.profile):
+        text = text + literal(" ") + column
+    folded = fold(text)
+    for term in fold_text(filters.q).split()[:8]:
+        conditions.append(folded.like(f"%{_like_escape(term)}%", escape="\\"))
+    if filters.direction_id:
+        conditions.append(Offer.direction_id == filters.direction_id)
+    if filters.location:
+        conditions.append(Offer.location == filters.location)
+    for name in ("category", "contract_type", "remote_work"):
+        value = getattr(filters, name)
+        if value:
+            conditions.append(getattr(Offer, name) == value)
+    where = and_(*conditions)
+    total = session.scalar(select(func.count(Offer.id)).where(where)) or 0
+    page = max(1, page)
+    items = list(
+        session.scalars(
+            select(Offer)
+            .where(where)
+            .options(joinedload(Offer.direction))
+            .order_by(Offer.published_at.desc(), Offer.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return Page(items, total, page, per_page)
+
+
+def filter_choices(session: Session) -> dict[str, list]:
+    """Directions and locations that have published offers (for the filter menus)."""
+    published = Offer.status == OfferStatus.PUBLISHED.value
+    directions = list(
+        session.execute(
+            select(Direction.id, Direction.name)
+            .where(Direction.id.in_(select(Offer.direction_id).where(published)))
+            .order_by(Direction.name)
+        )
+    )
+    locations = [
+        loc
+        for (loc,) in session.execute(
+            select(Offer.location).where(published, Offer.location != "").distinct()
+        )
+    ]
+    return {"directions": directions, "locations": sorted(locations, key=fold_text)}
+
+
+def similar_open_offers(session: Session, offer: Offer, now: datetime, limit: int = 3) -> list:
+    """Open offers like ``offer``: same direction or métier first, then the most recent."""
+    candidates = list(
+        session.scalars(
+            select(Offer)
+            .where(Offer.status == OfferStatus.PUBLISHED.value, Offer.id != offer.id)
+            .options(joinedload(Offer.direction))
+            .order_by(Offer.published_at.desc(), Offer.id.desc())
+            .limit(50)
+        )
+    )
+    skills = {s.casefold() for s in offer.required_skills or []}
+
+    def closeness(other: Offer) -> int:
+        shared = len(skills & {s.casefold() for s in other.required_skills or []})
+        return (
+            2 * (other.direction_id == offer.direction_id)
+            + 2 * bool(offer.metier and other.metier == offer.metier)
+            + (other.category == offer.category)
+            + shared
+        )
+
+    open_ones = [o for o in candidates if is_open(o, now)]
+    return sorted(open_ones, key=closeness, reverse=True)[:limit]
+
+
+# --- the skills vocabulary (suggestions in the tag input) --------------------------------------
+
+
+@lru_cache(maxsize=4)
+def skill_suggestions(locale: str = "fr") -> tuple[str, ...]:
+    """Skill names in ``locale`` from ``seeds/skills.json`` (empty if the file is missing)."""
+    try:
+        entries = json.loads(SKILLS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    lang = "en" if locale == "en" else "fr"
+    names = {str(e.get(lang) or e.get("fr") or "").strip() for e in entries if isinstance(e, dict)}
+    return tuple(sorted((n for n in names if n), key=fold_text))
+
+
+def strong_points(offer: Offer, locale: str = "fr") -> list[str]:
+    """Two or three selling points of an offer, for the ready-to-post text."""
+    fr = locale != "en"
+    points: list[str] = []
+    if offer.remote_work == RemoteWork.FULL.value:
+        points.append("Télétravail complet possible" if fr else "Fully remote possible")
+    elif offer.remote_work == RemoteWork.PARTIAL.value:
+        points.append("Télétravail partiel possible" if fr else "Partial remote work")
+    if offer.contract_type == ContractType.PERMANENT.value:
+        points.append("Emploi permanent" if fr else "Permanent position")
+    if offer.location:
+        points.append(("Basé à " if fr else "Based in ") + offer.location)
+    if offer.salary and len(points) < 3:
+        points.append(offer.salary)
+    if offer.category and len(points) < 3:
+        points.append(("Catégorie " if fr else "Category ") + offer.category)
+    return points[:3]
+
+
+def hashtags(offer: Offer, locale: str = "fr") -> list[str]:
+    """A few hashtags for a post: recruitment, the public service, the métier and top skills."""
+    tags = ["#recrutement", "#servicepublic"] if locale != "en" else ["#hiring", "#publicservice"]
+    for word in [offer.metier, *(offer.required_skills or [])[:2]]:
+        tag = re.sub(r"[^0-9A-Za-z]", "", _slugify(word or "", separator="_").title())
+        if tag and f"#{tag}" not in tags:
+            tags.append(f"#{tag}")
+    return tags[:5]
+
+
+def job_posting(
+    offer: Offer, *, organisation: str, url: str, description_html: str
+) -> dict[str, Any]:
+    """The schema.org JobPosting of an offer (rendered as JSON-LD on its page)."""
+    types = ["PART_TIME" if offer.working_time == WorkingTime.PART.value else "FULL_TIME"]
+    extra = {
+        ContractType.FIXED_TERM.value: "TEMPORARY",
+        ContractType.TEMPORARY.value: "TEMPORARY",
+        ContractType.INTERNSHIP.value: "INTERN",
+        ContractType.APPRENTICESHIP.value: "OTHER",
+    }.get(offer.contract_type)
+    if extra:
+        types.append(extra)
+    posting: dict[str, Any] = {
+        "@context": "https://schema.org/",
+        "@type": "JobPosting",
+        "title": offer.title,
+        "description": description_html,
+        "identifier": {"@type": "PropertyValue", "name": organisation, "value": offer.reference},
+        "datePosted": (offer.published_at or offer.created_at).date().isoformat(),
+        "employmentType": types,
+        "hiringOrganization": {"@type": "Organization", "name": organisation},
+        "jobLocation": {
+            "@type": "Place",
+            "address": {
+                "@type": "PostalAddress",
+                "addressLocality": offer.location or organisation,
+                "addressCountry": "FR",
+            },
+        },
+        "url": url,
+        "totalJobOpenings": offer.positions,
+    }
+    if offer.closing_date:
+        posting["validThrough"] = f"{offer.closing_date.isoformat()}T23:59:59+01:00"
+    if offer.remote_work == RemoteWork.FULL.value:
+        posting["jobLocationType"] = "TELECOMMUTE"
+    if offer.required_skills:
+        posting["skills"] = ", ".join(offer.required_skills)
+    if offer.metier:
+        posting["occupationalCategory"] = offer.metier
+    if offer.direction is not None:
+        posting["hiringOrganization"]["department"] = {
+            "@type": "Organization",
+            "name": offer.direction.name,
+        }
+    return posting
+
+
+def post_text(offer: Offer, locale: str, link_url: str | None) -> str:
+    """A ready-to-post text for social networks, in French or English, built from the offer."""
+    fr = locale != "en"
+    lines = [("🔎 Nous recrutons : " if fr else "🔎 We are hiring: ") + offer.title]
+    where = " · ".join(
+        p for p in (offer.direction.name if offer.direction else "", offer.location) if p
+    )
+    if where:
+        lines.append(where)
+    lines.append("")
+    lines += [f"✅ {point}" for point in strong_points(offer, locale)]
+    lines.append("")
+    if link_url:
+        lines.append(
+            ("Découvrez l'offre et postulez : " if fr else "Read the offer and apply: ") + link_url
+        )
+    lines.append(
+        "Vous connaissez quelqu'un pour ce poste ? Partagez !"
+        if fr
+        else "Know someone for this job? Please share!"
+    )
+    lines.append("")
+    lines.append(" ".join(hashtags(offer, locale)))
+    return "\n".join(lines)

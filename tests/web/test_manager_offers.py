@@ -1,0 +1,223 @@
+"""Managers and recruiters write, preview, publish, close, fill and duplicate offers."""
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from referral.models import (
+    Application,
+    Candidate,
+    Offer,
+    OfferStatus,
+    Role,
+    ShareLink,
+)
+from tests.offer_helpers import make_link
+
+FULL_FORM = {
+    "title": "Chargé de mission mobilités",
+    "versant": "territoriale",
+    "category": "A",
+    "metier": "Chargé de mission",
+    "employment_nature": "both",
+    "contract_type": "fixed_term",
+    "contract_duration_months": "12",
+    "location": "Lyon",
+    "remote_work": "partial",
+    "working_time": "full",
+    "education_level": "Bac+5",
+    "min_experience_years": "3",
+    "description": "Piloter le plan vélo.",
+    "missions": "Animer les partenaires.",
+    "profile": "Goût du terrain.",
+    "required_skills": "Gestion de projet, Transports, gestion de projet",
+    "nice_skills": "SIG",
+    "languages": "Anglais",
+    "salary": "Grille des attachés",
+    "vacancy_date": "2030-01-01",
+    "closing_date": "2030-02-01",
+    "positions": "2",
+}
+
+
+def _form(direction, manager, **changes):
+    data = dict(FULL_FORM, direction_id=str(direction.id), hiring_manager_id=str(manager.id))
+    data.update(changes)
+    return data
+
+
+def test_a_manager_writes_a_draft_with_every_field(
+    client, auth, session, make_user, make_direction
+):
+    manager = make_user(Role.MANAGER)
+    direction = make_direction("Mobilités")
+    auth.login(manager)
+    form = client.get("/manager/offers/new").get_data(as_text=True)
+    assert 'list="skill-suggestions"' in form and "<datalist" in form
+    assert "Gestion de projet" in form  # a suggestion from seeds/skills.json
+    response = client.post("/manager/offers/new", data=_form(direction, manager))
+    assert response.status_code == 302
+    offer = session.scalar(select(Offer))
+    assert re.fullmatch(r"\d{4}-\d{4}", offer.reference)
+    assert offer.status == "draft"
+    assert offer.required_skills == ["Gestion de projet", "Transports"]
+    assert offer.nice_skills == ["SIG"] and offer.languages == ["Anglais"]
+    assert (offer.contract_type, offer.contract_duration_months) == ("fixed_term", 12)
+    assert (offer.remote_work, offer.category, offer.positions) == ("partial", "A", 2)
+    assert offer.closing_date == date(2030, 2, 1) and offer.vacancy_date == date(2030, 1, 1)
+    assert offer.created_by_id == manager.id and offer.hiring_manager_id == manager.id
+    preview = client.get(response.headers["Location"])
+    assert preview.status_code == 200
+    assert "Chargé de mission mobilités" in preview.get_data(as_text=True)
+
+
+def test_references_are_unique_and_sequential(client, auth, session, make_user, make_direction):
+    manager = make_user(Role.MANAGER)
+    direction = make_direction()
+    auth.login(manager)
+    for _ in range(2):
+        client.post("/manager/offers/new", data=_form(direction, manager))
+    refs = sorted(session.scalars(select(Offer.reference)))
+    year = date.today().year
+    assert refs == [f"{year}-0001", f"{year}-0002"]
+
+
+def test_bad_input_keeps_what_was_typed(client, auth, make_user, make_direction):
+    manager = make_user(Role.MANAGER)
+    auth.login(manager)
+    response = client.post(
+        "/manager/offers/new",
+        data=_form(make_direction(), manager, positions="many", closing_date="31/02/2030"),
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'value="Chargé de mission mobilités"' in html
+    assert html.count('class="error"') >= 2
+
+
+def test_publishing_needs_the_required_fields(client, auth, session, make_user):
+    manager = make_user(Role.MANAGER)
+    auth.login(manager)
+    client.post(
+        "/manager/offers/new",
+        data={
+            "title": "Sans rien",
+            **{
+                k: FULL_FORM[k]
+                for k in (
+                    "versant",
+                    "category",
+                    "employment_nature",
+                    "contract_type",
+                    "remote_work",
+                    "working_time",
+                )
+            },
+        },
+    )
+    offer = session.scalar(select(Offer))
+    preview = client.get(f"/manager/offers/{offer.id}").get_data(as_text=True)
+    missing = preview[preview.index('class="missing"') :]
+    assert missing.count("<li>") == 3  # direction, description, required skill
+    response = client.post(f"/manager/offers/{offer.id}/publish", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "flash-error" in html
+    session.expire_all()
+    assert session.get(Offer, offer.id).status == "draft"
+
+
+def test_publish_close_fill_duplicate(client, auth, session, make_user, make_direction):
+    manager = make_user(Role.MANAGER)
+    auth.login(manager)
+    client.post("/manager/offers/new", data=_form(make_direction(), manager))
+    offer = session.scalar(select(Offer))
+    assert client.post(f"/manager/offers/{offer.id}/publish").status_code == 302
+    session.expire_all()
+    offer = session.get(Offer, offer.id)
+    assert offer.status == "published" and offer.published_at is not None
+    assert b"mobilit" in client.get("/offers").data
+    client.post(f"/manager/offers/{offer.id}/close")
+    session.expire_all()
+    assert session.get(Offer, offer.id).status == "closed"
+    client.post(f"/manager/offers/{offer.id}/publish")
+    client.post(f"/manager/offers/{offer.id}/fill")
+    session.expire_all()
+    assert session.get(Offer, offer.id).status == "filled"
+    response = client.post(f"/manager/offers/{offer.id}/duplicate")
+    copy = session.scalar(select(Offer).where(Offer.id != offer.id))
+    assert response.headers["Location"].endswith(f"/manager/offers/{copy.id}")
+    assert copy.status == "draft" and copy.reference != offer.reference
+    assert copy.title == offer.title and copy.required_skills == offer.required_skills
+    assert copy.closing_date is None
+
+
+def test_editing_an_offer(client, auth, session, make_user, make_offer):
+    offer = make_offer(title="Ancien titre")
+    auth.login(offer.hiring_manager)
+    form = client.get(f"/manager/offers/{offer.id}/edit").get_data(as_text=True)
+    assert 'value="Ancien titre"' in form
+    data = _form(offer.direction, offer.hiring_manager, title="Nouveau titre")
+    assert client.post(f"/manager/offers/{offer.id}/edit", data=data).status_code == 302
+    session.expire_all()
+    assert session.get(Offer, offer.id).title == "Nouveau titre"
+    # A published offer cannot lose its required skills.
+    response = client.post(f"/manager/offers/{offer.id}/edit", data=dict(data, required_skills=""))
+    assert response.status_code == 422
+    session.expire_all()
+    assert session.get(Offer, offer.id).required_skills
+
+
+def test_only_the_offers_manager_or_a_recruiter_may_edit(client, auth, make_user, make_offer):
+    offer = make_offer()
+    auth.login(make_user(Role.MANAGER))
+    for url in (f"/manager/offers/{offer.id}/edit", f"/manager/offers/{offer.id}"):
+        assert client.get(url).status_code == 403
+    assert client.post(f"/manager/offers/{offer.id}/close").status_code == 403
+    auth.logout()
+    auth.login(make_user(Role.RECRUITER))
+    assert client.get(f"/manager/offers/{offer.id}/edit").status_code == 200
+    assert client.post(f"/manager/offers/{offer.id}/close").status_code == 302
+
+
+def test_managers_see_their_offers_with_counts_recruiters_see_all(
+    client, auth, session, make_user, make_offer, count_queries
+):
+    mine = make_offer(title="Mon offre")
+    make_offer(title="Offre d'un autre")
+    link = make_link(session, mine, make_user(), "linkedin")
+    session.query(ShareLink).filter_by(id=link.id).update({"people_count": 7, "visits_count": 9})
+    for n, status in enumerate(["new", "new", "interview"]):
+        candidate = Candidate(email=f"c{n}@example.org", first_name="C", last_name=str(n))
+        session.add(candidate)
+        session.flush()
+        session.add(Application(candidate_id=candidate.id, offer_id=mine.id, status=status))
+    session.commit()
+    auth.login(mine.hiring_manager)
+    html = client.get("/manager/").get_data(as_text=True)
+    assert "Mon offre" in html and "Offre d&#39;un autre" not in html
+    row = html[html.index("Mon offre") :]
+    cells = re.findall(r'<td class="num">(\d+)</td>', row)[:3]
+    assert cells == ["1", "7", "3"]
+    assert re.search(r"(Nouvelle|New)\w*: 2", row) and re.search(r"(Entretien|Interview): 1", row)
+    auth.logout()
+    recruiter = make_user(Role.RECRUITER)
+    auth.login(recruiter)
+    with count_queries() as few:
+        html = client.get("/manager/").get_data(as_text=True)
+    assert "Mon offre" in html and "Offre d&#39;un autre" in html
+    for _ in range(4):
+        make_offer()
+    with count_queries() as many:
+        client.get("/manager/")
+    assert few.count == many.count
+
+
+def test_close_expired_offers_is_also_a_service(session, make_offer):
+    from referral import offers
+    from referral.models import utcnow
+
+    make_offer(closing_date=date.today() - timedelta(days=1))
+    assert offers.close_expired(session, utcnow()) == 1
+    session.commit()
+    assert session.scalar(select(Offer.status)) == OfferStatus.CLOSED.value

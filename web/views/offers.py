@@ -1,0 +1,238 @@
+"""The public careers site: offers search, offer pages, their preview images, and ``/r/<code>``."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from referral import links, offers
+from referral.models import Category, ContractType, OfferStatus, RemoteWork, utcnow
+from referral.share_images import cached_offer_card
+from referral.touches import COOKIE_NAME, add_touch
+from web.auth_user import public
+from web.database import db, settings
+from web.extensions import limiter
+from web.offer_labels import slug as _slug
+
+bp = Blueprint("offers", __name__)
+
+CODE_PATTERN = re.compile(rf"^[{links.ALPHABET}]{{6,16}}$")
+
+
+def absolute(endpoint: str, **values) -> str:
+    """An absolute URL on the configured public address (never the request's Host)."""
+    return settings().base_url.rstrip("/") + url_for(endpoint, **values)
+
+
+def _paragraphs(text: str) -> Markup:
+    """Plain text as escaped HTML paragraphs (line breaks kept)."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text or "") if b.strip()]
+    return Markup("").join(
+        Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in b.splitlines()))
+        for b in blocks
+    )
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+@bp.route("/offers")
+@public
+def search():
+    """The published offers: full-text search, filters, pagination."""
+    choices = {
+        "category": [c.value for c in Category],
+        "contract_type": [c.value for c in ContractType],
+        "remote_work": [r.value for r in RemoteWork],
+    }
+    filters = offers.Filters(
+        q=request.args.get("q", "")[:200].strip(),
+        direction_id=_int_arg("direction"),
+        location=request.args.get("location", "")[:200],
+        **{
+            name: value if (value := request.args.get(name, "")) in allowed else ""
+            for name, allowed in choices.items()
+        },
+    )
+    session = db()
+    page = offers.search_public(session, filters, page=_int_arg("page") or 1)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "offers/search.html",
+        page=page,
+        filters=filters,
+        args=args,
+        choices=choices,
+        menus=offers.filter_choices(session),
+    )
+
+
+def render_offer_page(
+    offer, *, share_url: str | None = None, ref: str | None = None, preview: bool = False, **extra
+):
+    """The offer page with its Open Graph tags, Twitter card and JobPosting JSON-LD."""
+    session = db()
+    now = utcnow()
+    canonical = absolute("offers.offer_page", offer_id=offer.id, slug=_slug(offer.title))
+    is_open = offers.is_open(offer, now)
+    description_html = str(
+        _paragraphs(offer.description) + _paragraphs(offer.missions) + _paragraphs(offer.profile)
+    )
+    posting = offers.job_posting(
+        offer,
+        organisation=settings().organisation_name,
+        url=canonical,
+        description_html=description_html,
+    )
+    summary = " ".join((offer.description or offer.missions or offer.title).split())
+    return render_template(
+        "offers/offer.html",
+        offer=offer,
+        is_open=is_open,
+        canonical=canonical,
+        og_url=share_url or canonical,
+        og_image=absolute("offers.offer_image", offer_id=offer.id),
+        og_description=summary[:297] + ("…" if len(summary) > 297 else ""),
+        posting=posting if is_open else None,
+        similar=[]
+        if is_open or preview or offer.status == OfferStatus.DRAFT.value
+        else offers.similar_open_offers(session, offer, now),
+        paragraphs=_paragraphs,
+        ref=ref,
+        preview=preview,
+        **extra,
+    )
+
+
+@bp.route("/offers/<int:offer_id>")
+@public
+def offer_short(offer_id: int):
+    """An offer's address without its slug: moved permanently to the full one."""
+    offer = offers.get_public_offer(db(), offer_id, utcnow())
+    db().commit()
+    return redirect(url_for("offers.offer_page", offer_id=offer.id, slug=_slug(offer.title)), 301)
+
+
+@bp.route("/offers/<int:offer_id>-<slug>")
+@public
+def offer_page(offer_id: int, slug: str):
+    """An offer's public page (a closed one says so and lists similar open offers)."""
+    offer = offers.get_public_offer(db(), offer_id, utcnow())
+    db().commit()  # get_public_offer closes an offer past its closing date
+    ref = request.args.get("ref", "")
+    ref = ref if CODE_PATTERN.match(ref) else None
+    right = _slug(offer.title)
+    if slug != right:
+        return redirect(url_for("offers.offer_page", offer_id=offer.id, slug=right, ref=ref), 301)
+    return render_offer_page(offer, ref=ref)
+
+
+@bp.route("/offers/<int:offer_id>/card.png")
+@public
+def offer_image(offer_id: int):
+    """The offer's 1200×627 preview image (og:image), generated once and kept on disk."""
+    offer = offers.get_public_offer(db(), offer_id, utcnow())
+    path = cached_offer_card(
+        settings().instance_path / "og",
+        offer.id,
+        offer.title,
+        offer.direction.name if offer.direction else "",
+        settings().organisation_name,
+        _("We are hiring"),
+    )
+    return send_file(path, mimetype="image/png", max_age=3600)
+
+
+def _referrer_host() -> str | None:
+    if not request.referrer:
+        return None
+    try:
+        host = urlsplit(request.referrer).hostname
+    except ValueError:
+        return None
+    return host[:255] if host else None
+
+
+def _is_link_owner(agent_id: int) -> bool:
+    # Only look the user up when a sign-in cookie is there: anonymous visits cost no query.
+    if "_user_id" not in session and "remember_token" not in request.cookies:
+        return False
+    return bool(current_user.is_authenticated and current_user.id == agent_id)
+
+
+@bp.route("/r/<code>")
+@limiter.exempt
+@public
+def follow_link(code: str):
+    """A share link: crawlers get the offer page, people are counted once a day and redirected."""
+    session_ = db()
+    target = links.resolve_code(session_, code)
+    if target is None:
+        return render_template("offers/link_not_found.html"), 404
+    now = utcnow()
+    config = settings()
+    user_agent = request.headers.get("User-Agent", "")
+    if links.is_bot(user_agent):
+        if request.method != "HEAD":
+            visitor = links.visitor_hash(
+                config.secret_key, now.date(), request.remote_addr or "", user_agent
+            )
+            links.record_visit(
+                session_, target.link_id, visitor, bot=True, referrer_host=None, now=now
+            )
+        offer = offers.get_public_offer(session_, target.offer_id, now)
+        session_.commit()
+        return render_offer_page(offer, share_url=absolute("offers.follow_link", code=code))
+    counted = request.method != "HEAD" and not _is_link_owner(target.agent_id)
+    if counted:
+        visitor = links.visitor_hash(
+            config.secret_key, now.date(), request.remote_addr or "", user_agent
+        )
+        links.record_visit(
+            session_,
+            target.link_id,
+            visitor,
+            bot=False,
+            referrer_host=_referrer_host(),
+            now=now,
+        )
+        session_.commit()
+    open_offer = target.offer_status == OfferStatus.PUBLISHED.value and (
+        target.closing_date is None or target.closing_date >= now.date()
+    )
+    response = redirect(
+        url_for(
+            "offers.offer_page",
+            offer_id=target.offer_id,
+            slug=_slug(target.offer_title),
+            ref=code if open_offer else None,
+        ),
+        302,
+    )
+    if counted and open_offer:
+        window = config.attribution_window_days
+        response.set_cookie(
+            COOKIE_NAME,
+            add_touch(config.secret_key, request.cookies.get(COOKIE_NAME), code, now, window),
+            max_age=int(timedelta(days=window).total_seconds()),
+            httponly=True,
+            samesite="Lax",
+            secure=config.session_cookie_secure,
+        )
+    return response
