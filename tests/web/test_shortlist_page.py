@@ -295,3 +295,12 @@ def test_french_page(client, make_user, auth, make_offer, make_application):
     make_application(offer, score=70, matched=["python"])
     html = client.get(f"/recruiter/offers/{offer.id}/shortlist").get_data(as_text=True)
     assert "Pourquoi ce score" in html and "Nouvelle" in html
+
+
+def test_the_manager_reaches_the_shortlist_from_their_offer(client, make_user, auth, make_offer):
+    manager = make_user(Role.MANAGER, locale="en")
+    offer = make_offer(hiring_manager=manager)
+    auth.login(manager)
+    page = client.get(f"/manager/offers/{offer.id}").get_data(as_text=True)
+    assert f'href="/recruiter/offers/{offer.id}/shortlist"' in page
+    assert client.get(f"/recruiter/offers/{offer.id}/shortlist").status_code == 200
