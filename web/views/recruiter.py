@@ -262,8 +262,12 @@ def _export_rows(offer_id: int):
     offer = shortlists.get_offer(db(), me(), offer_id)
     _form, filters = _filters_from_request()
     rows = shortlists.all_rows(db(), offer, filters)
-    label = {"status": status_label, "source": source_label}
-    table = exports.table(rows, translate=_, label=lambda kind, value: label[kind](value))
+    # Translated once per value, not once per row.
+    names = {("status", k): str(v) for k, v in STATUS_LABELS.items()}
+    names.update({("source", k): str(v) for k, v in SOURCE_LABELS.items()})
+    table = exports.table(
+        rows, translate=_, label=lambda kind, value: names.get((kind, value), value)
+    )
     return offer, table
 
 
