@@ -304,3 +304,39 @@ def test_the_manager_reaches_the_shortlist_from_their_offer(client, make_user, a
     page = client.get(f"/manager/offers/{offer.id}").get_data(as_text=True)
     assert f'href="/recruiter/offers/{offer.id}/shortlist"' in page
     assert client.get(f"/recruiter/offers/{offer.id}/shortlist").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "min_score=NaN",
+        "min_score=sNaN",
+        "min_score=inf",
+        "min_score=1e400",
+        "page=99999999999",
+        "sort=zz",
+        "referred=maybe",
+        "status=zz",
+        "skill=%00",
+        "source=" + "x" * 300,
+    ],
+)
+def test_garbage_in_the_query_string_never_breaks_the_page_or_the_exports(
+    client, recruiter, make_offer, make_application, query
+):
+    offer = make_offer()
+    make_application(offer, score=50)
+    for path in ("shortlist", "shortlist.csv", "shortlist.xlsx"):
+        assert client.get(f"/recruiter/offers/{offer.id}/{path}?{query}").status_code == 200
+
+
+def test_a_french_decimal_comma_is_understood(
+    client, recruiter, make_offer, make_application, make_candidate
+):
+    offer = make_offer()
+    make_application(offer, make_candidate("Haut", "Score"), score=50.6)
+    make_application(offer, make_candidate("Bas", "Score"), score=50.4)
+    html = client.get(f"/recruiter/offers/{offer.id}/shortlist?min_score=50,5").get_data(
+        as_text=True
+    )
+    assert rows(html) == ["Haut Score"]

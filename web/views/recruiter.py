@@ -6,6 +6,8 @@ The hiring manager of an offer reaches its shortlist and the candidates who appl
 
 from __future__ import annotations
 
+import math
+
 from flask import (
     Blueprint,
     Response,
@@ -24,14 +26,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
+    FloatField,
     HiddenField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from referral import attribution, candidates, exports, pipeline, shortlists, talentpool
 from referral.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -141,6 +143,20 @@ def _reason_choices():
     ]
 
 
+class ScoreField(FloatField):
+    """A number typed the French way (``50,5``) or the English way (``50.5``)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [valuelist[0].strip().replace(",", ".")]
+        super().process_formdata(valuelist)
+
+
+def _finite(_form, field) -> None:
+    if field.data is not None and not math.isfinite(field.data):
+        raise ValidationError(_l("The score is between 0 and 100."))
+
+
 class FilterForm(FlaskForm):
     class Meta:
         csrf = False
@@ -156,8 +172,9 @@ class FilterForm(FlaskForm):
         ],
         validators=[Optional()],
     )
-    min_score = DecimalField(
-        _l("Minimum score"), places=None, validators=[Optional(), NumberRange(0, 100)]
+    min_score = ScoreField(
+        _l("Minimum score"),
+        validators=[Optional(), _finite, NumberRange(0, 100)],
     )
     skill = StringField(_l("Skill"), validators=[Optional(), Length(max=100)])
     sort = SelectField(
@@ -178,7 +195,7 @@ class FilterForm(FlaskForm):
             status=self.status.data or None,
             source=self.source.data or None,
             referred=referred,
-            min_score=float(self.min_score.data) if self.min_score.data is not None else None,
+            min_score=self.min_score.data,
             skill=(self.skill.data or "").strip() or None,
             sort=self.sort.data or "score",
             page=page,
@@ -222,7 +239,13 @@ def _filters_from_request() -> tuple[FilterForm, shortlists.Filters]:
     form = FilterForm(request.args)
     if request.args and not form.validate():
         return form, shortlists.Filters(page=_page_number())
-    return form, form.filters(_page_number())
+    try:
+        return form, form.filters(_page_number()).validated()
+    except InvalidInput as exc:
+        for name, message in exc.errors.items():
+            if name in form:
+                form[name].errors = [_(message)]
+        return form, shortlists.Filters(page=_page_number())
 
 
 # --- pages ---------------------------------------------------------------------------------------
