@@ -44,6 +44,14 @@ def _(message: str) -> str:
     return message
 
 
+MAX_ID = 2**31 - 1  # an integer primary key on PostgreSQL
+
+
+def valid_id(value: object) -> bool:
+    """An id that can be looked up at all (a larger one would be a database error)."""
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
 # --- who may read what ---------------------------------------------------------------------------
 
 
@@ -66,7 +74,7 @@ def can_view(user: User, offer: Offer) -> bool:
 
 def get_offer(session: Session, user: User, offer_id: int) -> Offer:
     """The offer whose shortlist ``user`` asks for; NotFound, or Forbidden if not theirs."""
-    offer = session.get(Offer, offer_id)
+    offer = session.get(Offer, offer_id) if valid_id(offer_id) else None
     if offer is None:
         raise NotFound("offer")
     if not can_view(user, offer):
@@ -244,6 +252,7 @@ def all_rows(session: Session, offer: Offer, filters: Filters | None = None) -> 
 
 def applications_for(session: Session, offer: Offer, ids: list[int]) -> list[Application]:
     """The applications of ``offer`` among ``ids`` (others are ignored), in one query."""
+    ids = [i for i in ids if valid_id(i)]
     if not ids:
         return []
     return list(
@@ -318,6 +327,8 @@ def candidate_file(session: Session, user: User, candidate_id: int) -> Candidate
     Raises NotFound for an unknown candidate, Forbidden when ``user`` may not read it. A hiring
     manager sees only the applications to their own offers and the notes on those.
     """
+    if not valid_id(candidate_id):
+        raise NotFound("candidate")
     candidate = session.scalar(
         select(Candidate)
         .where(Candidate.id == candidate_id)
@@ -423,6 +434,8 @@ def add_note(
 
 def cv_file_for(session: Session, user: User, cv_file_id: int) -> CVFile:
     """A CV file ``user`` may download: recruiters, or the manager of an offer applied to."""
+    if not valid_id(cv_file_id):
+        raise NotFound("cv_file")
     cv_file = session.get(CVFile, cv_file_id, options=[defer(CVFile.text)])
     if cv_file is None:
         raise NotFound("cv_file")

@@ -365,3 +365,26 @@ def test_the_candidate_page_loads_in_a_fixed_number_of_queries(
         return counter.count
 
     assert measure(1) == measure(6)
+
+
+def test_ids_too_large_for_the_database_are_404(client, recruiter, make_offer, make_application):
+    application = make_application(make_offer())
+    huge = 2**40
+    for url in (
+        f"/recruiter/offers/{huge}/shortlist",
+        f"/recruiter/candidates/{huge}",
+        f"/recruiter/candidates/{huge}/offers",
+        f"/recruiter/cv/{huge}",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/recruiter/applications/{huge}/move").status_code == 404
+    merge = client.post(
+        f"/recruiter/candidates/{application.candidate_id}/merge",
+        data={"other_id": huge, "keep": "this"},
+    )
+    assert merge.status_code == 302
+    bulk = client.post(
+        f"/recruiter/offers/{application.offer_id}/shortlist/move",
+        data={"bulk-to_status": "screening", "application_ids": [str(huge), str(application.id)]},
+    )
+    assert bulk.status_code == 200 and "1 application moved" in bulk.get_data(as_text=True)

@@ -328,7 +328,7 @@ def bulk_move(offer_id: int):
     session = db()
     offer = shortlists.get_offer(session, me(), offer_id)
     form = MoveForm(prefix="bulk", targets=pipeline.reachable(me(), settings()))
-    ids = [int(v) for v in request.form.getlist("application_ids") if v.isdigit()]
+    ids = [int(v) for v in request.form.getlist("application_ids") if v.isdigit() and len(v) < 12]
     back = url_for(".shortlist", offer_id=offer.id)
     if not form.validate_on_submit() or not form.to_status.data:
         flash(_("Choose the stage to move the selected applications to."), "error")
@@ -429,7 +429,11 @@ def add_note(candidate_id: int):
 def move(application_id: int):
     """Move one application; a jump to hired asks for a confirmation first."""
     session = db()
-    application = session.get(Application, application_id, with_for_update=True)
+    application = (
+        session.get(Application, application_id, with_for_update=True)
+        if shortlists.valid_id(application_id)
+        else None
+    )
     if application is None:
         raise NotFound("application")
     if not shortlists.can_view(me(), application.offer):
@@ -489,11 +493,12 @@ def move(application_id: int):
 def merge(candidate_id: int):
     """Merge a flagged duplicate into this candidate (or this one into it)."""
     session = db()
-    this = session.get(Candidate, candidate_id)
+    this = session.get(Candidate, candidate_id) if shortlists.valid_id(candidate_id) else None
     if this is None:
         raise NotFound("candidate")
     form = MergeForm()
-    other = session.get(Candidate, form.other_id.data) if form.validate_on_submit() else None
+    valid = form.validate_on_submit() and shortlists.valid_id(form.other_id.data)
+    other = session.get(Candidate, form.other_id.data) if valid else None
     if other is None or other.id == this.id:
         flash(_("Choose the duplicate to merge."), "error")
         return redirect(url_for(".candidate", candidate_id=this.id))
@@ -542,7 +547,7 @@ def talent_pool(offer_id: int):
 @roles_required(Role.RECRUITER, Role.ADMIN)
 def candidate_offers(candidate_id: int):
     """The open offers that fit a candidate of the talent pool, best first."""
-    candidate = db().get(Candidate, candidate_id)
+    candidate = db().get(Candidate, candidate_id) if shortlists.valid_id(candidate_id) else None
     if candidate is None:
         raise NotFound("candidate")
     in_pool = talentpool.in_pool(candidate)
