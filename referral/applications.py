@@ -252,6 +252,8 @@ def _create_or_update(
             staff_user=staff_user,
             now=now,
         )
+        if found.internal_mobility:
+            candidate.is_staff = True
         application = Application(
             candidate_id=candidate.id,
             offer_id=offer.id,
@@ -347,7 +349,11 @@ def _after_create(
         def translate(message: str, _g=gettext, **params: object) -> str:
             return _g(message) % params if params else _g(message)
 
-        home = "/recruiter/" if user.id == offer.recruiter_id else "/manager/"
+        # The offer's ranked applications (recruiter shortlist), or the manager's offer page.
+        if user.id == offer.recruiter_id:
+            home = f"/recruiter/offers/{offer.id}/shortlist"
+        else:
+            home = f"/manager/offers/{offer.id}"
         notifications.notify(
             session,
             "new_application",

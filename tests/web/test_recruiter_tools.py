@@ -1,5 +1,6 @@
 """Duplicates page, CV downloads and the credits administration, over HTTP."""
 
+import hashlib
 import html
 import io
 from datetime import timedelta
@@ -101,7 +102,8 @@ def test_cv_files_are_served_to_recruiters_and_the_offers_manager_only(
     cv = session.scalar(select(CVFile))
     auth.login(make_user(Role.RECRUITER))
     response = client.get(f"/cv/{cv.id}")
-    assert response.status_code == 200 and response.data == pdf_bytes("marie@example.org")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    assert hashlib.sha256(response.data).hexdigest() == cv.sha256
     assert "attachment" in response.headers["Content-Disposition"]
     auth.logout()
     auth.login(manager)
@@ -181,3 +183,30 @@ def test_a_recent_hire_stays_pending(client, auth, session, make_user, make_offe
     auth.login(make_user(Role.ADMIN))
     page = text(client.get("/admin/credits/"))
     assert "en attente (période d'essai)" in page and "Enregistrer le paiement" not in page
+
+
+def test_recruiters_read_reasons_in_french_and_see_unreadable_cvs(
+    client, auth, make_user, make_offer, make_link
+):
+    from tests.applying import scanned_pdf_bytes
+
+    offer = make_offer()
+    link = make_link(offer=offer, agent=make_user(first_name="Alice", last_name="Martin"))
+    apply(client, offer, "marie@example.org", ref=link.code)
+    client.post(
+        f"/offers/{offer.id}/apply",
+        data={
+            "first_name": "Marie",
+            "last_name": "Curie",
+            "email": "m.curie@example.org",
+            "phone": "0612345678",
+            "city": "Lyon",
+            "consent": "y",
+            "cv": (io.BytesIO(scanned_pdf_bytes()), "scan.pdf"),
+        },
+    )
+    auth.login(make_user(Role.RECRUITER))
+    page = text(client.get("/recruiter/duplicates/"))
+    assert "lien LinkedIn de Alice Martin consulté le jour même" in page
+    assert "aucune cooptation" in page and "site carrières" in page
+    assert page.count("aucun texte n'a pu être lu") == 1

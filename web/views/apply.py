@@ -170,6 +170,36 @@ def _show_errors(form: ApplyForm, errors: dict[str, str]) -> None:
         field.errors = [*field.errors, str(message)]
 
 
+def _input(form: ApplyForm) -> applications.ApplicationInput:
+    return applications.ApplicationInput(
+        first_name=form.first_name.data or "",
+        last_name=form.last_name.data or "",
+        email=form.email.data or "",
+        phone=form.phone.data,
+        city=form.city.data or "",
+        linkedin_url=form.linkedin_url.data,
+        message=form.message.data or "",
+        consent=bool(form.consent.data),
+        talent_pool=bool(form.talent_pool.data),
+    )
+
+
+def _explain_the_rest(form: ApplyForm, conf) -> None:
+    """When the form itself is incomplete, still say what is wrong with the rest (the file
+    included), so that the person corrects everything at once."""
+    upload = form.cv.data
+    cv_data = upload.read() if upload and not isinstance(upload, str) else None
+    try:
+        applications.validate(_input(form), cv_data or b"", conf)
+    except InvalidInput as exc:
+        rest = {
+            name: code
+            for name, code in exc.errors.items()
+            if not getattr(form, name).errors and (name != "cv" or cv_data is not None)
+        }
+        _show_errors(form, rest)
+
+
 @bp.route("/offers/<int:offer_id>/apply", methods=["GET", "POST"])
 @limiter.limit(_apply_limit, methods=["POST"])
 @public
@@ -201,17 +231,7 @@ def apply(offer_id: int):
         return redirect(url_for("apply.done", offer_id=offer.id))
     elif form.validate_on_submit():
         upload = form.cv.data
-        data = applications.ApplicationInput(
-            first_name=form.first_name.data or "",
-            last_name=form.last_name.data or "",
-            email=form.email.data or "",
-            phone=form.phone.data,
-            city=form.city.data or "",
-            linkedin_url=form.linkedin_url.data,
-            message=form.message.data or "",
-            consent=bool(form.consent.data),
-            talent_pool=bool(form.talent_pool.data),
-        )
+        data = _input(form)
         touches = read_touches(
             conf.secret_key, request.cookies.get(COOKIE_NAME), now, conf.attribution_window_days
         )
@@ -252,6 +272,7 @@ def apply(offer_id: int):
             return redirect(url_for("apply.done", offer_id=offer.id))
     else:
         status = 422
+        _explain_the_rest(form, conf)
     response = current_app.make_response(
         (
             render_template(

@@ -250,6 +250,7 @@ def test_signed_in_staff_apply_as_internal_mobility(
         True,
         None,
     )
+    assert session.scalar(select(Candidate.is_staff)) is True
     assert count(session, CreditEvent) == 0
 
 
@@ -302,3 +303,16 @@ def test_a_configured_retention_shows_everywhere(longer_retention, client, sessi
     client.post(f"/offers/{offer.id}/apply", data=form(pdf_bytes()))
     candidate = session.scalar(select(Candidate))
     assert candidate.retention_until >= date.today() + timedelta(days=36 * 30)
+
+
+def test_every_problem_is_reported_at_once(client, session, make_offer):
+    offer = make_offer()
+    response = client.post(
+        f"/offers/{offer.id}/apply", data=form(png_bytes(), last_name="", phone="12")
+    )
+    page = text(response)
+    assert response.status_code == 422
+    assert "Ce champ est obligatoire" in page  # the last name
+    assert "n'est pas accepté" in page  # the file
+    assert "Saisissez un numéro de téléphone valide" in page
+    assert count(session, Candidate) == 0
