@@ -393,10 +393,11 @@ class VisitWriter:
     It is the hot path of ``/r/<code>`` for people: the statements are the Core statements
     above, compiled once for the engine's dialect, run on one connection per thread (kept
     out of the pool), with no ORM or per-statement compilation overhead. On SQLite, writers
-    of this process queue on a thread lock and writers of other processes on an OS file lock
-    (``flock``), so that they wait for each other in the kernel instead of in SQLite's
-    busy handler, which sleeps in steps of milliseconds. Each visit is committed before the
-    answer is sent: nothing is batched, nothing is lost on a crash.
+    of other processes queue on an OS file lock (``flock``), so that they wait for each other
+    in the kernel instead of in SQLite's busy handler, which sleeps in steps of milliseconds.
+    Visits arriving together in one process share a commit (group commit), but each request
+    answers only after its own visit is committed: nothing is held in memory, nothing is lost
+    on a crash.
     """
 
     def __init__(self, engine, lock_path: str | None = None):
@@ -405,6 +406,9 @@ class VisitWriter:
         self.sqlite = self.dialect.name == "sqlite"
         self._local = threading.local()
         self._thread_lock = threading.Lock()
+        self._group = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._writing = False
         self._lock_path = lock_path if self.sqlite else None
         self._lock_fd: int | None = None
         self._resolve = self._compile(_RESOLVE)
@@ -489,29 +493,74 @@ class VisitWriter:
     def record_person(
         self, link_id: int, visitor: str, referrer_host: str | None, now: datetime
     ) -> bool:
-        """Write a person's visit and bump the counters, committed; True for a new person."""
-        values = {
-            "lid": link_id,
-            "hash": visitor,
-            "at": self._time(now),
-            "since": self._time(now - PERSON_WINDOW),
-            "ref": referrer_host,
-        }
+        """Write a person's visit and bump the counters, committed; True for a new person.
+
+        Group commit: visits that arrive while another thread of this process is writing wait
+        for it, then the next writer commits all of them in one transaction. Every caller
+        returns only once its own visit is committed (or raises if it was not).
+        """
+        pending = _Pending(
+            {
+                "lid": link_id,
+                "hash": visitor,
+                "at": self._time(now),
+                "since": self._time(now - PERSON_WINDOW),
+                "ref": referrer_host,
+            }
+        )
+        with self._group:
+            self._queue.append(pending)
+            while self._writing and not pending.finished:
+                self._group.wait()
+            if pending.finished:
+                return pending.outcome()
+            batch, self._queue = self._queue, []
+            self._writing = True
+        try:
+            self._write(batch)
+        finally:
+            with self._group:
+                self._writing = False
+                for item in batch:
+                    item.finished = True
+                self._group.notify_all()
+        return pending.outcome()
+
+    def _write(self, batch: list[_Pending]) -> None:
         conn = self._connection()
         cursor = conn.cursor()
         try:
             with self._writers_queue():
-                cursor.execute(*self._params(self._bump_visits, values))
-                cursor.execute(*self._params(self._insert_person, values))
-                new_person = bool(cursor.fetchone()[0])
-                if new_person:
-                    cursor.execute(*self._params(self._bump_people, values))
+                for item in batch:
+                    cursor.execute(*self._params(self._bump_visits, item.values))
+                    cursor.execute(*self._params(self._insert_person, item.values))
+                    item.new_person = bool(cursor.fetchone()[0])
+                    if item.new_person:
+                        cursor.execute(*self._params(self._bump_people, item.values))
                 conn.commit()
-        except Exception:
+        except Exception as exc:
             with contextlib.suppress(Exception):
                 conn.rollback()
             cursor.close()
             self._discard()
-            raise
+            for item in batch:
+                item.error = exc
+            return
         cursor.close()
-        return new_person
+
+
+class _Pending:
+    """One visit waiting for its group's commit."""
+
+    __slots__ = ("values", "finished", "new_person", "error")
+
+    def __init__(self, values: dict):
+        self.values = values
+        self.finished = False
+        self.new_person = False
+        self.error: BaseException | None = None
+
+    def outcome(self) -> bool:
+        if self.error is not None:
+            raise self.error
+        return self.new_person

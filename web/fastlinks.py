@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask
-from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.http import http_date, parse_cookie
 
 from referral import links
 from referral.models import OfferStatus, utcnow
@@ -53,6 +54,14 @@ class FastLinks:
             ("Referrer-Policy", "strict-origin-when-cross-origin"),
             ("X-Frame-Options", "DENY"),
         ]
+        # What dump_cookie() writes after the value (checked against it in the tests).
+        secure = "; Secure" if self.settings.session_cookie_secure else ""
+        self.cookie_tail = f"; Max-Age={self.max_age}{secure}; HttpOnly; Path=/; SameSite=Lax"
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one instance per app, bounded
+    def offer_path(self, offer_id: int, title: str) -> str:
+        """The offer page's path, built by the URL map like url_for (cached per offer title)."""
+        return self.urls.build("offers.offer_page", {"offer_id": offer_id, "slug": slug(title)})
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -89,29 +98,19 @@ class FastLinks:
         open_offer = target.offer_status == OfferStatus.PUBLISHED.value and (
             target.closing_date is None or target.closing_date >= now.date()
         )
-        values = {"offer_id": target.offer_id, "slug": slug(target.offer_title)}
-        if open_offer:
-            values["ref"] = code
-        script = environ.get("SCRIPT_NAME", "").rstrip("/")
-        location = script + self.urls.build("offers.offer_page", values)
-        headers = [("Location", location), *self.static_headers]
-        if open_offer:
-            old = parse_cookie(cookies).get(COOKIE_NAME) if cookies else None
-            value = add_touch(secret, old, code, now, self.settings.attribution_window_days)
-            headers.append(
-                (
-                    "Set-Cookie",
-                    dump_cookie(
-                        COOKIE_NAME,
-                        value,
-                        max_age=self.max_age,
-                        path="/",
-                        httponly=True,
-                        samesite="Lax",
-                        secure=self.settings.session_cookie_secure,
-                    ),
-                )
-            )
+        location = environ.get("SCRIPT_NAME", "").rstrip("/") + self.offer_path(
+            target.offer_id, target.offer_title
+        )
+        if not open_offer:
+            return "302 FOUND", [("Location", location), *self.static_headers]
+        # The code is made of URL-safe letters and digits only (links.ALPHABET).
+        headers = [("Location", f"{location}?ref={code}"), *self.static_headers]
+        old = parse_cookie(cookies).get(COOKIE_NAME) if cookies else None
+        value = add_touch(secret, old, code, now, self.settings.attribution_window_days)
+        expires = http_date(now + timedelta(seconds=self.max_age))
+        headers.append(
+            ("Set-Cookie", f"{COOKIE_NAME}={value}; Expires={expires}{self.cookie_tail}")
+        )
         return "302 FOUND", headers
 
 
