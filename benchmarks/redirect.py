@@ -243,6 +243,7 @@ def python_load(port: int, path: str, connections: int, duration: float) -> dict
 
 def _summary(latencies: list[float], elapsed: float, errors: int, codes: dict[int, int]) -> dict:
     n = len(latencies)
+    latencies = sorted(latencies)
 
     def pct(p: float) -> float:
         return latencies[min(n - 1, int(p * n))] * 1000 if n else 0.0
@@ -253,6 +254,29 @@ def _summary(latencies: list[float], elapsed: float, errors: int, codes: dict[in
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
         "errors": errors,
+        "statuses": codes,
+        "elapsed": elapsed,
+        "latencies": latencies,
+    }
+
+
+def combine(parts: list[dict]) -> dict:
+    """One summary of several rounds (latencies merged; wrk rounds: the worst p99)."""
+    latencies = [x for p in parts for x in p["latencies"]]
+    elapsed = sum(p["elapsed"] for p in parts)
+    codes: dict[int, int] = {}
+    for p in parts:
+        for code, n in p["statuses"].items():
+            codes[code] = codes.get(code, 0) + n
+    if latencies:
+        return _summary(latencies, elapsed, sum(p["errors"] for p in parts), codes)
+    requests = sum(p["requests"] for p in parts)
+    return {
+        "requests": requests,
+        "rps": requests / elapsed,
+        "p50_ms": sorted(p["p50_ms"] for p in parts)[len(parts) // 2],
+        "p99_ms": max(p["p99_ms"] for p in parts),
+        "errors": sum(p["errors"] for p in parts),
         "statuses": codes,
     }
 
@@ -299,19 +323,22 @@ def wrk_load(port: int, path: str, connections: int, duration: float) -> dict:
         "p99_ms": float(p99) / 1000,
         "errors": int(errors),
         "statuses": {},
+        "elapsed": seconds,
+        "latencies": [],
     }
 
 
-def load(port: int, path: str, args) -> dict:
+def load(port: int, path: str, args, duration: float) -> dict:
     if shutil.which("wrk") and not args.python_load:
-        return wrk_load(port, path, args.connections, args.duration)
-    return python_load(port, path, args.connections, args.duration)
+        return wrk_load(port, path, args.connections, duration)
+    return python_load(port, path, args.connections, duration)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
+    parser.add_argument("--duration", type=float, default=12.0, help="seconds per endpoint")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per endpoint")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (both apps)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
@@ -335,19 +362,29 @@ def main() -> None:
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(tmp_path)])
         path = f"/r/{code}"
 
-        results = {}
-        sent = 0
-        for name, spec in (("bare", "bare:app"), ("tracked", "web:create_app()")):
-            port = free_port()
-            server = start_gunicorn(spec, port, env, args, ROOT)
-            try:
+        # Both servers run side by side; rounds alternate between them so that a noisy
+        # neighbour on the machine weighs on both measurements alike.
+        servers = {}
+        try:
+            for name, spec in (("bare", "bare:app"), ("tracked", "web:create_app()")):
+                port = free_port()
+                servers[name] = (port, start_gunicorn(spec, port, env, args, ROOT))
+            sent = 0
+            for name, (port, _process) in servers.items():
                 warm = python_load(port, path, args.connections, args.warmup)
-                measured = load(port, path, args)
-            finally:
-                stop(server)
-            if name == "tracked":
-                sent = warm["requests"] + measured["requests"]
-            results[name] = measured
+                if name == "tracked":
+                    sent += warm["requests"]
+            rounds: dict[str, list[dict]] = {"bare": [], "tracked": []}
+            for _ in range(args.rounds):
+                for name, (port, _process) in servers.items():
+                    part = load(port, path, args, args.duration / args.rounds)
+                    rounds[name].append(part)
+                    if name == "tracked":
+                        sent += part["requests"]
+        finally:
+            for _port, process in servers.values():
+                stop(process)
+        results = {name: combine(parts) for name, parts in rounds.items()}
         visits = count_visits(url)
 
     tracked, bare = results["tracked"], results["bare"]

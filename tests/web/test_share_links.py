@@ -218,3 +218,20 @@ def test_people_take_the_fast_path_and_the_view_does_the_same(
     fresh = _refresh(session, link)
     assert (fresh.visits_count, fresh.people_count) == (2, 2)
     assert links.counters_match_rows(session, link.id)
+
+
+def test_the_fast_paths_cookie_has_the_same_attributes_as_the_views(
+    client, session, link, monkeypatch
+):
+    def attributes(response):
+        cookie = next(
+            c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE_NAME)
+        )
+        parts = [p.strip() for p in cookie.split(";")[1:]]
+        return sorted(p.split("=")[0] if p.startswith("Expires") else p for p in parts)
+
+    fast = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
+    client.delete_cookie(COOKIE_NAME)
+    monkeypatch.setattr(links.VisitWriter, "resolve", lambda *_: 1 / 0)
+    slow = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
+    assert attributes(fast) == attributes(slow)
