@@ -78,6 +78,11 @@ def register_blueprints(app: Flask) -> None:
     for module in (public, offers, auth, account, agent, share, manager, recruiter, admin):
         app.register_blueprint(module.bp)
 
+    from web.views import inbox, notifications_admin
+
+    for module in (inbox, notifications_admin):
+        app.register_blueprint(module.bp)
+
 
 def register_errorhandlers(app: Flask) -> None:
     """Error pages in the site's layout, and domain errors mapped to HTTP answers."""

@@ -18,6 +18,7 @@ NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
     ("manager.home", _l("Manage offers"), (Role.RECRUITER, Role.ADMIN)),
     ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN)),
     ("admin.home", _l("Administration"), (Role.ADMIN,)),
+    ("notifications_admin.index", _l("Mail delivery"), (Role.ADMIN,)),
 ]
 
 
