@@ -61,6 +61,12 @@ def empty_tables(engine) -> None:
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # Self-references (direction tree, merged candidates) first, then every table.
+            conn.execute(text("UPDATE direction SET parent_id = NULL"))
+            conn.execute(text("UPDATE candidate SET merged_into_id = NULL"))
+            conn.execute(text("UPDATE notification SET digest_id = NULL"))
+            conn.execute(text("UPDATE credit_event SET reverses_id = NULL"))
+            conn.execute(text("UPDATE share_link SET parent_link_id = NULL"))
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(delete(table))
 

@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_fast_paths(app)
     return app
 
 
@@ -82,12 +83,24 @@ def register_blueprints(app: Flask) -> None:
     for name in ("apply", "referrals", "duplicates", "cvfiles", "credits_admin"):
         app.register_blueprint(importlib.import_module(f"web.views.{name}").bp)
 
+    from web.views import inbox, notifications_admin
+
+    for module in (inbox, notifications_admin):
+        app.register_blueprint(module.bp)
+
 
 def register_errorhandlers(app: Flask) -> None:
     """Error pages in the site's layout, and domain errors mapped to HTTP answers."""
     from web import errors
 
     errors.init_app(app)
+
+
+def register_fast_paths(app: Flask) -> None:
+    """WSGI layers in front of Flask for the hottest path: a person following a share link."""
+    from web import fastlinks
+
+    fastlinks.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

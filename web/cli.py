@@ -178,8 +178,17 @@ def offers_close_expired() -> None:
 def _serve(app, host: str, port: int, worker: bool) -> None:
     from werkzeug.serving import run_simple
 
+    from web import worker_thread
+
+    thread = worker_thread.start(app) if worker else None
+    if thread is not None:
+        click.echo("Notifications are delivered by a thread of this process (--no-worker: off).")
     click.echo(f"Relais is serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if thread is not None:
+            thread.stop()
 
 
 @main.command("run")
@@ -229,6 +238,64 @@ def demo(host: str, port: int, no_worker: bool) -> None:
         click.echo(f"  {role:<10} {email}")
     click.echo("")
     _serve(app, host, port, not no_worker)
+
+
+@main.command("worker")
+@click.option(
+    "--once", is_flag=True, help="Run one round (daily jobs when due, deliveries) and stop."
+)
+@handle_errors
+def worker_command(once: bool) -> None:
+    """Deliver notifications: a loop of its own, stopped cleanly by SIGTERM or Ctrl+C."""
+    import logging
+    import signal
+    import threading
+
+    from referral import worker
+
+    app = make_app()
+    state = app.extensions["relais"]
+    if once:
+        report = worker.run_once(state.sessions, state.settings)
+        click.echo(f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}")
+        return
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    stop = threading.Event()
+
+    def request_stop(signum, _frame) -> None:
+        click.echo(f"{signal.Signals(signum).name}: finishing the current round, then stopping.")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    click.echo(
+        f"Relais worker: every {state.settings.worker_interval_s:g} s, "
+        f"digest at {state.settings.digest_hour}:00 UTC, mail back-end {state.settings.mail_backend}."
+    )
+    worker.run_forever(state.sessions, state.settings, stop)
+
+
+@main.command("digest")
+@handle_errors
+def digest_command() -> None:
+    """Gather the notifications held for a digest and send the digests now."""
+    from referral import digests, worker
+    from referral.models import utcnow
+
+    app = make_app()
+    state = app.extensions["relais"]
+    now = utcnow()
+    with state.sessions() as session, session.begin():
+        count = len(digests.send_digests(session, now, state.settings.base_url))
+    sent = retrying = 0
+    while True:
+        report = worker.deliver_due(state.sessions, state.settings, now)
+        if not report.claimed:
+            break
+        sent, retrying = sent + report.sent, retrying + report.retrying + report.failed
+    click.echo(f"{count} digests queued; sent {sent}, to retry {retrying}.")
 
 
 if __name__ == "__main__":

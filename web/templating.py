@@ -23,6 +23,7 @@ NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
     ("referrals.leaderboard", _l("Leaderboard"), (Role.AGENT,)),
     ("duplicates.index", _l("Duplicates"), (Role.RECRUITER, Role.ADMIN)),
     ("credits_admin.index", _l("Credits"), (Role.ADMIN,)),
+    ("notifications_admin.index", _l("Mail delivery"), (Role.ADMIN,)),
 ]
 
 

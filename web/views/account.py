@@ -7,8 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import RadioField, SelectField
+from wtforms.validators import InputRequired
 
+from referral import notifications
+from referral.errors import InvalidInput
 from referral.i18n import LOCALES
 from web.auth_user import public, staff_required
 from web.database import db
@@ -21,6 +24,47 @@ LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[(k, v) for k, v in LANGUAGE_NAMES.items()])
+
+
+NOTIFICATION_KINDS = {
+    "new_application": _l("A new application to an offer I follow"),
+    "offer_closing": _l("One of my offers closes in 3 days"),
+    "referral_update": _l("News of the people I referred"),
+    "new_offer": _l("A new offer in my direction"),
+    "strong_match": _l("A strong match for an offer I follow"),
+}
+NOTIFICATION_MODES = {
+    "immediate": _l("At once"),
+    "digest": _l("In the daily digest"),
+    "off": _l("No e-mail (inbox only)"),
+}
+# New offers are opt-in: "off" means not being told at all, not even in the inbox.
+OPT_IN_LABELS = {"new_offer": {"off": _l("Do not tell me")}}
+
+
+def notification_form(user, formdata=None) -> FlaskForm:
+    """A form with one choice (at once, daily digest, off) per kind the user may set."""
+
+    class NotificationForm(FlaskForm):
+        pass
+
+    for kind in notifications.settable_kinds(user):
+        labels = NOTIFICATION_MODES | OPT_IN_LABELS.get(kind, {})
+        choices = [(mode, labels[mode]) for mode in notifications.MODES]
+        field = RadioField(NOTIFICATION_KINDS[kind], choices=choices, validators=[InputRequired()])
+        setattr(NotificationForm, kind, field)
+    return NotificationForm(formdata=formdata, data=notifications.preferences(db(), user))
+
+
+def _render_settings(form, notifications_form, status: int = 200):
+    fixed = [NOTIFICATION_KINDS[k] for k in notifications.fixed_kinds(current_user)]
+    page = render_template(
+        "account/settings.html",
+        form=form,
+        notification_form=notifications_form,
+        fixed_notifications=fixed,
+    )
+    return page, status
 
 
 @bp.route("/language", methods=["POST"])
@@ -40,7 +84,7 @@ def set_language():
 @bp.route("/", methods=["GET", "POST"])
 @staff_required
 def settings():
-    """Personal settings: language."""
+    """Personal settings: language and notifications."""
     form = LanguageForm(locale=current_user.locale or "fr")
     if form.validate_on_submit():
         current_user.locale = form.locale.data
@@ -49,4 +93,25 @@ def settings():
         session["lang"] = form.locale.data
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("account.settings"))
-    return render_template("account/settings.html", form=form)
+    return _render_settings(form, notification_form(current_user))
+
+
+@bp.route("/notifications", methods=["POST"])
+@staff_required
+def notification_settings():
+    """Save how each kind of notification reaches me."""
+    form = notification_form(current_user, formdata=request.form)
+    if form.validate_on_submit():
+        modes = {f.name: f.data for f in form if isinstance(f, RadioField)}
+        try:
+            notifications.set_preferences(db(), current_user, modes)
+        except InvalidInput:
+            db().rollback()
+        else:
+            db().commit()
+            flash(_("Your notification settings are saved."), "success")
+            return redirect(url_for("account.settings", _anchor="notifications"))
+    flash(_("Choose one option for each kind of notification."), "error")
+    return _render_settings(
+        LanguageForm(formdata=None, locale=current_user.locale or "fr"), form, 400
+    )

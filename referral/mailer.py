@@ -1,0 +1,183 @@
+"""Turning an outbox row into an e-mail, and the two ways of delivering it.
+
+- ``file`` (the default): each message is written as an ``.eml`` file in the outbox folder,
+  atomically (a temporary file renamed into place), so that a crash never leaves half a file
+  and a retry of the same row rewrites the same file name.
+- ``smtp``: :mod:`smtplib` with STARTTLS or SSL, credentials and a timeout from settings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Protocol
+
+from referral.config import Settings
+from referral.models import Notification
+from referral.notifications import render_template
+
+# Outside recipients are told why they get the message (staff get a link to their settings).
+OUTSIDE_REASONS = {"receipt": "applied", "invitation": "recommended"}
+# Staff mails that no setting governs (the footer then does not point to the settings).
+UNSETTABLE_STAFF_KINDS = ("password_reset",)
+
+
+class ServerUnavailable(Exception):
+    """The mail server cannot be reached: the rest of the batch is not tried either."""
+
+
+class Backend(Protocol):
+    """Hands one message over; raises on failure (the worker retries the row later)."""
+
+    def deliver(self, row: Notification, message: EmailMessage) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def build_message(row: Notification, settings: Settings) -> EmailMessage:
+    """The multipart (text and HTML) e-mail of an outbox row, with a settings footer."""
+    footer_ctx = {
+        "staff": row.recipient_id is not None and row.kind not in UNSETTABLE_STAFF_KINDS,
+        "reason": OUTSIDE_REASONS.get(row.kind, "other"),
+        "settings_url": settings.base_url.rstrip("/") + "/account/#notifications",
+        "organisation_name": settings.organisation_name,
+    }
+    text_footer = render_template("_footer.txt", row.locale, footer_ctx)
+    html_footer = render_template("_footer.html", row.locale, footer_ctx)
+
+    message = EmailMessage(policy=SMTP)
+    message["From"] = settings.mail_from
+    message["To"] = Address(display_name=row.recipient_name, addr_spec=row.recipient_email)
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(row.created_at)
+    message["Message-ID"] = row.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body_text.rstrip() + "\n\n-- \n" + text_footer.strip() + "\n")
+    html = row.body_html or ""
+    if "</body>" in html:
+        html = html.replace("</body>", html_footer + "\n</body>", 1)
+    else:
+        html += html_footer
+    message.add_alternative(html, subtype="html")
+    # After the parts: making the message multipart moves Content-* headers into its first part.
+    message["Content-Language"] = row.locale
+    return message
+
+
+def eml_name(row: Notification) -> str:
+    """The outbox file of a row: its creation date and Message-ID (the same on every retry)."""
+    ident = re.sub(r"[^A-Za-z0-9._-]+", "_", row.message_id.strip("<>"))
+    return f"{row.created_at:%Y%m%d-%H%M%S}-{ident}.eml"
+
+
+class FileBackend:
+    """Writes each message as ``<date>-<message-id>.eml`` in ``folder``."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def deliver(self, row: Notification, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / eml_name(row)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.folder)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(message.as_bytes())
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def close(self) -> None:
+        pass
+
+
+class SMTPBackend:
+    """One SMTP connection for a batch, opened again after any error."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._conn: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.smtp_security == "ssl":
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.smtp_host,
+                s.smtp_port,
+                timeout=s.smtp_timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            conn = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
+            if s.smtp_security == "starttls":
+                conn.starttls(context=ssl.create_default_context())
+        if s.smtp_user:
+            conn.login(s.smtp_user, s.smtp_password)
+        return conn
+
+    def _open(self) -> smtplib.SMTP:
+        try:
+            return self._connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ServerUnavailable(describe_error(exc)) from exc
+
+    def deliver(self, row: Notification, message: EmailMessage) -> None:
+        try:
+            if self._conn is None:
+                self._conn = self._open()
+            try:
+                self._conn.send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                # Servers drop idle connections: one fresh connection, then give up.
+                self.close()
+                self._conn = self._open()
+                self._conn.send_message(message)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.quit()
+        except (smtplib.SMTPException, OSError):
+            conn.close()
+
+
+def make_backend(settings: Settings) -> Backend:
+    """The back-end ``settings.mail_backend`` names."""
+    if settings.mail_backend == "smtp":
+        return SMTPBackend(settings)
+    return FileBackend(settings.outbox_path)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short, safe line for ``notification.last_error`` (shown to admins)."""
+    if isinstance(exc, ServerUnavailable):
+        text = f"server unavailable: {exc}"
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+        parts = [
+            f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+            for addr, (code, msg) in exc.recipients.items()
+        ]
+        text = "recipient refused: " + "; ".join(parts)
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        msg = exc.smtp_error
+        msg = msg.decode(errors="replace") if isinstance(msg, bytes) else str(msg)
+        text = f"{exc.__class__.__name__}: {exc.smtp_code} {msg}"
+    else:
+        text = f"{exc.__class__.__name__}: {exc}"
+    return text[:500]

@@ -1,0 +1,254 @@
+"""The notification worker: claims due outbox rows, sends them, retries with backoff.
+
+Delivery is at least once. Rows are claimed in one statement (``UPDATE ... WHERE id IN
+(SELECT ... FOR UPDATE SKIP LOCKED) RETURNING id`` on PostgreSQL; the same conditional
+``UPDATE`` on SQLite, whose writes are serialised), which moves their next attempt a lease
+ahead: another worker skips them, and if this one dies they are due again when the lease ends.
+Each row is marked sent in its own transaction right after the hand-over; a crash in between
+sends it again with the same Message-ID, so the copy is recognisable.
+
+The same loop (:func:`run_forever`) runs in ``relais worker`` and in the thread of the embedded
+server; it also runs the daily jobs: the "offer closing soon" scan and the digests.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from referral import audit, digests, notification_events
+from referral.config import Settings
+from referral.mailer import (
+    Backend,
+    ServerUnavailable,
+    build_message,
+    describe_error,
+    make_backend,
+)
+from referral.models import AuditEvent, Notification, NotificationStatus, utcnow
+
+log = logging.getLogger("relais.worker")
+
+LEASE = timedelta(minutes=10)  # longer than any single send (the SMTP timeout is seconds)
+BACKOFF_BASE_S = 30.0
+BACKOFF_FACTOR = 2.0
+BACKOFF_CAP_S = 3600.0
+BACKOFF_JITTER = 0.1  # up to +10 %, so that rows failed together do not retry together
+
+PENDING = NotificationStatus.PENDING.value
+
+
+@dataclass
+class DeliveryReport:
+    """What one run of :func:`deliver_due` did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.sent + self.retrying + self.failed
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Wait before the next try after ``attempts`` tries: 30 s, 60 s, 120 s… capped at 1 h."""
+    base = min(BACKOFF_CAP_S, BACKOFF_BASE_S * BACKOFF_FACTOR ** max(0, attempts - 1))
+    return timedelta(seconds=base * (1 + (rng or random).uniform(0, BACKOFF_JITTER)))
+
+
+def max_backoff() -> timedelta:
+    """The longest wait :func:`backoff` can return (tests jump past it)."""
+    return timedelta(seconds=BACKOFF_CAP_S * (1 + BACKOFF_JITTER))
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[int]:
+    """Claim up to ``limit`` due rows for this worker; returns their ids, oldest first."""
+    due = (
+        select(Notification.id)
+        .where(Notification.status == PENDING, Notification.next_attempt_at <= now)
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = session.execute(
+        update(Notification)
+        .where(
+            Notification.id.in_(due),
+            Notification.status == PENDING,
+            Notification.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + LEASE, attempts=Notification.attempts + 1)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    return sorted(claimed)
+
+
+def deliver_due(
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    now: datetime | None = None,
+    limit: int = 100,
+    backend: Backend | None = None,
+) -> DeliveryReport:
+    """Send the rows due at ``now`` (at most ``limit``); record failures for a later retry."""
+    now = now or utcnow()
+    with session_factory() as session, session.begin():
+        ids = claim_due(session, now, limit)
+    report = DeliveryReport()
+    if not ids:
+        return report
+    own_backend = backend is None
+    backend = backend or make_backend(settings)
+    unavailable: ServerUnavailable | None = None
+    try:
+        for notification_id in ids:
+            with session_factory() as session, session.begin():
+                row = session.get(Notification, notification_id)
+                if row is None or row.status != PENDING:
+                    continue
+                try:
+                    if unavailable is not None:
+                        # The server is down: the rest of the batch waits, without one
+                        # connection timeout per row (which could outlast the lease).
+                        raise unavailable
+                    backend.deliver(row, build_message(row, settings))
+                except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+                    if isinstance(exc, ServerUnavailable):
+                        unavailable = exc
+                    _record_failure(row, exc, now, settings)
+                    if row.status == NotificationStatus.FAILED.value:
+                        report.failed += 1
+                    else:
+                        report.retrying += 1
+                else:
+                    mark_sent(session, row, now)
+                    report.sent += 1
+    finally:
+        if own_backend:
+            backend.close()
+    return report
+
+
+def mark_sent(session: Session, row: Notification, now: datetime) -> None:
+    """The row left; a digest takes the rows it carries along with it."""
+    row.status = NotificationStatus.SENT.value
+    row.sent_at = now
+    row.next_attempt_at = None
+    row.last_error = None
+    if row.kind == digests.KIND:
+        session.execute(
+            update(Notification)
+            .where(
+                Notification.digest_id == row.id,
+                Notification.status == NotificationStatus.HELD.value,
+            )
+            .values(status=NotificationStatus.SENT.value, sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _record_failure(row: Notification, exc: BaseException, now: datetime, settings) -> None:
+    row.last_error = describe_error(exc)
+    if row.attempts >= settings.mail_max_attempts:
+        row.status = NotificationStatus.FAILED.value
+        row.next_attempt_at = None
+        log.error("notification %s failed for good: %s", row.id, row.last_error)
+    else:
+        row.next_attempt_at = now + backoff(row.attempts)
+        log.warning("notification %s will be retried: %s", row.id, row.last_error)
+
+
+# --- daily jobs ---------------------------------------------------------------------------------
+
+
+def _day_key(now: datetime) -> int:
+    return int(now.strftime("%Y%m%d"))
+
+
+def _done_today(session: Session, action: str, now: datetime) -> bool:
+    return (
+        session.scalar(
+            select(AuditEvent.id).where(
+                AuditEvent.entity_type == "worker",
+                AuditEvent.entity_id == _day_key(now),
+                AuditEvent.action == action,
+            )
+        )
+        is not None
+    )
+
+
+def run_daily_jobs(
+    session_factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> list[str]:
+    """Run the jobs that are due today and not yet done (each at most once a day)."""
+    jobs: list[tuple[str, bool, Callable[[Session], int]]] = [
+        (
+            "worker.offer_closing_scan",
+            True,
+            lambda s: len(notification_events.offers_closing_soon(s, now, settings.base_url)),
+        ),
+        (
+            "worker.digest",
+            now.hour >= settings.digest_hour,
+            lambda s: len(digests.send_digests(s, now, settings.base_url)),
+        ),
+    ]
+    ran = []
+    for action, due, job in jobs:
+        if not due:
+            continue
+        try:
+            with session_factory() as session, session.begin():
+                if _done_today(session, action, now):
+                    continue
+                count = job(session)
+                audit.record(session, None, action, "worker", _day_key(now), count=count)
+        except IntegrityError:
+            log.info("%s: another worker did it first", action)
+            continue
+        ran.append(action)
+    return ran
+
+
+def run_once(
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    now: datetime | None = None,
+    backend: Backend | None = None,
+) -> DeliveryReport:
+    """One tick of the worker: the daily jobs when due, then the due deliveries."""
+    now = now or utcnow()
+    try:
+        run_daily_jobs(session_factory, settings, now)
+    except Exception:  # noqa: BLE001 - a failing daily job must not hold up the deliveries
+        log.exception("daily notification jobs failed; trying again at the next round")
+    return deliver_due(session_factory, settings, now, backend=backend)
+
+
+def run_forever(
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    stop: threading.Event,
+    clock: Callable[[], datetime] = utcnow,
+) -> None:
+    """Tick every ``settings.worker_interval_s`` until ``stop`` is set; never dies on an error."""
+    log.info("notification worker started (every %ss)", settings.worker_interval_s)
+    while not stop.is_set():
+        try:
+            run_once(session_factory, settings, clock())
+        except Exception:  # noqa: BLE001 - a database outage must not end the loop
+            log.exception("notification worker tick failed; trying again")
+        stop.wait(settings.worker_interval_s)
+    log.info("notification worker stopped")
