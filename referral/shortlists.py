@@ -152,6 +152,11 @@ class ShortlistPage:
         return max(1, math.ceil(self.total / self.per_page))
 
 
+def clean_text(text: str) -> str:
+    """Text without NUL characters (PostgreSQL refuses them in a string)."""
+    return text.replace("\x00", "")
+
+
 def skill_needle(skill: str) -> str:
     """How a matched skill is written in the stored explanation (``json.dumps`` of the dict)."""
     return '"skill": ' + json.dumps(skill.strip().lower())
@@ -169,8 +174,8 @@ def _filtered(offer: Offer, filters: Filters) -> Select:
         query = query.where(Application.credited_agent_id.is_(None))
     if filters.min_score is not None:
         query = query.where(Application.score >= filters.min_score)
-    if filters.skill and filters.skill.strip():
-        skill = filters.skill.strip().lower()
+    skill = clean_text(filters.skill or "").strip().lower()
+    if skill:
         # Matched by the scorer (its explanation), or written in the CV (not yet scored).
         in_explanation = func.lower(cast(Application.score_explanation, String)).contains(
             skill_needle(skill), autoescape=True
@@ -407,7 +412,7 @@ def add_note(
 ) -> CandidateNote:
     """A note on ``candidate`` (optionally on one of their applications) by a recruiter or the
     hiring manager of the application's offer. Raises InvalidInput or Forbidden."""
-    body = (body or "").strip()
+    body = clean_text(body or "").strip()
     if not body:
         raise InvalidInput(_("Write the note."), {"body": _("Write the note.")})
     if len(body) > MAX_NOTE_LENGTH:

@@ -388,3 +388,14 @@ def test_ids_too_large_for_the_database_are_404(client, recruiter, make_offer, m
         data={"bulk-to_status": "screening", "application_ids": [str(huge), str(application.id)]},
     )
     assert bulk.status_code == 200 and "1 application moved" in bulk.get_data(as_text=True)
+
+
+def test_a_note_with_a_nul_character_is_saved_without_it(
+    client, recruiter, make_offer, make_application, session
+):
+    application = make_application(make_offer())
+    client.post(
+        f"/recruiter/candidates/{application.candidate_id}/notes",
+        data={"body": "Appel\x00 prévu", "application_id": str(application.id)},
+    )
+    assert session.scalars(select(CandidateNote.body)).one() == "Appel prévu"
