@@ -340,3 +340,12 @@ def test_a_french_decimal_comma_is_understood(
         as_text=True
     )
     assert rows(html) == ["Haut Score"]
+
+
+def test_a_cv_without_text_is_flagged_next_to_its_score(
+    client, recruiter, make_offer, make_application, make_candidate
+):
+    offer = make_offer()
+    make_application(offer, make_candidate(cv_text="", text_status="no_text"), score=3.0)
+    html = client.get(f"/recruiter/offers/{offer.id}/shortlist").get_data(as_text=True)
+    assert "no text could be read" in html
