@@ -266,7 +266,8 @@ def _update_offer(
     if S.HIRED not in (old, new):
         return
     hired = hired_count(session, offer)
-    if new == S.HIRED and offer.status == OfferStatus.PUBLISHED and hired >= offer.positions:
+    taking_hires = offer.status in (OfferStatus.PUBLISHED, OfferStatus.CLOSED)
+    if new == S.HIRED and taking_hires and hired >= offer.positions:
         offer.status = OfferStatus.FILLED.value
         offer.closed_at = now
         audit.record(session, actor, "offer.filled", "offer", offer.id, hired=hired).at = now

@@ -274,3 +274,18 @@ def test_bulk_hire_needs_the_confirmation_for_applications_that_skip_stages(
     assert isinstance(report.refused[0][1], pipeline.ConfirmationRequired)
     report = pipeline.bulk_move(session, [early], "hired", actor=people["recruiter"], confirm=True)
     assert report.moved == [early] and early.status == "hired"
+
+
+def test_a_closed_offer_becomes_filled_too_but_a_draft_does_not_change(
+    session, make_offer, make_application, people
+):
+    closed = make_offer(status=OfferStatus.CLOSED)
+    pipeline.move(
+        session, make_application(closed, status="offer"), "hired", actor=people["recruiter"]
+    )
+    assert closed.status == OfferStatus.FILLED
+    draft = make_offer(status=OfferStatus.DRAFT)
+    pipeline.move(
+        session, make_application(draft, status="offer"), "hired", actor=people["recruiter"]
+    )
+    assert draft.status == OfferStatus.DRAFT
