@@ -318,6 +318,10 @@ def test_the_manager_reaches_the_shortlist_from_their_offer(client, make_user, a
         "referred=maybe",
         "status=zz",
         "skill=%00",
+        "offer_id=3",
+        "_external=1",
+        "_scheme=javascript",
+        "_anchor=x",
         "source=" + "x" * 300,
     ],
 )

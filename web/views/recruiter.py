@@ -230,6 +230,9 @@ class MergeForm(FlaskForm):
     keep = SelectField(choices=[("this", "this"), ("other", "other")], validators=[DataRequired()])
 
 
+FILTER_KEYS = ("status", "source", "referred", "min_score", "skill", "sort")
+
+
 def _page_number() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
@@ -268,7 +271,8 @@ def shortlist(offer_id: int):
     offer = shortlists.get_offer(db(), me(), offer_id)
     form, filters = _filters_from_request()
     result = shortlists.shortlist(db(), offer, filters)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the filters go back into the links (never a key that url_for would take for itself).
+    args = {k: v for k, v in request.args.items() if k in FILTER_KEYS and v}
     bulk = MoveForm(prefix="bulk", targets=pipeline.reachable(me(), settings()))
     return render_template(
         "recruiter/shortlist.html",
