@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -22,6 +23,7 @@ class Touch:
     at: datetime
 
 
+@lru_cache(maxsize=8)
 def _serializer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt=_SALT)
 

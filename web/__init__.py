@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_fast_paths(app)
     return app
 
 
@@ -93,6 +94,13 @@ def register_errorhandlers(app: Flask) -> None:
     from web import errors
 
     errors.init_app(app)
+
+
+def register_fast_paths(app: Flask) -> None:
+    """WSGI layers in front of Flask for the hottest path: a person following a share link."""
+    from web import fastlinks
+
+    fastlinks.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

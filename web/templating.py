@@ -16,14 +16,14 @@ NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
     ("share.my_links", _l("My links"), (Role.AGENT,)),
     ("manager.home", _l("My offers"), (Role.MANAGER,)),
     ("manager.home", _l("Manage offers"), (Role.RECRUITER, Role.ADMIN)),
-    ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN)),
+    ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN, Role.MANAGER)),
     ("admin.home", _l("Administration"), (Role.ADMIN,)),
-    ("notifications_admin.index", _l("Mail delivery"), (Role.ADMIN,)),
     # applications helper
     ("referrals.mine", _l("My referrals"), (Role.AGENT,)),
     ("referrals.leaderboard", _l("Leaderboard"), (Role.AGENT,)),
     ("duplicates.index", _l("Duplicates"), (Role.RECRUITER, Role.ADMIN)),
     ("credits_admin.index", _l("Credits"), (Role.ADMIN,)),
+    ("notifications_admin.index", _l("Mail delivery"), (Role.ADMIN,)),
 ]
 
 

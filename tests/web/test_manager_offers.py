@@ -221,3 +221,20 @@ def test_close_expired_offers_is_also_a_service(session, make_offer):
     assert offers.close_expired(session, utcnow()) == 1
     session.commit()
     assert session.scalar(select(Offer.status)) == OfferStatus.CLOSED.value
+
+
+def test_publishing_tells_the_agents_of_the_direction_who_asked(
+    client, auth, session, make_user, make_offer
+):
+    from referral.models import Notification, NotificationPreference
+
+    offer = make_offer(status=OfferStatus.DRAFT)
+    keen = make_user(direction_id=offer.direction_id)
+    session.add(NotificationPreference(user_id=keen.id, kind="new_offer", mode="immediate"))
+    make_user(direction_id=offer.direction_id)  # did not ask
+    session.commit()
+    auth.login(offer.hiring_manager)
+    client.post(f"/manager/offers/{offer.id}/publish")
+    rows = session.scalars(select(Notification).where(Notification.kind == "new_offer")).all()
+    assert [n.recipient_id for n in rows] == [keen.id]
+    assert rows[0].link_url == f"http://localhost/agent/offers/{offer.id}"

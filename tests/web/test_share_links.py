@@ -77,6 +77,7 @@ def test_a_person_counts_once_per_link_per_day(client, session, link, monkeypatc
     # A day later the same person counts again (the hash rotates daily).
     later = utcnow() + timedelta(hours=25)
     monkeypatch.setattr("web.views.offers.utcnow", lambda: later)
+    monkeypatch.setattr("web.fastlinks.utcnow", lambda: later)
     client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
     fresh = _refresh(session, link)
     assert (fresh.visits_count, fresh.people_count) == (5, 3)
@@ -198,9 +199,39 @@ def test_a_second_link_keeps_the_first_touch(client, session, link, make_offer, 
     assert [t.code for t in read_touches(SECRET, value, utcnow(), 30)] == [link.code, other.code]
 
 
-def test_the_redirect_path_runs_a_fixed_small_number_of_queries(client, link, count_queries):
-    client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
+def test_people_take_the_fast_path_and_the_view_does_the_same(
+    client, session, link, count_queries, monkeypatch, caplog
+):
+    # The fast path runs on its own raw connection: the ORM engine sees no statement.
     with count_queries() as counter:
-        client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
-    # lookup, counter update, insert of the visit (a repeat visit: no people update)
-    assert counter.count == 3, counter.statements
+        fast = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
+    assert counter.count == 0, counter.statements
+    assert "fast path" not in caplog.text
+    # With the fast path failing, the view answers the same and counts the visit once.
+    monkeypatch.setattr(links.VisitWriter, "resolve", lambda *_: 1 / 0)
+    with count_queries() as counter:
+        slow = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA + " 2"})
+    # lookup, counter update, insert of the visit, people update
+    assert counter.count == 4, counter.statements
+    assert slow.headers["Location"] == fast.headers["Location"]
+    assert slow.headers["Cache-Control"] == fast.headers["Cache-Control"] == "no-store"
+    fresh = _refresh(session, link)
+    assert (fresh.visits_count, fresh.people_count) == (2, 2)
+    assert links.counters_match_rows(session, link.id)
+
+
+def test_the_fast_paths_cookie_has_the_same_attributes_as_the_views(
+    client, session, link, monkeypatch
+):
+    def attributes(response):
+        cookie = next(
+            c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE_NAME)
+        )
+        parts = [p.strip() for p in cookie.split(";")[1:]]
+        return sorted(p.split("=")[0] if p.startswith("Expires") else p for p in parts)
+
+    fast = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
+    client.delete_cookie(COOKIE_NAME)
+    monkeypatch.setattr(links.VisitWriter, "resolve", lambda *_: 1 / 0)
+    slow = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
+    assert attributes(fast) == attributes(slow)

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from referral import offers
+from referral import notification_events, offers
 from referral.errors import InvalidInput
 from referral.models import Direction, Role, User, UserRole, utcnow
 from web.auth_user import roles_required
-from web.database import db
+from web.database import db, settings
 from web.offer_labels import choices
-from web.views.offers import render_offer_page
+from web.views.offers import absolute, render_offer_page
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
@@ -222,7 +222,20 @@ def _act(offer_id: int, action, done: str):
 @roles_required(*EDITORS)
 def publish(offer_id: int):
     """Publish an offer: it appears on the careers site and agents can share it."""
-    return _act(offer_id, offers.publish, _("The offer is published."))
+    return _act(offer_id, _publish_and_tell, _("The offer is published."))
+
+
+def _publish_and_tell(session, offer, actor, now):
+    """Publish, and tell the agents of its direction who asked for it (same transaction)."""
+    offer = offers.publish(session, offer, actor, now)
+    notification_events.offer_published(
+        session,
+        offer,
+        now,
+        base_url=settings().base_url,
+        link=absolute("share.offer", offer_id=offer.id),
+    )
+    return offer
 
 
 @bp.route("/offers/<int:offer_id>/close", methods=["POST"])

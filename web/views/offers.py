@@ -225,6 +225,7 @@ def follow_link(code: str):
         ),
         302,
     )
+    response.headers["Cache-Control"] = "no-store"
     if counted and open_offer:
         window = config.attribution_window_days
         response.set_cookie(
