@@ -29,6 +29,7 @@ from sqlalchemy import (
     Integer,
     and_,
     case,
+    delete,
     false,
     func,
     literal,
@@ -36,6 +37,8 @@ from sqlalchemy import (
     select,
     union,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -58,6 +61,7 @@ from referral.models import (
     User,
     UTCDateTime,
     Visit,
+    VisitDay,
 )
 
 GROUPINGS = ("offer", "direction", "channel", "agent")
@@ -133,12 +137,116 @@ def _weeks_sqlite(element, compiler, **kw):
     )
 
 
+class whole_days_since(FunctionElement):
+    """Whole days from ``origin`` to ``ts`` (floor; ``ts`` is never before ``origin`` here)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "whole_days_since"
+
+
+@compiles(whole_days_since)
+def _days_default(element, compiler, **kw):
+    ts, origin = list(element.clauses)
+    return (
+        f"CAST(FLOOR(EXTRACT(EPOCH FROM ({compiler.process(ts, **kw)} - "
+        f"{compiler.process(origin, **kw)})) / 86400.0) AS INTEGER)"
+    )
+
+
+@compiles(whole_days_since, "sqlite")
+def _days_sqlite(element, compiler, **kw):
+    ts, origin = list(element.clauses)
+    return (
+        f"CAST(julianday({compiler.process(ts, **kw)}) - "
+        f"julianday({compiler.process(origin, **kw)}) AS INTEGER)"
+    )
+
+
 def _at(value: datetime) -> Any:
     return literal(value, UTCDateTime())
 
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def day_number(day: date) -> int:
+    """The ``visit_day.day`` of a date: days since Monday 29 December 1969."""
+    return (day - WEEK_ORIGIN).days
+
+
+def _person_sum():
+    person = and_(Visit.is_new_person, ~Visit.is_bot)
+    return func.coalesce(func.sum(case((person, 1), else_=0)), 0)
+
+
+def _bot_sum():
+    return func.coalesce(func.sum(case((Visit.is_bot, 1), else_=0)), 0)
+
+
+def refresh_visit_days(session: Session, rebuild: bool = False) -> int:
+    """Bring the visit roll-up up to date; returns the rows written. The caller commits.
+
+    Re-counts the visits from the last day rolled up (today included) and upserts them, so
+    it is cheap when up to date, exact, and safe when two requests run it at once. Every
+    dashboard calls it first, in the caller's transaction; committing keeps the work.
+    ``rebuild`` starts again from scratch: use it after loading visits of past days (demo
+    seeds, imports), since the days before the last one rolled up are not read again.
+    """
+    if rebuild:
+        session.execute(delete(VisitDay))
+        last = None
+    else:
+        last = session.scalar(select(func.max(VisitDay.day)))
+    since = WEEK_ORIGIN + timedelta(days=last or 0)
+    if last is not None:
+        # Nothing new since the last roll-up: as many visits from that day on as rolled up.
+        rolled = select(func.sum(VisitDay.visits)).where(VisitDay.day == last).scalar_subquery()
+        recorded = (
+            select(func.count())
+            .select_from(Visit)
+            .where(Visit.occurred_at >= _midnight(since))
+            .scalar_subquery()
+        )
+        if session.scalar(select(recorded == rolled)):
+            return 0
+    origin = _at(_midnight(WEEK_ORIGIN))
+    day = whole_days_since(Visit.occurred_at, origin)
+    rows = (
+        select(
+            Visit.link_id,
+            day.label("day"),
+            func.count().label("visits"),
+            _person_sum().label("people"),
+            _bot_sum().label("bots"),
+        )
+        .where(Visit.occurred_at >= _midnight(since))
+        .group_by(Visit.link_id, day)
+    )
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(VisitDay).from_select(["link_id", "day", "visits", "people", "bots"], rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["link_id", "day"],
+        set_={
+            "visits": statement.excluded.visits,
+            "people": statement.excluded.people,
+            "bots": statement.excluded.bots,
+        },
+    )
+    return session.execute(statement).rowcount or 0
+
+
+def _visit_days(session: Session, start: datetime, end: datetime):
+    """People and bots per share link and day between two midnights, from the roll-up
+    (brought up to date first)."""
+    refresh_visit_days(session)
+    return (
+        select(VisitDay.link_id, VisitDay.day, VisitDay.people, VisitDay.bots)
+        .where(VisitDay.day >= day_number(start.date()), VisitDay.day < day_number(end.date()))
+        .subquery("visit_days")
+    )
 
 
 # --- period, filters, scope ------------------------------------------------------------------
@@ -357,8 +465,9 @@ def _stage_counts(reached, minimum: int):
 
 
 def _hire_times():
-    """Per application hired, when: its first move to "hired" (or its status date)."""
-    moved = (
+    """Per offer: how many applications were hired, and when the last one was (the first
+    move to "hired" of each, read from the status history)."""
+    moves = (
         select(
             StatusChange.application_id.label("application_id"),
             func.min(StatusChange.at).label("at"),
@@ -367,19 +476,17 @@ def _hire_times():
         .group_by(StatusChange.application_id)
         .subquery("hire_moves")
     )
-    hired_at = func.coalesce(moved.c.at, Application.status_changed_at)
-    per_offer = (
+    return (
         select(
             Application.offer_id.label("offer_id"),
             func.count().label("hires"),
-            func.max(hired_at).label("last_at"),
+            func.max(moves.c.at).label("last_at"),
         )
-        .outerjoin(moved, moved.c.application_id == Application.id)
-        .where(or_(moved.c.at.is_not(None), Application.status == ApplicationStatus.HIRED.value))
+        .select_from(moves)
+        .join(Application, Application.id == moves.c.application_id)
         .group_by(Application.offer_id)
         .subquery("offer_hires")
     )
-    return per_offer
 
 
 def funnel(
@@ -417,16 +524,13 @@ def funnel(
     for k, n in session.execute(links):
         row(k).links = n
 
-    person = and_(Visit.is_new_person, ~Visit.is_bot)
+    days = _visit_days(session, start, end)
     visits = _link_facts(
         select(
-            key,
-            func.coalesce(func.sum(case((person, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Visit.is_bot, 1), else_=0)), 0),
+            key, func.coalesce(func.sum(days.c.people), 0), func.coalesce(func.sum(days.c.bots), 0)
         )
-        .select_from(Visit)
-        .join(ShareLink, ShareLink.id == Visit.link_id)
-        .where(Visit.occurred_at >= start, Visit.occurred_at < end),
+        .select_from(days)
+        .join(ShareLink, ShareLink.id == days.c.link_id),
         grouping,
         filters,
         scope,
@@ -482,58 +586,79 @@ def _offer_times(session, period, filters, scope, grouping, rows):
     """Time to first application and time to fill, for offers published in the period.
 
     Offer and direction groupings: fills the rows, returns None (the total is their sum).
-    Channel and agent groupings: fills the rows' time to first application through that
-    group, and returns the offer-level totals (first_sum, first_n, fill_sum, fill_n).
+    Channel grouping: fills the rows' time to first application through that channel;
+    channel and agent groupings return the offer-level totals (first_sum, first_n,
+    fill_sum, fill_n).
     """
-    published = and_(
+    published = [
         Offer.published_at >= period.start_at,
         Offer.published_at < period.end_at,
         *_direction_conditions(Offer.direction_id, filters, scope),
         *([Offer.id == filters.offer_id] if filters.offer_id is not None else []),
-    )
-    offer_level = grouping in ("offer", "direction")
-    first_key = (literal(0) if offer_level else _application_key(grouping)).label("k")
-    first_q = select(
-        Application.offer_id.label("offer_id"),
-        first_key,
-        func.min(Application.created_at).label("first_at"),
-    ).select_from(Application)
-    if grouping == "channel" or filters.channel:
-        first_q = first_q.outerjoin(ShareLink, ShareLink.id == Application.share_link_id)
+    ]
+    app_filters = []
     if filters.channel:
-        first_q = first_q.where(ShareLink.channel == filters.channel)
-    if filters.agent_id is not None:
-        first_q = first_q.where(Application.credited_agent_id == filters.agent_id)
-    first = first_q.group_by(Application.offer_id, first_key).subquery("first_application")
-
-    hires = _hire_times()
-    filled = hires.c.hires >= Offer.positions
-    days_fill = days_since(hires.c.last_at, Offer.published_at)
-    fill_sum = func.coalesce(func.sum(case((filled, days_fill), else_=None)), 0.0)
-    fill_n = func.coalesce(func.sum(case((filled, 1), else_=0)), 0)
-
-    if offer_level:
-        key = Offer.id if grouping == "offer" else Offer.direction_id
-        query = (
-            select(
-                key,
-                func.coalesce(func.sum(days_since(first.c.first_at, Offer.published_at)), 0.0),
-                func.count(first.c.first_at),
-                fill_sum,
-                fill_n,
+        app_filters.append(
+            Application.share_link_id.in_(
+                select(ShareLink.id).where(ShareLink.channel == filters.channel)
             )
-            .select_from(Offer)
-            .outerjoin(first, first.c.offer_id == Offer.id)
-            .outerjoin(hires, hires.c.offer_id == Offer.id)
-            .where(published)
-            .group_by(key)
         )
-        for k, f_sum, f_n, h_sum, h_n in session.execute(query):
+    if filters.agent_id is not None:
+        app_filters.append(Application.credited_agent_id == filters.agent_id)
+    # The first application of each offer: one index lookup per offer.
+    first_at = (
+        select(func.min(Application.created_at))
+        .where(Application.offer_id == Offer.id, *app_filters)
+        .correlate(Offer)
+        .scalar_subquery()
+    )
+    hires = _hire_times()
+    per_offer = (
+        select(
+            Offer.id.label("offer_id"),
+            Offer.direction_id.label("direction_id"),
+            days_since(first_at, Offer.published_at).label("first_days"),
+            case(
+                (hires.c.hires >= Offer.positions, days_since(hires.c.last_at, Offer.published_at)),
+                else_=None,
+            ).label("fill_days"),
+        )
+        .outerjoin(hires, hires.c.offer_id == Offer.id)
+        .where(*published)
+        .subquery("per_offer")
+    )
+    sums = (
+        func.coalesce(func.sum(per_offer.c.first_days), 0.0),
+        func.count(per_offer.c.first_days),
+        func.coalesce(func.sum(per_offer.c.fill_days), 0.0),
+        func.count(per_offer.c.fill_days),
+    )
+    if grouping in ("offer", "direction"):
+        key = per_offer.c.offer_id if grouping == "offer" else per_offer.c.direction_id
+        for k, f_sum, f_n, h_sum, h_n in session.execute(select(key, *sums).group_by(key)):
             r = rows.setdefault(k, FunnelRow(key=k))
             r.first_days_sum, r.first_days_n = float(f_sum), f_n
             r.fill_days_sum, r.fill_days_n = float(h_sum), h_n
         return None
 
+    if grouping == "agent":
+        # From publication to an agent's first referral says little: totals only.
+        f_sum, f_n, h_sum, h_n = session.execute(select(*sums)).one()
+        return float(f_sum), f_n, float(h_sum), h_n
+    # Channel rows: from publication to the first application through that channel.
+    group_key = _application_key(grouping).label("k")
+    first_q = (
+        select(
+            Application.offer_id.label("offer_id"),
+            group_key,
+            func.min(Application.created_at).label("first_at"),
+        )
+        .select_from(Application)
+        .where(Application.offer_id.in_(select(Offer.id).where(*published)), *app_filters)
+    )
+    if grouping == "channel":
+        first_q = first_q.outerjoin(ShareLink, ShareLink.id == Application.share_link_id)
+    first = first_q.group_by(Application.offer_id, group_key).subquery("first_application")
     per_group = (
         select(
             first.c.k,
@@ -542,29 +667,12 @@ def _offer_times(session, period, filters, scope, grouping, rows):
         )
         .select_from(first)
         .join(Offer, Offer.id == first.c.offer_id)
-        .where(published)
         .group_by(first.c.k)
     )
     for k, f_sum, f_n in session.execute(per_group):
         if k in rows:
             rows[k].first_days_sum, rows[k].first_days_n = float(f_sum), f_n
-    first_any = (
-        select(first.c.offer_id.label("offer_id"), func.min(first.c.first_at).label("first_at"))
-        .group_by(first.c.offer_id)
-        .subquery("first_any")
-    )
-    f_sum, f_n, h_sum, h_n = session.execute(
-        select(
-            func.coalesce(func.sum(days_since(first_any.c.first_at, Offer.published_at)), 0.0),
-            func.count(first_any.c.first_at),
-            fill_sum,
-            fill_n,
-        )
-        .select_from(Offer)
-        .outerjoin(first_any, first_any.c.offer_id == Offer.id)
-        .outerjoin(hires, hires.c.offer_id == Offer.id)
-        .where(published)
-    ).one()
+    f_sum, f_n, h_sum, h_n = session.execute(select(*sums)).one()
     return float(f_sum), f_n, float(h_sum), h_n
 
 
@@ -623,8 +731,6 @@ def weekly(
         n: Week(start=WEEK_ORIGIN + timedelta(weeks=n))
         for n in range(first, _week_number(period.end) + 1)
     }
-    person = and_(Visit.is_new_person, ~Visit.is_bot)
-
     link_week = whole_weeks_since(ShareLink.created_at, origin)
     created = _link_facts(
         select(link_week.label("w"), ShareLink.agent_id.label("agent_id"))
@@ -634,12 +740,13 @@ def weekly(
         filters,
         scope,
     )
-    visit_week = whole_weeks_since(Visit.occurred_at, origin)
+    days = _visit_days(session, start, end)
+    visit_week = days.c.day // 7
     visited = _link_facts(
         select(visit_week.label("w"), ShareLink.agent_id.label("agent_id"))
-        .select_from(Visit)
-        .join(ShareLink, ShareLink.id == Visit.link_id)
-        .where(Visit.occurred_at >= start, Visit.occurred_at < end, person),
+        .select_from(days)
+        .join(ShareLink, ShareLink.id == days.c.link_id)
+        .where(days.c.people > 0),
         None,
         filters,
         scope,
@@ -650,10 +757,9 @@ def weekly(
             weeks[w].agents = n
 
     people = _link_facts(
-        select(visit_week.label("w"), func.count())
-        .select_from(Visit)
-        .join(ShareLink, ShareLink.id == Visit.link_id)
-        .where(Visit.occurred_at >= start, Visit.occurred_at < end, person),
+        select(visit_week.label("w"), func.coalesce(func.sum(days.c.people), 0))
+        .select_from(days)
+        .join(ShareLink, ShareLink.id == days.c.link_id),
         None,
         filters,
         scope,
@@ -820,21 +926,16 @@ def training_report(
         .where(ShareLink.created_at >= start, ShareLink.created_at < end, *population),
         week,
     )
-    week = whole_weeks_since(Visit.occurred_at, origin).label("w")
+    days = _visit_days(session, start, end)
+    week = ((days.c.day - day_number(start.date())) // 7).label("w")
     collect(
         "people",
-        select(is_attendee, week, func.count())
-        .select_from(Visit)
-        .join(ShareLink, ShareLink.id == Visit.link_id)
+        select(is_attendee, week, func.coalesce(func.sum(days.c.people), 0))
+        .select_from(days)
+        .join(ShareLink, ShareLink.id == days.c.link_id)
         .join(User, User.id == ShareLink.agent_id)
         .outerjoin(TrainingAttendee, attendee_join(ShareLink.agent_id))
-        .where(
-            Visit.occurred_at >= start,
-            Visit.occurred_at < end,
-            Visit.is_new_person,
-            ~Visit.is_bot,
-            *population,
-        ),
+        .where(*population),
         week,
     )
     week = whole_weeks_since(Application.created_at, origin).label("w")
@@ -874,7 +975,7 @@ class LeaderRow:
     points: int = 0
 
 
-def _per_agent(period: Period, filters: Filters):
+def _per_agent(session: Session, period: Period, filters: Filters):
     """Per agent: links, people reached, applications and hires, points (subqueries)."""
     start, end = period.start_at, period.end_at
 
@@ -890,16 +991,12 @@ def _per_agent(period: Period, filters: Filters):
         .where(ShareLink.created_at >= start, ShareLink.created_at < end)
         .group_by(ShareLink.agent_id)
     ).subquery("agent_links")
+    days = _visit_days(session, start, end)
     people = link_filters(
-        select(ShareLink.agent_id.label("agent_id"), func.count().label("n"))
-        .select_from(Visit)
-        .join(ShareLink, ShareLink.id == Visit.link_id)
-        .where(
-            Visit.occurred_at >= start,
-            Visit.occurred_at < end,
-            Visit.is_new_person,
-            ~Visit.is_bot,
-        )
+        select(ShareLink.agent_id.label("agent_id"), func.sum(days.c.people).label("n"))
+        .select_from(days)
+        .join(ShareLink, ShareLink.id == days.c.link_id)
+        .where(days.c.people > 0)
         .group_by(ShareLink.agent_id)
     ).subquery("agent_people")
     reached = _reached(start)
@@ -984,7 +1081,7 @@ def agent_leaderboard(
     if sort not in LEADERBOARD_SORTS:
         raise InvalidInput("Unknown sort order.", {"sort": sort})
     scope = Scope.of(viewer)
-    columns, join, active = _per_agent(period, filters)
+    columns, join, active = _per_agent(session, period, filters)
     order = [columns[sort].desc(), *[columns[s].desc() for s in LEADERBOARD_SORTS if s != sort]]
     query = join(
         select(
@@ -1020,7 +1117,7 @@ def direction_leaderboard(
     if sort not in LEADERBOARD_SORTS:
         raise InvalidInput("Unknown sort order.", {"sort": sort})
     scope = Scope.of(viewer)
-    columns, join, active = _per_agent(period, filters)
+    columns, join, active = _per_agent(session, period, filters)
     per_agent = (
         join(
             select(

@@ -76,6 +76,7 @@ def test_funnel_by_channel_and_agent(session, base, recruiter):
     by_agent = {r.key: r for r in agents.rows}
     assert (by_agent[base.a1.id].people, by_agent[base.a1.id].applications) == (4, 2)
     assert by_agent[None].applications == 1  # the careers-site application
+    assert by_agent[base.a1.id].days_to_first_application is None  # totals only
     assert agents.total.days_to_first_application == pytest.approx(5.5)
 
 
