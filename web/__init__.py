@@ -71,9 +71,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
-    from web.views import account, admin, agent, auth, manager, public, recruiter
+    from web.views import account, admin, agent, analytics, auth, manager, public, recruiter
 
-    for module in (public, auth, account, agent, manager, recruiter, admin):
+    for module in (public, auth, account, agent, manager, recruiter, admin, analytics):
         app.register_blueprint(module.bp)
 
 

@@ -16,6 +16,7 @@ NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
     ("manager.home", _l("My offers"), (Role.MANAGER,)),
     ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN)),
     ("admin.home", _l("Administration"), (Role.ADMIN,)),
+    ("analytics.funnel", _l("Analytics"), (Role.RECRUITER, Role.ADMIN, Role.MANAGER)),
 ]
 
 
