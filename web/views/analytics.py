@@ -213,10 +213,15 @@ def dashboard(with_group: bool = False, with_sort: bool = False) -> Dashboard:
     session = db()
     form = DashboardForm(formdata=request.args)
     choices = analytics.filter_choices(session, current_user)
-    everything = [("", _("All"))]
-    form.offer.choices = everything + [(str(i), label) for i, label in choices["offers"]]
-    form.direction.choices = everything + [(str(i), label) for i, label in choices["directions"]]
-    form.channel.choices = everything + [(c.value, CHANNEL_LABELS[c.value]) for c in Channel]
+    form.offer.choices = [("", _("All offers"))] + [
+        (str(i), label) for i, label in choices["offers"]
+    ]
+    form.direction.choices = [("", _("All directions"))] + [
+        (str(i), label) for i, label in choices["directions"]
+    ]
+    form.channel.choices = [("", _("All channels"))] + [
+        (c.value, CHANNEL_LABELS[c.value]) for c in Channel
+    ]
     form.group.choices = list(GROUP_LABELS.items())
     form.sort.choices = list(SORT_LABELS.items())
     if not form.group.data or form.group.data not in GROUP_LABELS:
