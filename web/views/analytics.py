@@ -560,8 +560,8 @@ def trainings_list():
         "trainings",
         _("Trainings"),
         [
-            Column("held_on", _("Date"), "date"),
             Column("title", _("Training"), "text"),
+            Column("held_on", _("Date"), "date"),
             Column("audience", _("Audience"), "text"),
             Column("attendees", _("Attendees"), "int"),
         ],
