@@ -106,7 +106,7 @@ def line_chart(
 ) -> LineChart:
     """Lines over the same x labels (weeks); ``marker_index`` draws a vertical mark there
     (a training day); ``number`` formats the y ticks in the reader's language."""
-    left, top, right, bottom = 48, 12, width - 12, height - 36
+    left, top, right, bottom = 48, 12, width - 36, height - 36
     top_value = nice_ceiling(max((max(v, default=0) for _, v in series), default=0))
     n = len(labels)
     step = (right - left) / max(n - 1, 1)

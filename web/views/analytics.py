@@ -131,8 +131,10 @@ def format_cell(value, kind: str, for_csv: bool = False) -> str:
         if for_csv:
             return format_decimal(value * 100, format="0.0")
         return format_percent(value, format="0.0 %")
-    if kind in ("days", "ratio"):
+    if kind == "days":
         return format_decimal(value, format="#,##0.0" if grouping else "0.0")
+    if kind == "ratio":
+        return format_decimal(value, format="#,##0.0#" if grouping else "0.0#")
     if kind == "signed":
         text = format_decimal(value, format="#,##0.##" if grouping else "0.##")
         return f"+{text}" if value > 0 else text
@@ -613,7 +615,7 @@ def training(training_id: int):
         labels,
         per_agent,
         marker_index=weeks,
-        number=lambda v: format_cell(v, "ratio"),
+        number=lambda v: format_decimal(v, format="#,##0.##"),
     )
     return respond(
         "analytics/training.html",
