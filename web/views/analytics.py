@@ -213,6 +213,7 @@ class Dashboard:
 def dashboard(with_group: bool = False, with_sort: bool = False) -> Dashboard:
     """Parse the period and filters of the request; bad input falls back, with a message."""
     session = db()
+    _refresh_visits()
     form = DashboardForm(formdata=request.args)
     choices = analytics.filter_choices(session, current_user)
     form.offer.choices = [("", _("All offers"))] + [
@@ -260,6 +261,13 @@ def dashboard(with_group: bool = False, with_sort: bool = False) -> Dashboard:
         for key, label in PRESET_LABELS.items()
     ]
     return Dashboard(form, period, filters, preset, name, presets)
+
+
+def _refresh_visits() -> None:
+    """Roll up new visits and commit at once: on SQLite the write lock is then held for
+    milliseconds, not for the whole dashboard (the services find nothing left to write)."""
+    analytics.refresh_visit_days(db())
+    db().commit()
 
 
 def _translate_period_error(exc: InvalidInput) -> str:
@@ -604,6 +612,7 @@ def training(training_id: int):
         weeks = form.weeks.data
     else:
         form.weeks.data = weeks if not form.weeks.errors else form.weeks.data
+    _refresh_visits()
     report = analytics.training_report(db(), current_user, training_id, weeks)
     tables = _training_tables(report)
     labels = [format_date_short(d) for d in report.week_starts]
