@@ -295,10 +295,7 @@ def dashboards(session: Session, today: date) -> dict:
         "over_time_12m": lambda: analytics.weekly(session, recruiter, year),
         "trainings_list": lambda: analytics.list_trainings(session),
         "training_detail_8w": lambda: analytics.training_report(session, recruiter, training_id),
-        "leaderboards_12m": lambda: (
-            analytics.agent_leaderboard(session, recruiter, year),
-            analytics.direction_leaderboard(session, recruiter, year),
-        ),
+        "leaderboards_12m": lambda: analytics.leaderboards(session, recruiter, year),
     }
 
 

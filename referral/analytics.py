@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import (
     Float,
     Integer,
+    String,
     and_,
     case,
     delete,
@@ -36,6 +37,7 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -999,14 +1001,23 @@ def _per_agent(session: Session, period: Period, filters: Filters):
         .where(days.c.people > 0)
         .group_by(ShareLink.agent_id)
     ).subquery("agent_people")
-    reached = _reached(start)
+    # Hires only need the moves to "hired" (a few rows), not every stage reached.
+    hired = (
+        select(StatusChange.application_id.label("application_id"))
+        .where(StatusChange.to_status == ApplicationStatus.HIRED.value, StatusChange.at >= start)
+        .group_by(StatusChange.application_id)
+        .subquery("hired")
+    )
+    was_hired = or_(
+        Application.status == ApplicationStatus.HIRED.value, hired.c.application_id.is_not(None)
+    )
     apps_q = (
         select(
             Application.credited_agent_id.label("agent_id"),
             func.count().label("n"),
-            _stage_counts(reached, HIRED).label("hires"),
+            func.coalesce(func.sum(case((was_hired, 1), else_=0)), 0).label("hires"),
         )
-        .outerjoin(reached, reached.c.application_id == Application.id)
+        .outerjoin(hired, hired.c.application_id == Application.id)
         .where(
             Application.created_at >= start,
             Application.created_at < end,
@@ -1068,52 +1079,26 @@ def _leaderboard_population(filters: Filters, scope: Scope) -> list:
     ]
 
 
-def agent_leaderboard(
+@dataclass
+class Leaderboards:
+    agents: list[LeaderRow]
+    directions: list[LeaderRow]
+
+
+def leaderboards(
     session: Session,
     viewer: User,
     period: Period,
     filters: Filters = Filters(),  # noqa: B008 - frozen dataclass, immutable
     sort: str = "applications",
     limit: int = 50,
-) -> list[LeaderRow]:
-    """The agents who contributed most in the period (one query). Agents who left or who
-    asked to be off the leaderboards are not listed."""
-    if sort not in LEADERBOARD_SORTS:
-        raise InvalidInput("Unknown sort order.", {"sort": sort})
-    scope = Scope.of(viewer)
-    columns, join, active = _per_agent(session, period, filters)
-    order = [columns[sort].desc(), *[columns[s].desc() for s in LEADERBOARD_SORTS if s != sort]]
-    query = join(
-        select(
-            User.id,
-            User.first_name + " " + User.last_name,
-            func.coalesce(Direction.name, ""),
-            *columns.values(),
-        )
-        .select_from(User)
-        .outerjoin(Direction, Direction.id == User.direction_id)
-    ).where(active, *_leaderboard_population(filters, scope))
-    query = query.order_by(*order, User.last_name, User.id).limit(limit)
-    return [
-        LeaderRow(
-            key=i,
-            label=name,
-            direction=direction,
-            **dict(zip(columns, values, strict=True)),
-        )
-        for i, name, direction, *values in session.execute(query)
-    ]
+) -> Leaderboards:
+    """The agents who contributed most in the period (the first ``limit``), and the
+    directions by what their agents brought, with the number of agents who contributed.
 
-
-def direction_leaderboard(
-    session: Session,
-    viewer: User,
-    period: Period,
-    filters: Filters = Filters(),  # noqa: B008 - frozen dataclass, immutable
-    sort: str = "applications",
-) -> list[LeaderRow]:
-    """Directions by what their agents (on the leaderboards) brought in the period, with the
-    number of agents who contributed (one query)."""
+    Agents who left or asked to be off the leaderboards are in neither. One query: the
+    per-agent figures are a CTE read by both boards (materialised once).
+    """
     if sort not in LEADERBOARD_SORTS:
         raise InvalidInput("Unknown sort order.", {"sort": sort})
     scope = Scope.of(viewer)
@@ -1121,24 +1106,80 @@ def direction_leaderboard(
     per_agent = (
         join(
             select(
-                User.direction_id.label("direction_id"), *[c.label(k) for k, c in columns.items()]
+                User.id.label("agent_id"),
+                User.first_name.label("first_name"),
+                User.last_name.label("last_name"),
+                User.direction_id.label("direction_id"),
+                *[c.label(k) for k, c in columns.items()],
             ).select_from(User)
         )
-        .where(active, User.direction_id.is_not(None), *_leaderboard_population(filters, scope))
-        .subquery("per_agent")
+        .where(active, *_leaderboard_population(filters, scope))
+        .cte("per_agent")
     )
-    sums = {k: func.sum(per_agent.c[k]) for k in columns}
-    query = (
-        select(Direction.id, Direction.name, func.count(), *sums.values())
+    figures = [per_agent.c[k] for k in columns]
+    order = [per_agent.c[sort].desc(), *[per_agent.c[k].desc() for k in columns if k != sort]]
+    top_agents = (
+        select(
+            literal("agent", String()).label("kind"),
+            per_agent.c.agent_id.label("key"),
+            (per_agent.c.first_name + " " + per_agent.c.last_name).label("label"),
+            func.coalesce(Direction.name, literal("", String())).label("direction"),
+            literal(1, Integer()).label("agents"),
+            *figures,
+        )
+        .select_from(per_agent)
+        .outerjoin(Direction, Direction.id == per_agent.c.direction_id)
+        .order_by(*order, per_agent.c.last_name, per_agent.c.agent_id)
+        .limit(limit)
+        .subquery("top_agents")
+    )
+    by_direction = (
+        select(
+            literal("direction", String()).label("kind"),
+            Direction.id.label("key"),
+            Direction.name.label("label"),
+            literal("", String()).label("direction"),
+            func.count().label("agents"),
+            *[func.sum(per_agent.c[k]).label(k) for k in columns],
+        )
         .select_from(per_agent)
         .join(Direction, Direction.id == per_agent.c.direction_id)
         .group_by(Direction.id, Direction.name)
-        .order_by(sums[sort].desc(), Direction.name)
     )
-    return [
-        LeaderRow(key=i, label=name, agents=agents, **dict(zip(columns, values, strict=True)))
-        for i, name, agents, *values in session.execute(query)
-    ]
+    agents, directions = [], []
+    for kind, key, label, direction, n, *values in session.execute(
+        union_all(select(top_agents), by_direction)
+    ):
+        row = LeaderRow(
+            key=key,
+            label=label,
+            direction=direction,
+            agents=n,
+            **{k: int(v or 0) for k, v in zip(columns, values, strict=True)},
+        )
+        (agents if kind == "agent" else directions).append(row)
+    names = list(columns)
+
+    def rank(row: LeaderRow):
+        return (-getattr(row, sort), *[-getattr(row, k) for k in names if k != sort])
+
+    agents.sort(key=lambda r: (*rank(r), r.label.split(" ")[-1], r.key))
+    directions.sort(key=lambda r: (*rank(r), r.label))
+    return Leaderboards(agents=agents, directions=directions)
+
+
+def agent_leaderboard(
+    session: Session, viewer: User, period: Period, filters=None, sort="applications", limit=50
+):
+    """The agents' board of :func:`leaderboards`."""
+    return leaderboards(session, viewer, period, filters or Filters(), sort, limit).agents
+
+
+def direction_leaderboard(
+    session: Session, viewer: User, period: Period, filters=None, sort="applications"
+):
+    """The directions' board of :func:`leaderboards`."""
+    return leaderboards(session, viewer, period, filters or Filters(), sort).directions
 
 
 # --- what the filter forms offer --------------------------------------------------------------

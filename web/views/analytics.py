@@ -506,10 +506,8 @@ def leaderboards():
     board = dashboard(with_sort=True)
     sort = board.form.sort.data
     session = db()
-    agents = analytics.agent_leaderboard(session, current_user, board.period, board.filters, sort)
-    directions = analytics.direction_leaderboard(
-        session, current_user, board.period, board.filters, sort
-    )
+    boards = analytics.leaderboards(session, current_user, board.period, board.filters, sort)
+    agents, directions = boards.agents, boards.directions
     show_points = any(r.points for r in agents) or any(r.points for r in directions)
     figures = [
         Column("links", _("Links"), "int"),
