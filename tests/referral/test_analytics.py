@@ -189,3 +189,35 @@ def test_bad_inputs(session, recruiter):
         analytics.training_report(session, recruiter, 999999)
     with pytest.raises(InvalidInput):
         analytics.training_report(session, recruiter, 1, weeks=0)
+
+
+def test_visit_roll_up_is_exact_and_incremental(session, base, recruiter):
+    from sqlalchemy import func, select
+
+    from referral.models import VisitDay
+
+    before = analytics.funnel(session, recruiter, MARCH).total
+    # The first call rolled up every day; the table holds one row per link and day.
+    assert session.scalar(select(func.sum(VisitDay.people))) == 8  # 7 in March + 1 in February
+    assert analytics.refresh_visit_days(session) == 0  # nothing new: nothing written
+    # A visit arriving later on the last day rolled up, and one on a new day, are counted.
+    visits(session, base.links["L3"], at(3, 11, 18), people=1)
+    visits(session, base.links["L2"], at(3, 20), people=2, bots=1)
+    session.flush()
+    after = analytics.funnel(session, recruiter, MARCH).total
+    assert (after.people, after.bots) == (before.people + 3, before.bots + 1)
+    rebuilt = analytics.refresh_visit_days(session, rebuild=True)
+    assert rebuilt == session.scalar(select(func.count()).select_from(VisitDay))
+    assert analytics.funnel(session, recruiter, MARCH).total.people == before.people + 3
+
+
+def test_chart_geometry():
+    from web import charts
+
+    assert [charts.nice_ceiling(v) for v in (0, 0.3, 7, 10, 11, 240)] == [1, 0.5, 10, 10, 20, 250]
+    bars = charts.bar_chart([("a", 10, "10"), ("b", 5, "5")])
+    assert bars.bars[1].width == bars.bars[0].width / 2
+    lines = charts.line_chart(["w1", "w2", "w3"], [("s", [0, 5, 10])], marker_index=1)
+    first, _middle, last = lines.lines[0].points.split()
+    assert float(first.split(",")[1]) == lines.bottom and float(last.split(",")[1]) == lines.top
+    assert lines.left < lines.marker_x < lines.right
