@@ -103,6 +103,16 @@ def test_every_table_exports(client, base, login, session, url, table):
     assert len(response.data.decode("utf-8-sig").splitlines()) >= 2
 
 
+def test_csv_cells_cannot_be_formulas(client, base, login, session):
+    base.a1.first_name = "=cmd|' /C calc'!A0"
+    session.commit()
+    login(Role.RECRUITER)
+    url = f"/analytics/?{MARCH}&group=agent&format=csv&table=groups"
+    text = client.get(url).data.decode("utf-8-sig")
+    row = next(line for line in text.splitlines() if "cmd" in line)
+    assert row.startswith("\"'=cmd") or row.startswith("'=cmd")
+
+
 def test_over_time_page(client, base, login):
     login(Role.RECRUITER)
     html = client.get(f"/analytics/over-time?{MARCH}").get_data(as_text=True)

@@ -123,7 +123,9 @@ def format_cell(value, kind: str, for_csv: bool = False) -> str:
     if value is None:
         return "" if for_csv else "—"
     if kind == "text":
-        return str(value)
+        text = str(value)
+        # A spreadsheet would run a cell starting like a formula: keep it text.
+        return f"'{text}" if for_csv and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
     if kind == "date":
         return value.isoformat()
     grouping = not for_csv
