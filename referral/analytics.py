@@ -188,7 +188,8 @@ def _bot_sum():
 
 
 def refresh_visit_days(session: Session, rebuild: bool = False) -> int:
-    """Bring the visit roll-up up to date; returns the rows written. The caller commits.
+    """Bring the visit roll-up up to date. The caller commits. Returns 0 when there was
+    nothing new, else the rows written as the driver reports them (-1: not reported).
 
     Re-counts the visits from the last day rolled up (today included) and upserts them, so
     it is cheap when up to date, exact, and safe when two requests run it at once. Every
@@ -237,7 +238,7 @@ def refresh_visit_days(session: Session, rebuild: bool = False) -> int:
             "bots": statement.excluded.bots,
         },
     )
-    return session.execute(statement).rowcount or 0
+    return session.execute(statement).rowcount
 
 
 def _visit_days(session: Session, start: datetime, end: datetime):

@@ -206,8 +206,11 @@ def test_visit_roll_up_is_exact_and_incremental(session, base, recruiter):
     session.flush()
     after = analytics.funnel(session, recruiter, MARCH).total
     assert (after.people, after.bots) == (before.people + 3, before.bots + 1)
-    rebuilt = analytics.refresh_visit_days(session, rebuild=True)
-    assert rebuilt == session.scalar(select(func.count()).select_from(VisitDay))
+    analytics.refresh_visit_days(session, rebuild=True)
+    # One row per link and day with visits: L1 ×3 days, L2 ×2, L3 ×1, L0 ×2.
+    assert session.scalar(select(func.count()).select_from(VisitDay)) == 8
+    # Visits: 12 in the fixture (L1 6, L2 1, L3 3, L0 2) and the 4 just added.
+    assert session.scalar(select(func.sum(VisitDay.visits))) == 16
     assert analytics.funnel(session, recruiter, MARCH).total.people == before.people + 3
 
 
