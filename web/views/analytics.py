@@ -212,7 +212,7 @@ class Dashboard:
     presets: list[tuple[str, Any, str]]
 
 
-def dashboard(with_group: bool = False, with_sort: bool = False) -> Dashboard:
+def dashboard() -> Dashboard:
     """Parse the period and filters of the request; bad input falls back, with a message."""
     session = db()
     _refresh_visits()
@@ -387,7 +387,7 @@ def _group_label(grouping: str, row: analytics.FunnelRow) -> str:
 @roles_required(*VIEWERS)
 def funnel():
     """Funnel: from share links to hires, grouped by offer, direction, channel or agent."""
-    board = dashboard(with_group=True)
+    board = dashboard()
     grouping = board.form.group.data
     result = analytics.funnel(db(), current_user, board.period, board.filters, grouping)
     tables = _funnel_tables(result, GROUP_LABELS[grouping])
@@ -505,7 +505,7 @@ def format_date_short(day: date) -> str:
 @roles_required(*VIEWERS)
 def leaderboards():
     """Leaderboards of agents and of directions over the period."""
-    board = dashboard(with_sort=True)
+    board = dashboard()
     sort = board.form.sort.data
     session = db()
     boards = analytics.leaderboards(session, current_user, board.period, board.filters, sort)
