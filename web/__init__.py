@@ -73,19 +73,45 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
-    from web.views import account, admin, agent, auth, manager, offers, public, recruiter, share
+    from web.views import (
+        account,
+        admin,
+        agent,
+        analytics,
+        apply,
+        auth,
+        credits_admin,
+        cvfiles,
+        duplicates,
+        inbox,
+        manager,
+        notifications_admin,
+        offers,
+        public,
+        recruiter,
+        referrals,
+        share,
+    )
 
-    for module in (public, offers, auth, account, agent, share, manager, recruiter, admin):
-        app.register_blueprint(module.bp)
-    # Applying, referrals and credits (one module per area, imported by name).
-    import importlib
-
-    for name in ("apply", "referrals", "duplicates", "cvfiles", "credits_admin"):
-        app.register_blueprint(importlib.import_module(f"web.views.{name}").bp)
-
-    from web.views import inbox, notifications_admin
-
-    for module in (inbox, notifications_admin):
+    for module in (
+        public,
+        offers,
+        apply,
+        auth,
+        account,
+        inbox,
+        agent,
+        share,
+        referrals,
+        manager,
+        recruiter,
+        duplicates,
+        cvfiles,
+        analytics,
+        admin,
+        credits_admin,
+        notifications_admin,
+    ):
         app.register_blueprint(module.bp)
 
 
