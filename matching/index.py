@@ -148,7 +148,7 @@ class MatchIndex:
         vocabulary: Vocabulary | None = None,
         reference_year: int | None = None,
         keys: Sequence[Any] | None = None,
-        pool_factor: int = 2,
+        pool_factor: int = 1,
     ) -> list[RankedCandidate]:
         """The ``k`` best candidates for ``offer``, with full explanations.
 

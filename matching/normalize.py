@@ -44,14 +44,20 @@ _LIGATURES = str.maketrans(
 )
 
 
+# Combining marks left by NFKD decomposition (accents, cedillas, diaereses…).
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Return ``text`` lower-cased, without accents, ligatures or typographic quotes.
 
     Letters keep their base form (``"Élève Œuvre"`` -> ``"eleve oeuvre"``); characters of
     other scripts are kept as they are.
     """
-    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.translate(_LIGATURES)
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def _build_stop_words() -> frozenset[str]:

@@ -47,10 +47,10 @@ LANGUAGES: dict[str, tuple[str, ...]] = {
     "hi": ("hindi",),
     "sign": ("langue des signes", "lsf", "sign language"),
 }
-_LANGUAGE_RE = {
-    lang: re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b")
-    for lang, names in LANGUAGES.items()
-}
+_LANGUAGE_OF = {name: lang for lang, names in LANGUAGES.items() for name in names}
+_LANGUAGE_RE = re.compile(
+    r"\b(" + "|".join(re.escape(n) for n in sorted(_LANGUAGE_OF, key=len, reverse=True)) + r")\b"
+)
 
 _YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 _MONTH = (
@@ -104,8 +104,11 @@ def experience_years(text: str, reference_year: int | None = None) -> float | No
     "5+ years of experience") counts when it is larger. Open ranges end at
     ``reference_year`` (this year by default).
     """
+    return _experience_years(fold(text), reference_year)
+
+
+def _experience_years(folded: str, reference_year: int | None) -> float | None:
     now = reference_year or _this_year()
-    folded = fold(text)
     spans: list[tuple[int, int]] = []
     for match in _RANGE.finditer(folded):
         start = int(match.group(1))
@@ -131,8 +134,11 @@ def experience_years(text: str, reference_year: int | None = None) -> float | No
 
 def languages(text: str) -> frozenset[str]:
     """Ids of the languages named in ``text`` (see :data:`LANGUAGES`)."""
-    folded = fold(text)
-    return frozenset(lang for lang, pattern in _LANGUAGE_RE.items() if pattern.search(folded))
+    return _languages(fold(text))
+
+
+def _languages(folded: str) -> frozenset[str]:
+    return frozenset(_LANGUAGE_OF[name] for name in _LANGUAGE_RE.findall(folded))
 
 
 _FR_MARKERS = frozenset("le la les des du et est une pour dans avec sur au aux".split())
@@ -141,7 +147,11 @@ _EN_MARKERS = frozenset("the and of to in for with on is as at by from".split())
 
 def detect_language(text: str) -> str | None:
     """``"fr"`` or ``"en"`` when the text is clearly written in one of them, else ``None``."""
-    words = re.findall(r"[a-z]+", fold(text[:5000]))
+    return _detect_language(fold(text[:5000]))
+
+
+def _detect_language(folded: str) -> str | None:
+    words = re.findall(r"[a-z]+", folded[:5000])
     fr = sum(w in _FR_MARKERS for w in words)
     en = sum(w in _EN_MARKERS for w in words)
     if fr + en < 5:
@@ -161,8 +171,14 @@ def job_titles(text: str, limit: int = 8) -> tuple[str, ...]:
     """Past job titles, heuristically: short lines that carry a date or sit next to one, and
     the short lines under an "Expérience"/"Experience" header. Original wording, deduplicated.
     """
+    return _job_titles(text, fold(text), limit)
+
+
+def _job_titles(text: str, folded_text: str, limit: int) -> tuple[str, ...]:
     lines = [line.strip() for line in text.splitlines()]
-    folded = [fold(line) for line in lines]
+    folded = [line.strip() for line in folded_text.splitlines()]
+    if len(folded) != len(lines):  # folding changed the line structure: fold line by line
+        folded = [fold(line) for line in lines]
     chosen: list[int] = []
     in_experience = False
     in_other_section = False
@@ -184,7 +200,7 @@ def job_titles(text: str, limit: int = 8) -> tuple[str, ...]:
     titles: list[str] = []
     seen = set()
     for i in chosen:
-        candidate = _title_from(lines[i])
+        candidate = _title_from(folded[i])
         key = fold(candidate)
         if candidate and key not in seen:
             seen.add(key)
@@ -194,8 +210,8 @@ def job_titles(text: str, limit: int = 8) -> tuple[str, ...]:
     return tuple(titles)
 
 
-def _title_from(line: str) -> str:
-    cleaned = _CLEAN.sub(" ", fold(line))
+def _title_from(folded_line: str) -> str:
+    cleaned = _CLEAN.sub(" ", folded_line)
     cleaned = re.sub(r"[-–,;]+\s*$|^\s*[-–,;]+", " ", cleaned)
     cleaned = " ".join(cleaned.split()).strip(" -–,;.")
     words = cleaned.split()
@@ -213,9 +229,11 @@ def read_profile(texts: Sequence[str], reference_year: int | None = None) -> CvP
     The CV's own language counts as a language the candidate has (a CV written in French).
     """
     text = "\n".join(t for t in texts if t)
-    langs = set(languages(text))
-    written = detect_language(text)
+    folded = fold(text)
+    langs = set(_languages(folded))
+    written = _detect_language(folded)
     if written:
         langs.add(written)
-    return CvProfile(job_titles(texts[0] if texts else ""), experience_years(text, reference_year),
-                     frozenset(langs))
+    cv = texts[0] if texts else ""
+    titles = _job_titles(cv, folded[: len(fold(cv))] if cv == text else fold(cv), 8)
+    return CvProfile(titles, _experience_years(folded, reference_year), frozenset(langs))

@@ -231,7 +231,7 @@ def _surface_forms(text: str, stemming: str | None) -> dict[str, str]:
 
 
 def _top_terms(model: TextModel, matrix: DocumentMatrix, row: int, query: QueryVector,
-               text: str) -> tuple[tuple[str, float], ...]:
+               words: CvWords) -> tuple[tuple[str, float], ...]:
     start, end = matrix.rows.indptr[row], matrix.rows.indptr[row + 1]
     cols = matrix.rows.indices[start:end]
     vals = matrix.rows.data[start:end]
@@ -239,7 +239,9 @@ def _top_terms(model: TextModel, matrix: DocumentMatrix, row: int, query: QueryV
     contrib = (1 - weight) * vals * query.columns[cols, 0]
     contrib = contrib + weight * matrix.char_ratio[row] * vals * query.columns[cols, 1]
     order = np.argsort(-contrib, kind="stable")[: _TOP_TERMS * 2]
-    forms = _surface_forms(text, model.config.stemming)
+    # CvWords normalises words as the default model does; otherwise tokenize again.
+    same = model.config.stemming == "fr"
+    forms = words.forms if same else _surface_forms(words.text, model.config.stemming)
     terms: dict[str, float] = {}
     for i in order:
         if contrib[i] <= 0:
@@ -293,7 +295,7 @@ def _score(
         components=components,
         required_skills=required,
         nice_skills=nice,
-        top_terms=_top_terms(model, matrix, row, ctx.query, text),
+        top_terms=_top_terms(model, matrix, row, ctx.query, words),
         past_titles=profile.titles,
         experience_years=profile.years,
         languages=tuple(sorted(profile.languages)),

@@ -97,7 +97,7 @@ class Skill:
         return {"id": self.id, "fr": self.fr, "en": self.en, "aliases": list(self.aliases)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Vocabulary:
     """The skills an organisation knows, with a lookup table from any label to its skill."""
 
@@ -184,13 +184,16 @@ class CvWords:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        spans, keys = [], []
+        spans, keys, forms = [], [], {}
         for match in _WORD.finditer(text):
-            key = _word_key(fold(match.group()))
+            folded = fold(match.group())
+            key = _word_key(folded)
             if key in _LINK_WORDS:
                 continue
             keys.append(key)
+            forms.setdefault(key, folded)
             spans.append((match.start(), match.end()))
+        self.forms = forms  # normalised word -> first folded spelling, for display
         self.keys = keys
         self.spans = spans
         windows: dict[str, int] = {}
@@ -229,7 +232,8 @@ class _Target:
     labels: tuple[tuple[str, ...], ...]  # each label as its normalised words
 
 
-def _targets(skills: Sequence[str], vocabulary: Vocabulary | None) -> list[_Target]:
+@functools.lru_cache(maxsize=256)
+def _targets(skills: tuple[str, ...], vocabulary: Vocabulary | None) -> list[_Target]:
     targets = []
     for name in skills:
         skill = vocabulary.resolve(name) if vocabulary is not None else None
@@ -258,7 +262,7 @@ def find_skills(
     exact for words under five letters) within a few words of the others.
     """
     words = cv if isinstance(cv, CvWords) else CvWords(cv)
-    targets = _targets(skills, vocabulary)
+    targets = _targets(tuple(skills), vocabulary)
     hits: list[SkillHit | None] = [None] * len(targets)
     pending = []
     for t, target in enumerate(targets):
