@@ -1,0 +1,75 @@
+import pickle
+
+import pytest
+
+from matching import CandidateDoc, IndexVersionError, MatchIndex, OfferCriteria, TextModel
+from matching.index import INDEX_VERSION
+
+CVS = [
+    CandidateDoc("a", "Développeur Python Django, API REST, 5 ans d'expérience", applied_at=1),
+    CandidateDoc("b", "Comptable public, nomenclature M57, mandatement", applied_at=2),
+    CandidateDoc("c", "Chef de projet informatique agile, Scrum", applied_at=3),
+]
+OFFER = OfferCriteria("Développeur Python", required_skills=("Python",))
+
+
+def test_top_k_and_rank_subset():
+    index = MatchIndex.build(CVS)
+    top = index.top_k(OFFER, 2)
+    assert [r.key for r in top][0] == "a" and len(top) == 2
+    assert [r.key for r in index.rank(OFFER, keys=["b", "c"])] in (["c", "b"], ["b", "c"])
+
+
+def test_add_without_refit_and_save_load(tmp_path):
+    index = MatchIndex.build(CVS)
+    vocabulary = dict(index.model.vocabulary)
+    index.add(CandidateDoc("d", "Développeuse Python et Flask", applied_at=4))
+    assert index.model.vocabulary == vocabulary and len(index) == 4
+    with pytest.raises(ValueError):
+        index.add(CandidateDoc("d", "again"))
+    path = tmp_path / "index.joblib"
+    index.save(path)
+    loaded = MatchIndex.load(path)
+    assert [r.key for r in loaded.top_k(OFFER, 4)] == [r.key for r in index.top_k(OFFER, 4)]
+    assert loaded.top_k(OFFER, 1)[0].key in {"a", "d"}
+
+
+def test_load_refuses_other_versions(tmp_path):
+    index = MatchIndex.build(CVS)
+    path = tmp_path / "index.joblib"
+    index.save(path)
+    import joblib
+
+    data = joblib.load(path)
+    data["version"] = INDEX_VERSION + 1
+    joblib.dump(data, path)
+    with pytest.raises(IndexVersionError, match="rebuild"):
+        MatchIndex.load(path)
+    other = tmp_path / "other.pkl"
+    other.write_bytes(pickle.dumps({"hello": 1}))
+    with pytest.raises(IndexVersionError):
+        MatchIndex.load(other)
+
+
+def test_progress_callback_is_called():
+    calls = []
+    MatchIndex.build(CVS, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (3, 3) and calls[0][0] == 0
+
+
+def test_char_part_equals_explicit_char_wb_cosine():
+    """The factorised char similarity equals a char_wb TF-IDF computed the plain way."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [c.cv_text for c in CVS]
+    model, matrix = TextModel.fit(texts)
+    query = "Développeur Pyhton"
+    _, char = model.parts(matrix, model.query([(query, 1.0)]))
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=model.config.char_ngrams)
+    docs = vectorizer.fit_transform([" ".join(model.words(t)) for t in texts])
+    q = vectorizer.transform([" ".join(model.words(query))])
+    # Same n-grams and idf except unseen query n-grams, which only scale the query norm.
+    expected = (docs @ q.T).toarray().ravel()
+    assert np.argsort(-char).tolist() == np.argsort(-expected).tolist()
+    assert char[0] > 0.2
