@@ -138,8 +138,11 @@ def resumes(data: Path, limit: int | None = None) -> dict[str, dict[str, float]]
     results["tfidf"] = _all(evaluate(run_of(lambda i: sims[i]), qrels, depth=len(texts)))
 
     bm25 = BM25Okapi([t.lower().split() for t in texts])
-    results["bm25"] = _all(evaluate(run_of(lambda i: bm25.get_scores(texts[i].lower().split())),
-                                    qrels, depth=len(texts)))
+    results["bm25"] = _all(
+        evaluate(
+            run_of(lambda i: bm25.get_scores(texts[i].lower().split())), qrels, depth=len(texts)
+        )
+    )
 
     # Relais's CV-vs-CV mode, through the public API with one model fitted on the pool.
     model = fit_model(texts)
@@ -152,8 +155,9 @@ def resumes(data: Path, limit: int | None = None) -> dict[str, dict[str, float]]
     from matching import similar_candidates
 
     def relais_row(i: int) -> np.ndarray:
-        ranked = dict(similar_candidates(candidates[i], candidates, model=model,
-                                         vocabulary=vocabulary))
+        ranked = dict(
+            similar_candidates(candidates[i], candidates, model=model, vocabulary=vocabulary)
+        )
         return np.array([ranked.get(ids[j], 0.0) for j in range(len(texts))])
 
     results["relais"] = _all(evaluate(run_of(relais_row), qrels, depth=len(texts)))
@@ -161,17 +165,28 @@ def resumes(data: Path, limit: int | None = None) -> dict[str, dict[str, float]]
 
 
 def _all(metrics: dict[str, float]) -> dict[str, float]:
-    return {"map": round(metrics["map"], 4), "mrr": round(metrics["mrr"], 4),
-            "ndcg10": round(metrics["ndcg10"], 4)}
+    return {
+        "map": round(metrics["map"], 4),
+        "mrr": round(metrics["mrr"], 4),
+        "ndcg10": round(metrics["ndcg10"], 4),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data",
-                        help="folder with melo-fr/ and resumes/ (default ../shared/data)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=REPO.parent / "shared" / "data",
+        help="folder with melo-fr/ and resumes/ (default ../shared/data)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--limit", type=int, default=None,
-                        help="first N MELO queries and N resumes only (smoke runs)")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="first N MELO queries and N resumes only (smoke runs)",
+    )
     args = parser.parse_args(argv)
     result = {"melo_fr": melo(args.data, args.limit), "resumes": resumes(args.data, args.limit)}
     if args.json:

@@ -25,18 +25,50 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from matching import CandidateDoc, MatchIndex, OfferCriteria, load_vocabulary  # noqa: E402
 
 TITLES = [
-    "Chargé de communication", "Chargée de mission développement économique", "Développeur web",
-    "Développeuse Python", "Gestionnaire comptable", "Acheteur public", "Juriste marchés publics",
-    "Agent d'entretien", "Cuisinier en lycée", "Technicien de maintenance des bâtiments",
-    "Chef de projet informatique", "Assistante de direction", "Responsable ressources humaines",
-    "Chargé de recrutement", "Contrôleur de gestion", "Data analyst", "Software engineer",
-    "Project manager", "HR business partner", "Accountant", "Network administrator",
-    "Conducteur de bus", "Chargée de mission transition écologique", "Archiviste",
-    "Gestionnaire de paie", "Community manager", "Agent d'accueil", "Ingénieur génie civil",
-    "Chargé de mission culture", "Responsable logistique", "Technicien support informatique",
+    "Chargé de communication",
+    "Chargée de mission développement économique",
+    "Développeur web",
+    "Développeuse Python",
+    "Gestionnaire comptable",
+    "Acheteur public",
+    "Juriste marchés publics",
+    "Agent d'entretien",
+    "Cuisinier en lycée",
+    "Technicien de maintenance des bâtiments",
+    "Chef de projet informatique",
+    "Assistante de direction",
+    "Responsable ressources humaines",
+    "Chargé de recrutement",
+    "Contrôleur de gestion",
+    "Data analyst",
+    "Software engineer",
+    "Project manager",
+    "HR business partner",
+    "Accountant",
+    "Network administrator",
+    "Conducteur de bus",
+    "Chargée de mission transition écologique",
+    "Archiviste",
+    "Gestionnaire de paie",
+    "Community manager",
+    "Agent d'accueil",
+    "Ingénieur génie civil",
+    "Chargé de mission culture",
+    "Responsable logistique",
+    "Technicien support informatique",
 ]
-EMPLOYERS = ["Région Bretagne", "Mairie de Lyon", "Conseil départemental", "Acme SAS",
-             "Globex Ltd", "Lycée Victor Hugo", "CHU de Nantes", "Orange", "Capgemini", "SNCF"]
+EMPLOYERS = [
+    "Région Bretagne",
+    "Mairie de Lyon",
+    "Conseil départemental",
+    "Acme SAS",
+    "Globex Ltd",
+    "Lycée Victor Hugo",
+    "CHU de Nantes",
+    "Orange",
+    "Capgemini",
+    "SNCF",
+]
 FILLER_FR = [
     "Suivi des dossiers et relation avec les partenaires institutionnels.",
     "Participation à la mise en œuvre des politiques publiques de la collectivité.",
@@ -70,7 +102,11 @@ def synthetic_cv(rng: random.Random, skills: list) -> str:
     chosen = rng.sample(skills, rng.randint(5, 15))
     names = []
     for skill in chosen:
-        name = rng.choice((skill.fr if french else skill.en, *skill.aliases)) if skill.aliases else skill.fr
+        name = (
+            rng.choice((skill.fr if french else skill.en, *skill.aliases))
+            if skill.aliases
+            else skill.fr
+        )
         if rng.random() < 0.05 and len(name) > 5:  # a typo now and then
             i = rng.randrange(len(name) - 1)
             name = name[:i] + name[i + 1] + name[i] + name[i + 2 :]
@@ -84,16 +120,18 @@ def synthetic_offers(rng: random.Random, skills: list, count: int = 20) -> list[
     offers = []
     for i in range(count):
         picked = rng.sample(skills, 6)
-        offers.append(OfferCriteria(
-            title=rng.choice(TITLES),
-            missions=" ".join(rng.sample(FILLER_FR, 2)),
-            profile="Vous maîtrisez " + ", ".join(s.fr for s in picked[:4]) + ".",
-            required_skills=tuple(s.fr for s in picked[:4]),
-            nice_skills=tuple(s.en for s in picked[4:]),
-            languages=("anglais",) if i % 2 else (),
-            min_experience_years=rng.choice([None, 2, 5]),
-            key=f"offer-{i}",
-        ))
+        offers.append(
+            OfferCriteria(
+                title=rng.choice(TITLES),
+                missions=" ".join(rng.sample(FILLER_FR, 2)),
+                profile="Vous maîtrisez " + ", ".join(s.fr for s in picked[:4]) + ".",
+                required_skills=tuple(s.fr for s in picked[:4]),
+                nice_skills=tuple(s.en for s in picked[4:]),
+                languages=("anglais",) if i % 2 else (),
+                min_experience_years=rng.choice([None, 2, 5]),
+                key=f"offer-{i}",
+            )
+        )
     return offers
 
 
@@ -106,8 +144,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     rng = random.Random(20261127)
     skills = list(load_vocabulary().skills)
-    candidates = [CandidateDoc(f"cv-{i}", synthetic_cv(rng, skills), applied_at=i)
-                  for i in range(args.n)]
+    candidates = [
+        CandidateDoc(f"cv-{i}", synthetic_cv(rng, skills), applied_at=i) for i in range(args.n)
+    ]
     offers = synthetic_offers(rng, skills)
 
     start = time.perf_counter()

@@ -40,7 +40,9 @@ class OfferCriteria:
 
     def text(self) -> str:
         """All the offer's text, once each (to fit a model on offers)."""
-        return "\n".join(t for t, _ in self.fields() if t) + ("\n" + self.direction if self.direction else "")
+        return "\n".join(t for t, _ in self.fields() if t) + (
+            "\n" + self.direction if self.direction else ""
+        )
 
 
 @dataclass(frozen=True)

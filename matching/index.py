@@ -42,8 +42,9 @@ class IndexVersionError(ValueError):
 class MatchIndex:
     """Candidates' CVs vectorised with one fitted model; build, extend, save, load, query."""
 
-    def __init__(self, model: TextModel, matrix: DocumentMatrix,
-                 candidates: Sequence[CandidateDoc]) -> None:
+    def __init__(
+        self, model: TextModel, matrix: DocumentMatrix, candidates: Sequence[CandidateDoc]
+    ) -> None:
         if matrix.shape[0] != len(candidates):
             raise ValueError("one matrix row per candidate is required")
         self.model = model
@@ -108,8 +109,10 @@ class MatchIndex:
                 "model": self.model,
                 "rows": self.matrix.rows,
                 "char_ratio": self.matrix.char_ratio,
-                "candidates": [(c.key, c.cv_text, c.message, c.applied_at, c.cv_readable)
-                               for c in self.candidates],
+                "candidates": [
+                    (c.key, c.cv_text, c.message, c.applied_at, c.cv_readable)
+                    for c in self.candidates
+                ],
             },
             Path(path),
             compress=3,
@@ -162,8 +165,9 @@ class MatchIndex:
             return []
         sims = self.similarities(offer)
         if keys is not None:
-            allowed = np.fromiter((self._rows[key] for key in keys if key in self._rows),
-                                  dtype=np.int64)
+            allowed = np.fromiter(
+                (self._rows[key] for key in keys if key in self._rows), dtype=np.int64
+            )
             mask = np.full(sims.shape, -1.0, dtype=np.float32)
             mask[allowed] = sims[allowed]
             sims = mask
@@ -173,20 +177,39 @@ class MatchIndex:
         pool = min(available, max(k * pool_factor, k))
         if pool == 0:
             return []
-        picked = np.argpartition(-sims, pool - 1)[:pool] if pool < len(sims) else np.arange(len(sims))
+        picked = (
+            np.argpartition(-sims, pool - 1)[:pool] if pool < len(sims) else np.arange(len(sims))
+        )
         picked = picked[sims[picked] >= 0]
         picked = picked[np.lexsort((picked, -sims[picked]))]
         rows = [int(i) for i in picked]
         chosen = [self.candidates[i] for i in rows]
-        scores = score_rows(offer, chosen, self.model, self.matrix, rows, weights=weights,
-                            vocabulary=vocabulary, reference_year=reference_year)
-        order = sorted(range(len(chosen)),
-                       key=lambda i: _order_key(scores[i], chosen[i].applied_at, chosen[i].key))
-        return [RankedCandidate(chosen[i].key, rank, scores[i], chosen[i].applied_at)
-                for rank, i in enumerate(order[:k], start=1)]
+        scores = score_rows(
+            offer,
+            chosen,
+            self.model,
+            self.matrix,
+            rows,
+            weights=weights,
+            vocabulary=vocabulary,
+            reference_year=reference_year,
+        )
+        order = sorted(
+            range(len(chosen)),
+            key=lambda i: _order_key(scores[i], chosen[i].applied_at, chosen[i].key),
+        )
+        return [
+            RankedCandidate(chosen[i].key, rank, scores[i], chosen[i].applied_at)
+            for rank, i in enumerate(order[:k], start=1)
+        ]
 
-    def rank(self, offer: OfferCriteria, keys: Sequence[Any] | None = None,
-             weights: Weights = Weights(), **options: Any) -> list[RankedCandidate]:
+    def rank(
+        self,
+        offer: OfferCriteria,
+        keys: Sequence[Any] | None = None,
+        weights: Weights = Weights(),
+        **options: Any,
+    ) -> list[RankedCandidate]:
         """Every indexed candidate (or those of ``keys``) ranked for ``offer``, explained."""
         keys = list(self._rows) if keys is None else list(keys)
         return self.top_k(offer, len(keys), weights, keys=keys, pool_factor=1, **options)

@@ -54,8 +54,11 @@ def reciprocal_rank(ranking: Sequence[str], relevant: set[str] | frozenset[str])
 
 def ndcg_at_k(ranking: Sequence[str], relevant: set[str] | frozenset[str], k: int = 10) -> float:
     """Binary-relevance nDCG at ``k`` (gain 1, discount ``1 / log2(rank + 1)``)."""
-    dcg = sum(1.0 / math.log2(rank + 1) for rank, doc in enumerate(ranking[:k], start=1)
-              if doc in relevant)
+    dcg = sum(
+        1.0 / math.log2(rank + 1)
+        for rank, doc in enumerate(ranking[:k], start=1)
+        if doc in relevant
+    )
     ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(k, len(relevant)) + 1))
     return dcg / ideal if ideal else 0.0
 

@@ -136,8 +136,8 @@ class TextModel:
         min_df = config.min_df if len(texts) >= 2 * config.min_df else 1
         model._counter = CountVectorizer(analyzer=model._analyzer, min_df=min_df, dtype=np.float32)
         counts = model._counter.fit_transform(_with_progress(texts, progress)).tocsr()
-        model._idf = TfidfTransformer(sublinear_tf=config.sublinear_tf).fit(counts).idf_.astype(
-            np.float32
+        model._idf = (
+            TfidfTransformer(sublinear_tf=config.sublinear_tf).fit(counts).idf_.astype(np.float32)
         )
         model._setup_vocabulary()
         model._fit_char_idf(counts)

@@ -34,13 +34,42 @@ __all__ = [
 # Content words that the stop-words lists include but that carry meaning in job texts
 # ("aide à la personne", "force de vente", "pièces détachées").
 _KEEP = frozenset(
-    {"personne", "personnes", "piece", "pieces", "force", "forces", "valeur", "essai",
-     "parole", "droite", "sujet", "point", "points", "nouveau"}
+    {
+        "personne",
+        "personnes",
+        "piece",
+        "pieces",
+        "force",
+        "forces",
+        "valeur",
+        "essai",
+        "parole",
+        "droite",
+        "sujet",
+        "point",
+        "points",
+        "nouveau",
+    }
 )
 
 _LIGATURES = str.maketrans(
-    {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "’": "'", "‘": "'", "ʼ": "'", "`": "'",
-     "´": "'", "–": "-", "—": "-", "‐": "-", "‑": "-", "•": " ", "·": "·"}
+    {
+        "œ": "oe",
+        "Œ": "oe",
+        "æ": "ae",
+        "Æ": "ae",
+        "’": "'",
+        "‘": "'",
+        "ʼ": "'",
+        "`": "'",
+        "´": "'",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "•": " ",
+        "·": "·",
+    }
 )
 
 
@@ -90,7 +119,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 def _common_prefix(a: str, b: str) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1
@@ -140,22 +169,38 @@ def neutralize_gender(text: str) -> str:
 
 
 def _rsplit_clause(text: str) -> tuple[str, str, str]:
-    match = None
-    for match in re.finditer(r"[,;:()\-]", text):
-        pass
-    if match is None:
+    cut = max((m.end() for m in _CLAUSE_BREAK.finditer(text)), default=0)
+    if cut == 0:
         return "", "", text
-    return text[: match.end()], " ", text[match.end():]
+    return text[:cut], " ", text[cut:]
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:()\-]")
 
 
 # Word-level rules that map feminine job-title forms to the masculine one, applied to both
 # sides of a comparison so "accrocheuse" meets "accrocheur". Longest suffix first.
 _GENDER_RULES = (
-    ("trices", "teurs"), ("trice", "teur"), ("euses", "eurs"), ("euse", "eur"),
-    ("ieres", "iers"), ("iere", "ier"), ("iennes", "iens"), ("ienne", "ien"),
-    ("onnes", "ons"), ("onne", "on"), ("antes", "ants"), ("ante", "ant"),
-    ("ales", "aux"), ("ale", "al"), ("elles", "els"), ("elle", "el"),
-    ("ives", "ifs"), ("ive", "if"), ("eres", "ers"), ("ere", "er"),
+    ("trices", "teurs"),
+    ("trice", "teur"),
+    ("euses", "eurs"),
+    ("euse", "eur"),
+    ("ieres", "iers"),
+    ("iere", "ier"),
+    ("iennes", "iens"),
+    ("ienne", "ien"),
+    ("onnes", "ons"),
+    ("onne", "on"),
+    ("antes", "ants"),
+    ("ante", "ant"),
+    ("ales", "aux"),
+    ("ale", "al"),
+    ("elles", "els"),
+    ("elle", "el"),
+    ("ives", "ifs"),
+    ("ive", "if"),
+    ("eres", "ers"),
+    ("ere", "er"),
 )
 
 

@@ -141,8 +141,12 @@ def _languages(folded: str) -> frozenset[str]:
     return frozenset(_LANGUAGE_OF[name] for name in _LANGUAGE_RE.findall(folded))
 
 
-_FR_MARKERS = frozenset("le la les des du et est une pour dans avec sur au aux".split())
-_EN_MARKERS = frozenset("the and of to in for with on is as at by from".split())
+_FR_MARKERS = frozenset(
+    ["le", "la", "les", "des", "du", "et", "est", "une", "pour", "dans", "avec", "sur", "au", "aux"]
+)
+_EN_MARKERS = frozenset(
+    ["the", "and", "of", "to", "in", "for", "with", "on", "is", "as", "at", "by", "from"]
+)
 
 
 def detect_language(text: str) -> str | None:
@@ -164,7 +168,9 @@ def _detect_language(folded: str) -> str | None:
 
 
 _DATE_LIKE = re.compile(rf"{_YEAR}|{_NOW}|\b(?:depuis|since)\b")
-_CLEAN = re.compile(rf"\(?{_MONTH}{_YEAR}\)?|\b{_NOW}\b|\b(?:depuis|since|from|de|to|au|a)\b\s*(?=[-–]|$)|[|•*:]")
+_CLEAN = re.compile(
+    rf"\(?{_MONTH}{_YEAR}\)?|\b{_NOW}\b|\b(?:depuis|since|from|de|to|au|a)\b\s*(?=[-–]|$)|[|•*:]"
+)
 
 
 def job_titles(text: str, limit: int = 8) -> tuple[str, ...]:
@@ -182,8 +188,11 @@ def _job_titles(text: str, folded_text: str, limit: int) -> tuple[str, ...]:
     chosen: list[int] = []
     in_experience = False
     in_other_section = False
-    skip = {i for i, line in enumerate(folded)
-            if _HEADER.match(line) or _END_HEADER.match(line) or _LABELLED.match(line)}
+    skip = {
+        i
+        for i, line in enumerate(folded)
+        if _HEADER.match(line) or _END_HEADER.match(line) or _LABELLED.match(line)
+    }
     for i, line in enumerate(folded):
         if _HEADER.match(line):
             in_experience, in_other_section = True, False

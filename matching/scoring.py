@@ -67,8 +67,9 @@ class Weights:
 
 
 # "Offers for your network": an agent has a job title and a direction, not a CV.
-NETWORK_WEIGHTS = Weights(similarity=0.5, required_skills=0.0, nice_skills=0.0, title=0.5,
-                          experience=0.0, languages=0.0)
+NETWORK_WEIGHTS = Weights(
+    similarity=0.5, required_skills=0.0, nice_skills=0.0, title=0.5, experience=0.0, languages=0.0
+)
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,10 @@ def _language_ids(names: Sequence[str]) -> list[str]:
     ids = []
     for name in names:
         folded = fold(name).strip()
-        lang = next((lang for lang, labels in LANGUAGES.items()
-                     if folded == lang or folded in labels), folded)
+        lang = next(
+            (lang for lang, labels in LANGUAGES.items() if folded == lang or folded in labels),
+            folded,
+        )
         if lang and lang not in ids:
             ids.append(lang)
     return ids
@@ -207,12 +210,22 @@ def _offer_context(offer: OfferCriteria, model: TextModel, weights: Weights) -> 
         "experience": bool(offer.min_experience_years),
         "languages": bool(langs),
     }
-    kept = {name: getattr(weights, name) for name, on in asked.items()
-            if on and getattr(weights, name) > 0}
+    kept = {
+        name: getattr(weights, name)
+        for name, on in asked.items()
+        if on and getattr(weights, name) > 0
+    }
     total = sum(kept.values())
     normalised = {name: w / total for name, w in kept.items()} if total else {}
-    return _OfferContext(offer, model.query(offer.fields()), model.query([(offer.title, 1.0)]),
-                         required, nice, langs, normalised)
+    return _OfferContext(
+        offer,
+        model.query(offer.fields()),
+        model.query([(offer.title, 1.0)]),
+        required,
+        nice,
+        langs,
+        normalised,
+    )
 
 
 # --- one candidate ------------------------------------------------------------------------
@@ -230,8 +243,9 @@ def _surface_forms(text: str, stemming: str | None) -> dict[str, str]:
     return forms
 
 
-def _top_terms(model: TextModel, matrix: DocumentMatrix, row: int, query: QueryVector,
-               words: CvWords) -> tuple[tuple[str, float], ...]:
+def _top_terms(
+    model: TextModel, matrix: DocumentMatrix, row: int, query: QueryVector, words: CvWords
+) -> tuple[tuple[str, float], ...]:
     start, end = matrix.rows.indptr[row], matrix.rows.indptr[row + 1]
     cols = matrix.rows.indices[start:end]
     vals = matrix.rows.data[start:end]
@@ -283,8 +297,10 @@ def _score(
         years = profile.years
         raw["experience"] = min(1.0, years / ctx.offer.min_experience_years) if years else 0.0
     if ctx.languages:
-        raw["languages"] = sum(lang in profile.languages or (len(lang) > 3 and lang in text.lower())
-                               for lang in ctx.languages) / len(ctx.languages)
+        raw["languages"] = sum(
+            lang in profile.languages or (len(lang) > 3 and lang in text.lower())
+            for lang in ctx.languages
+        ) / len(ctx.languages)
     components = tuple(
         Component(name, round(raw[name], 4), round(w, 4), round(100 * w * raw[name], 2))
         for name, w in ctx.weights.items()
@@ -306,8 +322,9 @@ def _empty_score() -> Score:
     return Score(value=0.0, reason=EMPTY_CV_REASON)
 
 
-def _title_similarities(model: TextModel, title_query: QueryVector,
-                        titles: Sequence[Sequence[str]]) -> list[float]:
+def _title_similarities(
+    model: TextModel, title_query: QueryVector, titles: Sequence[Sequence[str]]
+) -> list[float]:
     """Best similarity of the offer title with each candidate's past titles (0 when none)."""
     flat = [t for group in titles for t in group]
     if not flat:
@@ -346,13 +363,23 @@ def score_rows(
     if profiles is None:
         profiles = [read_profile([c.cv_text, c.message], reference_year) for c in candidates]
     if titles is not None:
-        profiles = [CvProfile(tuple(t), p.years, p.languages) for p, t in zip(profiles, titles)]
-    title_sims = _title_similarities(model, ctx.title_query,
-                                     [profiles[i].titles for i in readable])
+        profiles = [
+            CvProfile(tuple(t), p.years, p.languages) for p, t in zip(profiles, titles, strict=True)
+        ]
+    title_sims = _title_similarities(model, ctx.title_query, [profiles[i].titles for i in readable])
     scores: list[Score] = [_empty_score()] * len(candidates)
-    for i, title_sim in zip(readable, title_sims):
-        scores[i] = _score(ctx, candidates[i], model, matrix, rows[i], float(sims[rows[i]]),
-                           title_sim, profiles[i], vocabulary)
+    for i, title_sim in zip(readable, title_sims, strict=True):
+        scores[i] = _score(
+            ctx,
+            candidates[i],
+            model,
+            matrix,
+            rows[i],
+            float(sims[rows[i]]),
+            title_sim,
+            profiles[i],
+            vocabulary,
+        )
     return scores
 
 
@@ -384,12 +411,24 @@ def rank_candidates(
     else:
         model, fitted = TextModel.fit([offer.text()] + [c.text() for c in candidates])
         matrix = DocumentMatrix(fitted.rows[1:], fitted.char_ratio[1:])
-    scores = score_rows(offer, candidates, model, matrix, range(len(candidates)),
-                        weights=weights, vocabulary=vocabulary, reference_year=reference_year)
-    order = sorted(range(len(candidates)),
-                   key=lambda i: _order_key(scores[i], candidates[i].applied_at, candidates[i].key))
-    return [RankedCandidate(candidates[i].key, rank, scores[i], candidates[i].applied_at)
-            for rank, i in enumerate(order, start=1)]
+    scores = score_rows(
+        offer,
+        candidates,
+        model,
+        matrix,
+        range(len(candidates)),
+        weights=weights,
+        vocabulary=vocabulary,
+        reference_year=reference_year,
+    )
+    order = sorted(
+        range(len(candidates)),
+        key=lambda i: _order_key(scores[i], candidates[i].applied_at, candidates[i].key),
+    )
+    return [
+        RankedCandidate(candidates[i].key, rank, scores[i], candidates[i].applied_at)
+        for rank, i in enumerate(order, start=1)
+    ]
 
 
 def score_candidate(
@@ -402,8 +441,9 @@ def score_candidate(
     reference_year: int | None = None,
 ) -> Score:
     """The score of one candidate for one offer (see :func:`rank_candidates`)."""
-    return rank_candidates(offer, [candidate], index, weights, vocabulary=vocabulary,
-                           reference_year=reference_year)[0].score
+    return rank_candidates(
+        offer, [candidate], index, weights, vocabulary=vocabulary, reference_year=reference_year
+    )[0].score
 
 
 def rank_offers(
@@ -431,14 +471,25 @@ def rank_offers(
         matrix = model.transform([profile_text])
     profile = read_profile([profile_text], reference_year)
     scores = [
-        score_rows(offer, [person], model, matrix, [0], weights=weights, vocabulary=vocabulary,
-                   reference_year=reference_year, profiles=[profile],
-                   titles=[titles] if titles is not None else None)[0]
+        score_rows(
+            offer,
+            [person],
+            model,
+            matrix,
+            [0],
+            weights=weights,
+            vocabulary=vocabulary,
+            reference_year=reference_year,
+            profiles=[profile],
+            titles=[titles] if titles is not None else None,
+        )[0]
         for offer in offers
     ]
     order = sorted(range(len(offers)), key=lambda i: (-scores[i].value, str(offers[i].key), i))
-    return [RankedOffer(offers[i].key, rank, scores[i], offers[i])
-            for rank, i in enumerate(order, start=1)]
+    return [
+        RankedOffer(offers[i].key, rank, scores[i], offers[i])
+        for rank, i in enumerate(order, start=1)
+    ]
 
 
 def similar_candidates(
@@ -468,11 +519,14 @@ def similar_candidates(
     cosines = model.similarities(matrix, model.query([(query.text(), 1.0)]))
     mine = skill_ids(query.text(), vocabulary)
     result = []
-    for candidate, cosine in zip(pool, cosines):
-        theirs = skill_ids(candidate.text(), vocabulary) if not candidate.is_empty() else frozenset()
+    for candidate, cosine in zip(pool, cosines, strict=True):
+        theirs = (
+            skill_ids(candidate.text(), vocabulary) if not candidate.is_empty() else frozenset()
+        )
         union = mine | theirs
         jaccard = len(mine & theirs) / len(union) if union else 0.0
-        result.append((candidate.key, round((1 - skills_weight) * float(cosine)
-                                            + skills_weight * jaccard, 6)))
+        result.append(
+            (candidate.key, round((1 - skills_weight) * float(cosine) + skills_weight * jaccard, 6))
+        )
     result.sort(key=lambda item: (-item[1], str(item[0])))
     return result

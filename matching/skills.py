@@ -43,7 +43,34 @@ DEFAULT_SKILLS_PATH = Path(__file__).resolve().parent.parent / "seeds" / "skills
 # Words that link the words of a skill label; dropping them lets "gestion de projet" meet
 # "gestion des projets" and "management of projects".
 _LINK_WORDS = frozenset(
-    "a au aux d de des du en et l la le les par pour sur un une and for in of on the to with".split()
+    [
+        "a",
+        "au",
+        "aux",
+        "d",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "par",
+        "pour",
+        "sur",
+        "un",
+        "une",
+        "and",
+        "for",
+        "in",
+        "of",
+        "on",
+        "the",
+        "to",
+        "with",
+    ]
 )
 _WORD = re.compile(r"[^\W_]+(?:[+#]+|\.js\b|\.net\b)?", re.UNICODE)
 _SPECIAL = {"c++": "cplusplus", "c#": "csharp", "f#": "fsharp", "node.js": "nodejs"}
@@ -130,8 +157,9 @@ class Vocabulary:
         if not prefix.strip():
             return []
         choices = {i: fold(" | ".join(s.labels)) for i, s in enumerate(self.skills)}
-        found = process.extract(fold(prefix), choices, scorer=fuzz.partial_ratio, limit=limit,
-                                score_cutoff=70)
+        found = process.extract(
+            fold(prefix), choices, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=70
+        )
         return [self.skills[i] for _, _, i in found]
 
 
@@ -170,13 +198,25 @@ class SkillHit:
     matched: str = ""
 
     def to_dict(self) -> dict:
-        return {"skill": self.skill, "found": self.found, "excerpt": self.excerpt,
-                "score": self.score, "skill_id": self.skill_id, "matched": self.matched}
+        return {
+            "skill": self.skill,
+            "found": self.found,
+            "excerpt": self.excerpt,
+            "score": self.score,
+            "skill_id": self.skill_id,
+            "matched": self.matched,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> SkillHit:
-        return cls(data["skill"], bool(data["found"]), data.get("excerpt", ""),
-                   float(data.get("score", 0.0)), data.get("skill_id"), data.get("matched", ""))
+        return cls(
+            data["skill"],
+            bool(data["found"]),
+            data.get("excerpt", ""),
+            float(data.get("score", 0.0)),
+            data.get("skill_id"),
+            data.get("matched", ""),
+        )
 
 
 class CvWords:
@@ -269,26 +309,42 @@ def find_skills(
         for label in target.labels:
             where = words.exact(" ".join(sorted(label)))
             if where is not None:
-                hits[t] = SkillHit(target.name, True, words.excerpt(*where), 1.0, target.skill_id,
-                                   words.text[words.spans[where[0]][0]:
-                                              words.spans[where[0] + where[1] - 1][1]])
+                hits[t] = SkillHit(
+                    target.name,
+                    True,
+                    words.excerpt(*where),
+                    1.0,
+                    target.skill_id,
+                    words.text[words.spans[where[0]][0] : words.spans[where[0] + where[1] - 1][1]],
+                )
                 break
         else:
             pending.append(t)
     if pending and words.distinct:
         _fuzzy(words, targets, pending, hits)
-    return [h if h is not None else SkillHit(targets[i].name, False, "", 0.0, targets[i].skill_id)
-            for i, h in enumerate(hits)]
+    return [
+        h if h is not None else SkillHit(targets[i].name, False, "", 0.0, targets[i].skill_id)
+        for i, h in enumerate(hits)
+    ]
 
 
-def _fuzzy(words: CvWords, targets: list[_Target], pending: list[int],
-           hits: list[SkillHit | None]) -> None:
-    label_words = sorted({w for t in pending for label in targets[t].labels for w in label
-                          if len(w) >= _MIN_FUZZY_LEN})
+def _fuzzy(
+    words: CvWords, targets: list[_Target], pending: list[int], hits: list[SkillHit | None]
+) -> None:
+    label_words = sorted(
+        {
+            w
+            for t in pending
+            for label in targets[t].labels
+            for w in label
+            if len(w) >= _MIN_FUZZY_LEN
+        }
+    )
     if not label_words:
         return
-    scores = process.cdist(label_words, words.distinct, scorer=fuzz.ratio,
-                           score_cutoff=_FUZZY_CUTOFF, dtype=np.uint8)
+    scores = process.cdist(
+        label_words, words.distinct, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, dtype=np.uint8
+    )
     close: dict[str, dict[str, float]] = {}
     for i, word in enumerate(label_words):
         cols = np.nonzero(scores[i])[0]
@@ -304,13 +360,22 @@ def _fuzzy(words: CvWords, targets: list[_Target], pending: list[int],
                 best = found
         if best is not None:
             score, first, last = best
-            hits[t] = SkillHit(targets[t].name, True, words.excerpt(first, last - first + 1),
-                               round(score, 3), targets[t].skill_id,
-                               words.text[words.spans[first][0]:words.spans[last][1]])
+            hits[t] = SkillHit(
+                targets[t].name,
+                True,
+                words.excerpt(first, last - first + 1),
+                round(score, 3),
+                targets[t].skill_id,
+                words.text[words.spans[first][0] : words.spans[last][1]],
+            )
 
 
-def _place(label: tuple[str, ...], close: dict[str, dict[str, float]],
-           positions: dict[str, list[int]], n_words: int) -> tuple[float, int, int] | None:
+def _place(
+    label: tuple[str, ...],
+    close: dict[str, dict[str, float]],
+    positions: dict[str, list[int]],
+    n_words: int,
+) -> tuple[float, int, int] | None:
     """Best placement of a label's words in the CV: (mean similarity, first word, last word)."""
     options: list[list[tuple[int, float]]] = []
     for word in label:
@@ -341,8 +406,9 @@ def _place(label: tuple[str, ...], close: dict[str, dict[str, float]],
 def skill_ids(cv: str | CvWords, vocabulary: Vocabulary) -> frozenset[str]:
     """Ids of every vocabulary skill with an exact hit in the CV (no fuzzy pass: fast)."""
     words = cv if isinstance(cv, CvWords) else CvWords(cv)
-    return frozenset(skill.id for key, skill in vocabulary._by_key.items()
-                     if words.exact(key) is not None)
+    return frozenset(
+        skill.id for key, skill in vocabulary._by_key.items() if words.exact(key) is not None
+    )
 
 
 def labels_of(skills: Iterable[str]) -> list[str]:

@@ -12,14 +12,19 @@ def test_elision_is_removed():
 def test_stop_words_french_and_english_but_not_content_words():
     assert analyze("le chef de la cuisine", stemming=None) == ["chef", "cuisine"]
     assert analyze("the head of research and computer systems", stemming=None) == [
-        "head", "research", "computer", "systems"]
+        "head",
+        "research",
+        "computer",
+        "systems",
+    ]
     assert "personne" not in STOP_WORDS
 
 
 def test_gendered_title_forms_collapse():
     assert neutralize_gender(fold("Accrocheur / Accrocheuse")) == "accrocheur"
     assert neutralize_gender(fold("Accueillant familial / Accueillante familiale")) == (
-        "accueillant familial")
+        "accueillant familial"
+    )
     assert analyze("Directeur(trice) des finances (H/F)") == analyze("Directeur des finances")
     assert analyze("agent·e d'accueil") == analyze("agent d'accueil")
     assert analyze("Accueillante") == analyze("Accueillant")

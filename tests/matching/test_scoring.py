@@ -27,11 +27,15 @@ OFFER = OfferCriteria(
     min_experience_years=3,
     key="o1",
 )
-GOOD = CandidateDoc(1, """Expérience professionnelle
+GOOD = CandidateDoc(
+    1,
+    """Expérience professionnelle
 Chargée de communication numérique, Mairie de Rennes
 2019 - aujourd'hui
 Community manager : réseaux sociaux, rédaction de contenus, montage vidéo.
-Conduite de projet web. Anglais courant.""", applied_at=2)
+Conduite de projet web. Anglais courant.""",
+    applied_at=2,
+)
 POOR = CandidateDoc(2, "Comptable, 10 ans d'expérience en comptabilité publique M57.", applied_at=1)
 
 
@@ -45,7 +49,13 @@ def test_best_candidate_first_with_explanation():
     score = first.score
     assert 0 < second.score.value < score.value <= 100
     assert {c.name for c in score.components} == {
-        "similarity", "required_skills", "nice_skills", "title", "experience", "languages"}
+        "similarity",
+        "required_skills",
+        "nice_skills",
+        "title",
+        "experience",
+        "languages",
+    }
     assert sum(c.weight for c in score.components) == pytest.approx(1.0, abs=1e-3)
     assert sum(c.points for c in score.components) == pytest.approx(score.value, abs=0.05)
     assert score.missing_skills == ()
@@ -63,8 +73,12 @@ def test_components_not_asked_by_offer_are_dropped():
 
 
 def test_missing_candidate_data_counts_zero():
-    offer = OfferCriteria("Juriste", languages=("allemand",), min_experience_years=5,
-                          required_skills=("droit public",))
+    offer = OfferCriteria(
+        "Juriste",
+        languages=("allemand",),
+        min_experience_years=5,
+        required_skills=("droit public",),
+    )
     score = ranked([CandidateDoc(1, "Juriste en droit public.")], offer)[0].score
     assert score.component("experience").value == 0.0
     assert score.component("languages").value == 0.0
@@ -92,20 +106,27 @@ def test_determinism_and_ties_by_application_time_then_key():
 
 
 def test_weights_change_the_score():
-    heavy = Weights(similarity=0, required_skills=1, nice_skills=0, title=0, experience=0,
-                    languages=0)
+    heavy = Weights(
+        similarity=0, required_skills=1, nice_skills=0, title=0, experience=0, languages=0
+    )
     assert ranked([POOR], weights=heavy)[0].score.value == 0
     with pytest.raises(ValueError):
         Weights(similarity=-1)
 
 
 def test_rank_offers_for_a_cv_and_for_an_agent():
-    offers = [OfferCriteria("Comptable", required_skills=("comptabilité publique",), key="a"),
-              OFFER,
-              OfferCriteria("Cuisinier en lycée", key="c")]
+    offers = [
+        OfferCriteria("Comptable", required_skills=("comptabilité publique",), key="a"),
+        OFFER,
+        OfferCriteria("Cuisinier en lycée", key="c"),
+    ]
     assert rank_offers(GOOD.cv_text, offers, reference_year=2026)[0].key == "o1"
-    mine = rank_offers("Gestionnaire comptable\nDirection des finances", offers,
-                       titles=["Gestionnaire comptable"], weights=NETWORK_WEIGHTS)
+    mine = rank_offers(
+        "Gestionnaire comptable\nDirection des finances",
+        offers,
+        titles=["Gestionnaire comptable"],
+        weights=NETWORK_WEIGHTS,
+    )
     assert mine[0].key == "a"
 
 

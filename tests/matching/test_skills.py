@@ -46,7 +46,9 @@ def test_typo_is_found_with_excerpt(vocab):
 
 
 def test_alias_plural_and_word_order(vocab):
-    hits = {h.skill: h for h in find_skills(CV, ["JS", "gestion de projet", "marché public"], vocab)}
+    hits = {
+        h.skill: h for h in find_skills(CV, ["JS", "gestion de projet", "marché public"], vocab)
+    }
     assert hits["JS"].found and hits["JS"].matched == "JavaScript"
     assert hits["gestion de projet"].found  # "chef de projets" (alias, plural)
     assert hits["marché public"].matched == "marchés publics"
