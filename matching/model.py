@@ -35,11 +35,17 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """How text becomes features. The defaults serve both offers/CVs and job titles."""
+    """How text becomes features. The defaults suit offers and CVs (long texts).
 
-    word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (2, 5)
-    char_weight: float = 0.5
+    Measured on real data (benchmarks/matching_quality.py): word bigrams did not help either
+    data set, and char n-grams help short texts (job titles) much more than long ones, whose
+    many short n-grams are shared by every CV; so long texts lean on words, titles on chars
+    (``similarities(..., char_weight=...)``).
+    """
+
+    word_ngrams: tuple[int, int] = (1, 1)
+    char_ngrams: tuple[int, int] = (3, 5)
+    char_weight: float = 0.2
     stemming: str | None = "fr"
     min_df: int = 1
     sublinear_tf: bool = False
@@ -255,10 +261,15 @@ class TextModel:
                 columns[:, 1] = projected / self._idf
         return QueryVector(columns, bool(word_counts or char_counts))
 
-    def similarities(self, matrix: DocumentMatrix, query: QueryVector) -> np.ndarray:
-        """Combined cosine of ``query`` with every row of ``matrix`` (float32, in [0, 1])."""
+    def similarities(
+        self, matrix: DocumentMatrix, query: QueryVector, char_weight: float | None = None
+    ) -> np.ndarray:
+        """Combined cosine of ``query`` with every row of ``matrix`` (float32, in [0, 1]).
+
+        ``char_weight`` overrides the configured share of the char cosine (titles use more).
+        """
         parts = matrix.rows @ query.columns
-        weight = np.float32(self.config.char_weight)
+        weight = np.float32(self.config.char_weight if char_weight is None else char_weight)
         return (1 - weight) * parts[:, 0] + weight * matrix.char_ratio * parts[:, 1]
 
     def parts(self, matrix: DocumentMatrix, query: QueryVector) -> tuple[np.ndarray, np.ndarray]:

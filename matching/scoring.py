@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 EMPTY_CV_REASON = "no text could be read from the CV"
+# Job titles are short: their char n-grams (gendered forms, plurals, typos) matter more.
+TITLE_CHAR_WEIGHT = 0.6
 _TOP_TERMS = 10
 
 
@@ -329,7 +331,7 @@ def _title_similarities(
     flat = [t for group in titles for t in group]
     if not flat:
         return [0.0] * len(titles)
-    sims = model.similarities(model.transform(flat), title_query)
+    sims = model.similarities(model.transform(flat), title_query, TITLE_CHAR_WEIGHT)
     out, i = [], 0
     for group in titles:
         out.append(float(sims[i : i + len(group)].max()) if group else 0.0)
@@ -498,7 +500,7 @@ def similar_candidates(
     *,
     model: TextModel | None = None,
     vocabulary: Vocabulary | None = None,
-    skills_weight: float = 0.3,
+    skills_weight: float = 0.15,
 ) -> list[tuple[Any, float]]:
     """CVs of ``pool`` most like ``query``'s, as ``(key, similarity 0–1)`` best first.
 
