@@ -17,6 +17,7 @@ Similarity = ``(1 - char_weight) * word_cosine + char_weight * char_cosine``, in
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,14 @@ class ModelConfig:
     sublinear_tf: bool = False
 
 
+_SHORT = 120  # job titles and skill labels: short, and repeated across CVs
+
+
+@functools.lru_cache(maxsize=100_000)
+def _analyze_short(text: str, stemming: str | None) -> tuple[str, ...]:
+    return tuple(analyze(text, stemming=stemming))
+
+
 class _Analyzer:
     """Picklable word n-gram analyzer (a bound method would drag the model into the pickle)."""
 
@@ -58,6 +67,8 @@ class _Analyzer:
         self.config = config
 
     def words(self, text: str) -> list[str]:
+        if len(text) <= _SHORT:
+            return list(_analyze_short(text, self.config.stemming))
         return analyze(text, stemming=self.config.stemming)
 
     def __call__(self, text: str) -> list[str]:

@@ -219,6 +219,9 @@ def _job_titles(text: str, folded_text: str, limit: int) -> tuple[str, ...]:
     return tuple(titles)
 
 
+_THREE_LETTERS = re.compile(r"[^\W\d_]{3}")
+
+
 def _title_from(folded_line: str) -> str:
     cleaned = _CLEAN.sub(" ", folded_line)
     cleaned = re.sub(r"[-–,;]+\s*$|^\s*[-–,;]+", " ", cleaned)
@@ -227,7 +230,7 @@ def _title_from(folded_line: str) -> str:
     content = [w for w in words if w not in STOP_WORDS]
     if not 1 <= len(content) <= 8 or len(cleaned) > 80:
         return ""
-    if sum(c.isalpha() for c in cleaned) < 3:
+    if not _THREE_LETTERS.search(cleaned):
         return ""
     return cleaned
 
@@ -244,5 +247,5 @@ def read_profile(texts: Sequence[str], reference_year: int | None = None) -> CvP
     if written:
         langs.add(written)
     cv = texts[0] if texts else ""
-    titles = _job_titles(cv, folded[: len(fold(cv))] if cv == text else fold(cv), 8)
+    titles = _job_titles(cv, folded if cv == text else fold(cv), 8)
     return CvProfile(titles, _experience_years(folded, reference_year), frozenset(langs))

@@ -80,6 +80,9 @@ _MIN_FUZZY_LEN = 5  # shorter words ("java", "sql") must match exactly
 _EXCERPT_CHARS = 60
 
 
+_fold_word = functools.lru_cache(maxsize=300_000)(fold)
+
+
 @functools.lru_cache(maxsize=300_000)
 def _word_key(word: str) -> str:
     """Normalised form of one folded word: special names, feminine forms, plurals."""
@@ -225,8 +228,11 @@ class CvWords:
     def __init__(self, text: str) -> None:
         self.text = text
         spans, keys, forms = [], [], {}
-        for match in _WORD.finditer(text):
-            folded = fold(match.group())
+        folded_text = fold(text)
+        # Folding keeps offsets unless a character expands ("œ" -> "oe"): then fold per word.
+        aligned = len(folded_text) == len(text)
+        for match in _WORD.finditer(folded_text if aligned else text):
+            folded = match.group() if aligned else _fold_word(match.group())
             key = _word_key(folded)
             if key in _LINK_WORDS:
                 continue
@@ -236,17 +242,31 @@ class CvWords:
         self.forms = forms  # normalised word -> first folded spelling, for display
         self.keys = keys
         self.spans = spans
-        windows: dict[str, int] = {}
-        for n in range(_MAX_WINDOW, 0, -1):
-            for i in range(len(keys) - n + 1):
-                windows.setdefault(" ".join(sorted(keys[i : i + n])), i * 8 + n)
-        self._windows = windows
-        self.distinct = sorted(set(keys))
+        positions: dict[str, list[int]] = {}
+        for p, key in enumerate(keys):
+            positions.setdefault(key, []).append(p)
+        self.positions = positions
+        self.distinct = sorted(positions)
 
     def exact(self, key: str) -> tuple[int, int] | None:
-        """Word range ``(first, count)`` where the order-free ``key`` occurs, or ``None``."""
-        packed = self._windows.get(key)
-        return None if packed is None else (packed // 8, packed % 8)
+        """Word range ``(first, count)`` where the order-free ``key`` occurs, or ``None``.
+
+        ``key`` is a :func:`skill_key`: the label's words, sorted, joined by spaces; they must
+        be consecutive in the CV (link words aside), in any order.
+        """
+        wanted = key.split(" ")
+        n = len(wanted)
+        if n > _MAX_WINDOW:
+            return None
+        anchors = [self.positions.get(w) for w in wanted]
+        if not all(anchors):
+            return None
+        rarest = min(anchors, key=len)
+        for p in rarest:
+            for start in range(max(0, p - n + 1), p + 1):
+                if sorted(self.keys[start : start + n]) == wanted:
+                    return start, n
+        return None
 
     def excerpt(self, first: int, count: int, chars: int = _EXCERPT_CHARS) -> str:
         """The original text around words ``first`` to ``first + count``, on one line."""
@@ -349,9 +369,7 @@ def _fuzzy(
     for i, word in enumerate(label_words):
         cols = np.nonzero(scores[i])[0]
         close[word] = {words.distinct[j]: float(scores[i, j]) / 100 for j in cols}
-    positions: dict[str, list[int]] = {}
-    for p, key in enumerate(words.keys):
-        positions.setdefault(key, []).append(p)
+    positions = words.positions
     for t in pending:
         best: tuple[float, int, int] | None = None
         for label in targets[t].labels:
