@@ -85,11 +85,16 @@ def ngrams(words: Sequence[str], bounds: tuple[int, int]) -> list[str]:
 
 
 def char_ngrams(word: str, bounds: tuple[int, int]) -> list[str]:
-    """The ``char_wb`` n-grams of one word (padded with a space on each side)."""
+    """The ``char_wb`` n-grams of one word (padded with a space on each side), exactly as
+    scikit-learn's ``analyzer="char_wb"`` makes them (a padded word shorter than n counts once).
+    """
     padded = f" {word} "
     low, high = bounds
     out = []
     for n in range(low, high + 1):
+        if len(padded) <= n:
+            out.append(padded)
+            break
         out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
     return out
 
@@ -267,6 +272,8 @@ class TextModel:
             if known_cols:
                 q = np.zeros(len(self.char_vocabulary), dtype=np.float32)
                 q[known_cols] = np.asarray(known_vals, np.float32) / np.float32(np.sqrt(norm_sq))
+                # The documents' char weights are count * idf: put their idf on the query side.
+                q *= self._char_idf
                 # Rows store word tf*idf/word_norm: divide by idf to get back to counts.
                 projected = self._word_to_char @ q
                 columns[:, 1] = projected / self._idf
