@@ -46,7 +46,7 @@ __all__ = [
 
 EMPTY_CV_REASON = "no text could be read from the CV"
 # Job titles are short: their char n-grams (gendered forms, plurals, typos) matter more.
-TITLE_CHAR_WEIGHT = 0.6
+TITLE_CHAR_WEIGHT = 0.9
 _TOP_TERMS = 10
 
 

@@ -1,7 +1,8 @@
 """Job title matching: one title against many labels (occupations, offers' titles).
 
 The same word + char n-gram model as offers and CVs, with gendered forms collapsed, and
-unigram words only: titles are short, so bigrams add little but noise.
+unigram words only and mostly char n-grams: titles are short, so bigrams add nothing and
+char n-grams (gendered forms, plurals, typos) carry most of the signal (measured on MELO).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from matching.model import ModelConfig, TextModel
 
 __all__ = ["TITLE_CONFIG", "TitleMatcher"]
 
-TITLE_CONFIG = ModelConfig(word_ngrams=(1, 1), char_ngrams=(2, 5), char_weight=0.6)
+TITLE_CONFIG = ModelConfig(word_ngrams=(1, 1), char_ngrams=(2, 5), char_weight=0.9)
 
 
 class TitleMatcher:
