@@ -33,9 +33,8 @@ from matching import (  # noqa: E402
     evaluate,
     fit_model,
     load_vocabulary,
+    similar_candidates,
 )
-from matching.model import DocumentMatrix  # noqa: E402
-from matching.skills import skill_ids  # noqa: E402
 
 DEPTH = 100
 
@@ -144,15 +143,11 @@ def resumes(data: Path, limit: int | None = None) -> dict[str, dict[str, float]]
         )
     )
 
-    # Relais's CV-vs-CV mode, through the public API with one model fitted on the pool.
+    # Relais's CV-vs-CV mode, through the public API, with one model fitted on the pool
+    # (as the app fits one on its organisation's CVs).
     model = fit_model(texts)
     vocabulary = load_vocabulary()
-    matrix: DocumentMatrix = model.transform(texts)
-    skills = [skill_ids(t, vocabulary) for t in texts]
     candidates = [CandidateDoc(ids[i], texts[i]) for i in range(len(texts))]
-    del matrix, skills  # similar_candidates recomputes them; kept here for clarity of inputs
-
-    from matching import similar_candidates
 
     def relais_row(i: int) -> np.ndarray:
         ranked = dict(

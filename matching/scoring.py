@@ -16,6 +16,7 @@ descending, then earlier application, then key.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -27,7 +28,15 @@ from matching.documents import CandidateDoc, OfferCriteria
 from matching.model import DocumentMatrix, ModelConfig, QueryVector, TextModel
 from matching.normalize import STOP_WORDS, fold_gender, stem, tokenize
 from matching.profile import LANGUAGES, CvProfile, read_profile
-from matching.skills import CvWords, SkillHit, Vocabulary, find_skills, labels_of, load_vocabulary
+from matching.skills import (
+    CvWords,
+    SkillHit,
+    Vocabulary,
+    find_skills,
+    labels_of,
+    load_vocabulary,
+    skill_ids,
+)
 
 __all__ = [
     "EMPTY_CV_REASON",
@@ -494,6 +503,10 @@ def rank_offers(
     ]
 
 
+# Pool CVs are compared again and again ("similar profiles" for each of them): remember.
+_skill_ids = functools.lru_cache(maxsize=4096)(skill_ids)
+
+
 def similar_candidates(
     query: CandidateDoc,
     pool: Sequence[CandidateDoc],
@@ -507,8 +520,6 @@ def similar_candidates(
     Similarity = ``(1 - skills_weight)`` × TF-IDF cosine + ``skills_weight`` × Jaccard overlap of
     the vocabulary skills both CVs name. For "similar profiles" and duplicate spotting.
     """
-    from matching.skills import skill_ids
-
     pool = [c for c in pool if c.key != query.key]
     if not pool or query.is_empty():
         return [(c.key, 0.0) for c in pool]
@@ -519,11 +530,11 @@ def similar_candidates(
     else:
         matrix = model.transform([c.text() for c in pool])
     cosines = model.similarities(matrix, model.query([(query.text(), 1.0)]))
-    mine = skill_ids(query.text(), vocabulary)
+    mine = _skill_ids(query.text(), vocabulary)
     result = []
     for candidate, cosine in zip(pool, cosines, strict=True):
         theirs = (
-            skill_ids(candidate.text(), vocabulary) if not candidate.is_empty() else frozenset()
+            _skill_ids(candidate.text(), vocabulary) if not candidate.is_empty() else frozenset()
         )
         union = mine | theirs
         jaccard = len(mine & theirs) / len(union) if union else 0.0
