@@ -209,7 +209,7 @@ def _job_titles(text: str, folded_text: str, limit: int) -> tuple[str, ...]:
     titles: list[str] = []
     seen = set()
     for i in chosen:
-        candidate = _title_from(folded[i])
+        candidate = _title_from(lines[i], folded[i])
         key = fold(candidate)
         if candidate and key not in seen:
             seen.add(key)
@@ -222,11 +222,18 @@ def _job_titles(text: str, folded_text: str, limit: int) -> tuple[str, ...]:
 _THREE_LETTERS = re.compile(r"[^\W\d_]{3}")
 
 
-def _title_from(folded_line: str) -> str:
-    cleaned = _CLEAN.sub(" ", folded_line)
-    cleaned = re.sub(r"[-–,;]+\s*$|^\s*[-–,;]+", " ", cleaned)
-    cleaned = " ".join(cleaned.split()).strip(" -–,;.")
-    words = cleaned.split()
+def _title_from(line: str, folded_line: str) -> str:
+    """The job title a CV line carries once dates are removed, in the CV's own spelling;
+    "" when the line does not look like a title (a sentence, a long line, no words)."""
+    if line.endswith(".") or len(line) > 120:
+        return ""
+    removed = _CLEAN.sub(lambda m: "\0" * len(m.group()), folded_line)
+    # Folding keeps offsets for most text: then cut the same characters from the original.
+    source = line if len(line) == len(folded_line) else folded_line
+    cleaned = "".join(" " if r == "\0" else c for c, r in zip(source, removed, strict=True))
+    cleaned = re.sub(r"[-–—,;]+\s*$|^\s*[-–—,;]+", " ", cleaned)
+    cleaned = " ".join(cleaned.split()).strip(" -–—,;.()")
+    words = fold(cleaned).split()
     content = [w for w in words if w not in STOP_WORDS]
     if not 1 <= len(content) <= 8 or len(cleaned) > 80:
         return ""

@@ -237,9 +237,9 @@ class CvWords:
             if key in _LINK_WORDS:
                 continue
             keys.append(key)
-            forms.setdefault(key, folded)
+            forms.setdefault(key, text[match.start() : match.end()].lower())
             spans.append((match.start(), match.end()))
-        self.forms = forms  # normalised word -> first folded spelling, for display
+        self.forms = forms  # normalised word -> first spelling in the CV, for display
         self.keys = keys
         self.spans = spans
         positions: dict[str, list[int]] = {}

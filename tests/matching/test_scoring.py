@@ -143,4 +143,34 @@ def test_profile_reading():
     assert experience_years("depuis 2018", 2026) == 8
     assert experience_years("aucune date") is None
     assert languages("Anglais courant, notions d'espagnol, German") == {"en", "es", "de"}
-    assert "chargee de communication numerique, mairie de rennes" in job_titles(GOOD.cv_text)
+    assert "Chargée de communication numérique, Mairie de Rennes" in job_titles(GOOD.cv_text)
+
+
+def test_default_weights_sum_to_one():
+    weights = Weights()
+    total = sum(getattr(weights, name) for name in weights.__dataclass_fields__)
+    assert total == pytest.approx(1.0)
+
+
+def test_title_component_sees_gendered_forms_of_past_titles():
+    offer = OfferCriteria("Directrice / Directeur des finances", missions="Piloter le budget.")
+    same = CandidateDoc(1, "Expérience\nDirecteur des finances\n2015 - 2020\nPilotage budgétaire.")
+    other = CandidateDoc(2, "Expérience\nJardinier paysagiste\n2015 - 2020\nPilotage budgétaire.")
+    scores = {r.key: r.score for r in ranked([same, other], offer)}
+    assert scores[1].past_titles == ("Directeur des finances",)
+    assert scores[1].component("title").value > 0.8 > scores[2].component("title").value
+
+
+def test_top_terms_are_words_from_the_cv():
+    score = ranked([GOOD])[0].score
+    terms = [t for t, _ in score.top_terms]
+    assert 0 < len(terms) <= 10
+    assert all(term.lower() in GOOD.cv_text.lower() for term in terms)
+    assert "rédaction" in terms
+
+
+def test_offer_without_skills_scores_on_text_and_title_only():
+    offer = OfferCriteria("Chargée de communication")
+    score = ranked([GOOD], offer)[0].score
+    assert score.required_skills == () and score.missing_skills == ()
+    assert score.component("required_skills") is None and score.value > 0
