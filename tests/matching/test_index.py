@@ -1,7 +1,6 @@
 import pickle
 
 import numpy as np
-
 import pytest
 
 from matching import CandidateDoc, IndexVersionError, MatchIndex, OfferCriteria, TextModel
