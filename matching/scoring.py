@@ -261,8 +261,8 @@ def _top_terms(
     cols = matrix.rows.indices[start:end]
     vals = matrix.rows.data[start:end]
     weight = model.config.char_weight
-    contrib = (1 - weight) * vals * query.columns[cols, 0]
-    contrib = contrib + weight * matrix.char_ratio[row] * vals * query.columns[cols, 1]
+    contrib = (1 - weight) * vals * query.word[cols]
+    contrib = contrib + weight * matrix.char_ratio[row] * vals * query.char[cols]
     order = np.argsort(-contrib, kind="stable")[: _TOP_TERMS * 2]
     # CvWords normalises words as the default model does; otherwise tokenize again.
     same = model.config.stemming == "fr"
