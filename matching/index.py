@@ -12,6 +12,7 @@ Only load index files you wrote: joblib files are pickles.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,9 @@ import sklearn
 
 from matching.documents import CandidateDoc, OfferCriteria
 from matching.model import DocumentMatrix, ModelConfig, Progress, TextModel
+from matching.profile import CvProfile, read_profile
 from matching.scoring import RankedCandidate, Weights, _order_key, score_rows
-from matching.skills import Vocabulary
+from matching.skills import CvWords, Vocabulary
 
 __all__ = ["INDEX_FORMAT", "INDEX_VERSION", "IndexVersionError", "MatchIndex"]
 
@@ -33,6 +35,9 @@ INDEX_VERSION = 1
 # The corpus-level model for offers and CVs: bigrams need two documents to count, which keeps
 # a 100,000-CV vocabulary small without losing the words themselves (char n-grams see them).
 INDEX_CONFIG = ModelConfig(min_df=2)
+
+
+_WORDS_CACHE = 2048
 
 
 class IndexVersionError(ValueError):
@@ -51,6 +56,10 @@ class MatchIndex:
         self.matrix = matrix
         self.candidates = list(candidates)
         self._rows = {c.key: i for i, c in enumerate(self.candidates)}
+        # What is read from a CV does not depend on the offer: read it once per CV. Profiles
+        # are small (kept for every CV met); normalised words are not (last few thousand).
+        self._profiles: dict[tuple[int, int | None], CvProfile] = {}
+        self._words: OrderedDict[int, CvWords] = OrderedDict()
         if len(self._rows) != len(self.candidates):
             raise ValueError("candidate keys must be unique")
 
@@ -193,6 +202,8 @@ class MatchIndex:
             weights=weights,
             vocabulary=vocabulary,
             reference_year=reference_year,
+            profiles=[self._profile(row, reference_year) for row in rows],
+            words=[self._cv_words(row) for row in rows],
         )
         order = sorted(
             range(len(chosen)),
@@ -202,6 +213,26 @@ class MatchIndex:
             RankedCandidate(chosen[i].key, rank, scores[i], chosen[i].applied_at)
             for rank, i in enumerate(order[:k], start=1)
         ]
+
+    def _profile(self, row: int, reference_year: int | None) -> CvProfile:
+        key = (row, reference_year)
+        profile = self._profiles.get(key)
+        if profile is None:
+            candidate = self.candidates[row]
+            profile = read_profile([candidate.cv_text, candidate.message], reference_year)
+            self._profiles[key] = profile
+        return profile
+
+    def _cv_words(self, row: int) -> CvWords:
+        words = self._words.get(row)
+        if words is None:
+            words = CvWords(self.candidates[row].text())
+            self._words[row] = words
+            if len(self._words) > _WORDS_CACHE:
+                self._words.popitem(last=False)
+        else:
+            self._words.move_to_end(row)
+        return words
 
     def rank(
         self,

@@ -59,8 +59,10 @@ _MONTH = (
     r"april|may|jun|june|jul|july|aug|august|sep|september|october|november|december)\.?\s+)?"
 )
 _NOW = r"(?:present|aujourd'?hui|ce jour|now|current|currently|today|date|en cours|actuel|actuellement|ongoing|till date|to date)"
+# Starts on the year itself (a month before it changes nothing), so the regex engine can
+# skip every position that is not a digit.
 _RANGE = re.compile(
-    rf"{_MONTH}({_YEAR})\s*(?:-|a|au|to|until|jusqu'?a|jusqu'?en|/)\s*(?:{_MONTH}({_YEAR})|({_NOW}))\b"
+    rf"\b({_YEAR})\s*(?:-|a|au|to|until|jusqu'?a|jusqu'?en|/)\s*(?:{_MONTH}({_YEAR})|({_NOW}))\b"
 )
 _SINCE = re.compile(rf"\b(?:depuis|since|from|des)\s+(?:[a-z]{{3,9}}\.?\s+)?({_YEAR})\b")
 _STATED = re.compile(

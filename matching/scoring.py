@@ -293,9 +293,10 @@ def _score(
     title_similarity: float,
     profile: CvProfile,
     vocabulary: Vocabulary | None,
+    words: CvWords | None = None,
 ) -> Score:
     text = candidate.text()
-    words = CvWords(text)
+    words = words if words is not None else CvWords(text)
     required = tuple(find_skills(words, ctx.required, vocabulary)) if ctx.required else ()
     nice = tuple(find_skills(words, ctx.nice, vocabulary)) if ctx.nice else ()
     raw: dict[str, float] = {
@@ -360,16 +361,20 @@ def score_rows(
     reference_year: int | None = None,
     profiles: Sequence[CvProfile] | None = None,
     titles: Sequence[Sequence[str]] | None = None,
+    words: Sequence[CvWords] | None = None,
 ) -> list[Score]:
     """Scores of ``candidates`` whose vectors are ``matrix`` rows ``rows`` (same order).
 
     The shared engine of every ranking; ``profiles``/``titles`` override what is read from
-    the CVs (an agent's job title, for instance).
+    the CVs (an agent's job title, for instance); ``profiles`` and ``words`` may also come
+    from a cache (see :class:`matching.index.MatchIndex`).
     """
     ctx = _offer_context(offer, model, weights)
     if vocabulary is None:
         vocabulary = load_vocabulary()
-    sims = model.similarities(matrix, ctx.query) if len(rows) else np.zeros(0)
+    rows = list(rows)
+    selected = DocumentMatrix(matrix.rows[rows], matrix.char_ratio[rows])
+    sims = model.similarities(selected, ctx.query) if rows else np.zeros(0)
     readable = [i for i, c in enumerate(candidates) if not c.is_empty()]
     if profiles is None:
         profiles = [read_profile([c.cv_text, c.message], reference_year) for c in candidates]
@@ -384,12 +389,13 @@ def score_rows(
             ctx,
             candidates[i],
             model,
-            matrix,
-            rows[i],
-            float(sims[rows[i]]),
+            selected,
+            i,
+            float(sims[i]),
             title_sim,
             profiles[i],
             vocabulary,
+            words[i] if words is not None else None,
         )
     return scores
 

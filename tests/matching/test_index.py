@@ -77,3 +77,13 @@ def test_typo_in_offer_still_meets_the_cv_through_char_ngrams():
     model, matrix = TextModel.fit([c.cv_text for c in CVS])
     word, char = model.parts(matrix, model.query([("Pyhton Djnago", 1.0)]))
     assert word.max() == 0 and int(np.argmax(char)) == 0
+
+
+def test_top_k_is_repeatable_and_agrees_with_rank_candidates():
+    from matching import rank_candidates
+
+    index = MatchIndex.build(CVS)
+    first = index.top_k(OFFER, 3, reference_year=2026)
+    assert index.top_k(OFFER, 3, reference_year=2026) == first  # second call uses the caches
+    direct = rank_candidates(OFFER, CVS, index, reference_year=2026)
+    assert [(r.key, r.score) for r in direct] == [(r.key, r.score) for r in first]
