@@ -30,6 +30,8 @@ from matching.normalize import analyze
 
 __all__ = ["DocumentMatrix", "ModelConfig", "Progress", "QueryVector", "TextModel"]
 
+_NO_WORD = "\x00"  # the one feature of a model fitted on texts without any word
+
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while a model or an index is being built."""
 
@@ -162,7 +164,13 @@ class TextModel:
         model = cls(config)
         min_df = config.min_df if len(texts) >= 2 * config.min_df else 1
         model._counter = CountVectorizer(analyzer=model._analyzer, min_df=min_df, dtype=np.float32)
-        counts = model._counter.fit_transform(_with_progress(texts, progress)).tocsr()
+        try:
+            counts = model._counter.fit_transform(_with_progress(texts, progress)).tocsr()
+        except ValueError:  # no word at all (empty texts, only stop words): nothing matches
+            model._counter = CountVectorizer(
+                analyzer=model._analyzer, vocabulary=[_NO_WORD], dtype=np.float32
+            )
+            counts = model._counter.fit_transform(texts).tocsr()
         model._idf = (
             TfidfTransformer(sublinear_tf=config.sublinear_tf).fit(counts).idf_.astype(np.float32)
         )

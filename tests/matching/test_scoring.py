@@ -174,3 +174,11 @@ def test_offer_without_skills_scores_on_text_and_title_only():
     score = ranked([GOOD], offer)[0].score
     assert score.required_skills == () and score.missing_skills == ()
     assert score.component("required_skills") is None and score.value > 0
+
+
+def test_inputs_without_any_word_do_not_crash():
+    ranking = rank_candidates(OfferCriteria(""), [CandidateDoc(1, ""), CandidateDoc(2, "le la")])
+    assert [r.score.value for r in ranking] == [0.0, 0.0]
+    assert ranking[0].score.reason == EMPTY_CV_REASON
+    assert rank_candidates(OFFER, []) == []
+    assert rank_offers("", [OFFER])[0].score.value == 0.0
