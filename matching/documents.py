@@ -36,13 +36,12 @@ class OfferCriteria:
             (self.missions, 1.0),
             (self.profile, 1.0),
             (self.description, 0.5),
+            (self.direction, 0.5),
         ]
 
     def text(self) -> str:
         """All the offer's text, once each (to fit a model on offers)."""
-        return "\n".join(t for t, _ in self.fields() if t) + (
-            "\n" + self.direction if self.direction else ""
-        )
+        return "\n".join(t for t, _ in self.fields() if t)
 
 
 @dataclass(frozen=True)
