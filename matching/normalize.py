@@ -83,9 +83,9 @@ def fold(text: str) -> str:
     Letters keep their base form (``"Élève Œuvre"`` -> ``"eleve oeuvre"``); characters of
     other scripts are kept as they are.
     """
+    if text.isascii():  # most words: no accent, no ligature, no typographic quote
+        return text.replace("`", "'").lower()
     text = text.translate(_LIGATURES)
-    if text.isascii():
-        return text.lower()
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 

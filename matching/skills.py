@@ -72,15 +72,12 @@ _LINK_WORDS = frozenset(
         "with",
     ]
 )
-_WORD = re.compile(r"[^\W_]+(?:[+#]+|\.js\b|\.net\b)?", re.UNICODE)
+_WORD = re.compile(r"(?<!\w)\.net\b|[^\W_]+(?:[+#]+|\.js\b|\.net\b)?", re.UNICODE | re.IGNORECASE)
 _SPECIAL = {"c++": "cplusplus", "c#": "csharp", "f#": "fsharp", "node.js": "nodejs"}
 _MAX_WINDOW = 5
 _FUZZY_CUTOFF = 80.0  # rapidfuzz ratio for one word (a transposition in six letters scores 83)
 _MIN_FUZZY_LEN = 5  # shorter words ("java", "sql") must match exactly
 _EXCERPT_CHARS = 60
-
-
-_fold_word = functools.lru_cache(maxsize=300_000)(fold)
 
 
 @functools.lru_cache(maxsize=300_000)
@@ -92,6 +89,12 @@ def _word_key(word: str) -> str:
     if word.startswith(".net") or word.endswith(".net"):
         word = "dotnet"
     return stem(fold_gender(word), "fr")
+
+
+@functools.lru_cache(maxsize=300_000)
+def _raw_key(word: str) -> str:
+    """Normalised form of one word as written in a CV."""
+    return _word_key(fold(word))
 
 
 def _label_words(label: str) -> list[str]:
@@ -227,26 +230,33 @@ class CvWords:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        spans, keys, forms = [], [], {}
-        folded_text = fold(text)
-        # Folding keeps offsets unless a character expands ("œ" -> "oe"): then fold per word.
-        aligned = len(folded_text) == len(text)
-        for match in _WORD.finditer(folded_text if aligned else text):
-            folded = match.group() if aligned else _fold_word(match.group())
-            key = _word_key(folded)
-            if key in _LINK_WORDS:
-                continue
-            keys.append(key)
-            forms.setdefault(key, text[match.start() : match.end()].lower())
-            spans.append((match.start(), match.end()))
-        self.forms = forms  # normalised word -> first spelling in the CV, for display
-        self.keys = keys
-        self.spans = spans
+        keys = [_raw_key(word) for word in _WORD.findall(text)]
+        self.keys = [key for key in keys if key not in _LINK_WORDS]
         positions: dict[str, list[int]] = {}
-        for p, key in enumerate(keys):
+        for p, key in enumerate(self.keys):
             positions.setdefault(key, []).append(p)
         self.positions = positions
         self.distinct = sorted(positions)
+        self._spans: list[tuple[int, int]] | None = None
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """``(start, end)`` of each word of :attr:`keys` in the text (found when first needed)."""
+        if self._spans is None:
+            self._spans = [
+                m.span()
+                for m in _WORD.finditer(self.text)
+                if _raw_key(m.group()) not in _LINK_WORDS
+            ]
+        return self._spans
+
+    @property
+    def forms(self) -> dict[str, str]:
+        """Normalised word -> its first spelling in the CV, lower-cased (for display)."""
+        forms: dict[str, str] = {}
+        for key, (start, end) in zip(self.keys, self.spans, strict=True):
+            forms.setdefault(key, self.text[start:end].lower())
+        return forms
 
     def exact(self, key: str) -> tuple[int, int] | None:
         """Word range ``(first, count)`` where the order-free ``key`` occurs, or ``None``.

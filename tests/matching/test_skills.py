@@ -64,3 +64,9 @@ def test_missing_skills_are_reported_not_found(vocab):
 
 def test_short_words_need_an_exact_match():
     assert not find_skills("Expert en Jaav", ["Java"])[0].found
+
+
+def test_programming_language_names_with_symbols():
+    hits = find_skills("Expert ASP.NET, Node.JS, C# et C++", [".NET", "Node.js", "C#", "C++", "C"])
+    assert [h.found for h in hits] == [True, True, True, True, False]
+    assert hits[0].matched == "ASP.NET"
