@@ -5,7 +5,8 @@ A pure library (no Flask, no database). Public API:
 - documents: :class:`OfferCriteria`, :class:`CandidateDoc`
 - scoring: :class:`Weights`, :data:`NETWORK_WEIGHTS`, :class:`Score`, :class:`Component`,
   :class:`RankedCandidate`, :class:`RankedOffer`, :func:`score_candidate`,
-  :func:`rank_candidates`, :func:`rank_offers`, :func:`similar_candidates`, :func:`fit_model`,
+  :func:`rank_candidates`, :func:`rank_offers`, :func:`offers_for_agent`,
+  :func:`similar_candidates`, :func:`fit_model`,
   :data:`EMPTY_CV_REASON`
 - index: :class:`MatchIndex` (``build``, ``add``, ``save``, ``load``, ``top_k``, ``rank``),
   :class:`IndexVersionError`
@@ -35,6 +36,7 @@ from matching.scoring import (
     Score,
     Weights,
     fit_model,
+    offers_for_agent,
     rank_candidates,
     rank_offers,
     score_candidate,
@@ -74,6 +76,7 @@ __all__ = [
     "load_vocabulary",
     "ndcg_at_k",
     "neutralize_gender",
+    "offers_for_agent",
     "rank_candidates",
     "rank_offers",
     "read_profile",

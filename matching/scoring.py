@@ -47,6 +47,7 @@ __all__ = [
     "Score",
     "Weights",
     "fit_model",
+    "offers_for_agent",
     "rank_candidates",
     "rank_offers",
     "score_candidate",
@@ -507,6 +508,24 @@ def rank_offers(
         RankedOffer(offers[i].key, rank, scores[i], offers[i])
         for rank, i in enumerate(order, start=1)
     ]
+
+
+def offers_for_agent(
+    job_title: str,
+    direction: str,
+    offers: Sequence[OfferCriteria],
+    *,
+    model: TextModel | None = None,
+) -> list[RankedOffer]:
+    """ "Offers for your network": open offers ranked by how well they fit an agent's own job
+    title and direction name (people tend to know people who do similar work).
+
+    The same mechanism as :func:`rank_offers`, with the job title as the only past title and
+    :data:`NETWORK_WEIGHTS` (text similarity and title similarity only).
+    """
+    profile = "\n".join(t for t in (job_title, direction) if t)
+    titles = [job_title] if job_title.strip() else []
+    return rank_offers(profile, offers, titles=titles, model=model, weights=NETWORK_WEIGHTS)
 
 
 # Pool CVs are compared again and again ("similar profiles" for each of them): remember.

@@ -12,6 +12,7 @@ from matching import (
     experience_years,
     job_titles,
     languages,
+    offers_for_agent,
     rank_candidates,
     rank_offers,
     score_candidate,
@@ -128,6 +129,7 @@ def test_rank_offers_for_a_cv_and_for_an_agent():
         weights=NETWORK_WEIGHTS,
     )
     assert mine[0].key == "a"
+    assert offers_for_agent("Gestionnaire comptable", "Direction des finances", offers) == mine
 
 
 def test_similar_candidates():
