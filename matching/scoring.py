@@ -26,7 +26,7 @@ import numpy as np
 
 from matching.documents import CandidateDoc, OfferCriteria
 from matching.model import DocumentMatrix, ModelConfig, QueryVector, TextModel
-from matching.normalize import STOP_WORDS, fold_gender, stem, tokenize
+from matching.normalize import STOP_WORDS, fold, fold_gender, stem, tokenize
 from matching.profile import LANGUAGES, CvProfile, read_profile
 from matching.skills import (
     CvWords,
@@ -183,8 +183,8 @@ def fit_model(texts: Sequence[str], config: ModelConfig = ModelConfig()) -> Text
 
 
 def _language_ids(names: Sequence[str]) -> list[str]:
-    from matching.normalize import fold
-
+    """Language ids (see :data:`matching.profile.LANGUAGES`) of an offer's free-text languages;
+    a name that is not in the list stays as its folded self."""
     ids = []
     for name in names:
         folded = fold(name).strip()
@@ -310,8 +310,9 @@ def _score(
         years = profile.years
         raw["experience"] = min(1.0, years / ctx.offer.min_experience_years) if years else 0.0
     if ctx.languages:
+        # Languages outside the known list are looked for as words of the CV.
         raw["languages"] = sum(
-            lang in profile.languages or (len(lang) > 3 and lang in text.lower())
+            lang in profile.languages or (len(lang) > 3 and lang in words.positions)
             for lang in ctx.languages
         ) / len(ctx.languages)
     components = tuple(
