@@ -26,3 +26,10 @@ def test_matching_quality_runs_on_a_subset():
     assert set(melo) == {"char_tfidf", "word_tfidf", "bm25", "relais"}
     assert all(0 <= m["map"] <= 1 for m in melo.values())
     assert melo["relais"]["map"] > 0.3
+
+
+@pytest.mark.skipif(not (DATA / "resumes").exists(), reason="benchmark data not available")
+def test_resumes_quality_runs_on_a_subset():
+    result = load("matching_quality").resumes(DATA, limit=40)
+    assert set(result) == {"tfidf", "bm25", "relais"}
+    assert all(0 <= m["ndcg10"] <= 1 for m in result.values())
