@@ -29,9 +29,9 @@ sys.path.insert(0, str(REPO))
 
 from matching import (  # noqa: E402
     CandidateDoc,
+    MatchIndex,
     TitleMatcher,
     evaluate,
-    fit_model,
     load_vocabulary,
     similar_candidates,
 )
@@ -143,16 +143,14 @@ def resumes(data: Path, limit: int | None = None) -> dict[str, dict[str, float]]
         )
     )
 
-    # Relais's CV-vs-CV mode, through the public API, with one model fitted on the pool
-    # (as the app fits one on its organisation's CVs).
-    model = fit_model(texts)
-    vocabulary = load_vocabulary()
+    # Relais's CV-vs-CV mode, through the public API: the pool indexed once, as the app
+    # indexes its organisation's CVs, then "similar profiles" for each CV.
     candidates = [CandidateDoc(ids[i], texts[i]) for i in range(len(texts))]
+    index = MatchIndex.build(candidates)
+    vocabulary = load_vocabulary()
 
     def relais_row(i: int) -> np.ndarray:
-        ranked = dict(
-            similar_candidates(candidates[i], candidates, model=model, vocabulary=vocabulary)
-        )
+        ranked = dict(similar_candidates(candidates[i], index=index, vocabulary=vocabulary))
         return np.array([ranked.get(ids[j], 0.0) for j in range(len(texts))])
 
     results["relais"] = _all(evaluate(run_of(relais_row), qrels, depth=len(texts)))

@@ -535,8 +535,9 @@ _skill_ids = functools.lru_cache(maxsize=4096)(skill_ids)
 
 def similar_candidates(
     query: CandidateDoc,
-    pool: Sequence[CandidateDoc],
+    pool: Sequence[CandidateDoc] | None = None,
     *,
+    index: Any = None,
     model: TextModel | None = None,
     vocabulary: Vocabulary | None = None,
     skills_weight: float = 0.15,
@@ -544,16 +545,26 @@ def similar_candidates(
     """CVs of ``pool`` most like ``query``'s, as ``(key, similarity 0–1)`` best first.
 
     Similarity = ``(1 - skills_weight)`` × TF-IDF cosine + ``skills_weight`` × Jaccard overlap of
-    the vocabulary skills both CVs name. For "similar profiles" and duplicate spotting.
+    the vocabulary skills both CVs name. For "similar profiles" and duplicate spotting. With
+    ``index`` (a :class:`matching.index.MatchIndex`) and no ``pool``, the pool is every indexed
+    CV and their stored vectors are used; ``query`` itself is left out (by key).
     """
-    pool = [c for c in pool if c.key != query.key]
+    vocabulary = vocabulary or load_vocabulary()
+    if index is not None and pool is None:
+        keep = [i for i, c in enumerate(index.candidates) if c.key != query.key]
+        pool = [index.candidates[i] for i in keep]
+        model = index.model
+        matrix = DocumentMatrix(index.matrix.rows[keep], index.matrix.char_ratio[keep])
+    else:
+        pool = [c for c in pool or () if c.key != query.key]
+        model = index.model if index is not None else model
+        matrix = None
     if not pool or query.is_empty():
         return [(c.key, 0.0) for c in pool]
-    vocabulary = vocabulary or load_vocabulary()
     if model is None:
         model, fitted = TextModel.fit([c.text() for c in pool] + [query.text()])
         matrix = DocumentMatrix(fitted.rows[:-1], fitted.char_ratio[:-1])
-    else:
+    elif matrix is None:
         matrix = model.transform([c.text() for c in pool])
     cosines = model.similarities(matrix, model.query([(query.text(), 1.0)]))
     mine = _skill_ids(query.text(), vocabulary)

@@ -87,3 +87,11 @@ def test_top_k_is_repeatable_and_agrees_with_rank_candidates():
     assert index.top_k(OFFER, 3, reference_year=2026) == first  # second call uses the caches
     direct = rank_candidates(OFFER, CVS, index, reference_year=2026)
     assert [(r.key, r.score) for r in direct] == [(r.key, r.score) for r in first]
+
+
+def test_similar_profiles_in_the_index():
+    from matching import similar_candidates
+
+    index = MatchIndex.build([*CVS, CandidateDoc("d", "Développeuse Python, API REST, Django")])
+    result = similar_candidates(CVS[0], index=index)
+    assert [k for k, _ in result][0] == "d" and "a" not in dict(result)
