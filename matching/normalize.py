@@ -52,25 +52,24 @@ _KEEP = frozenset(
     }
 )
 
-_LIGATURES = str.maketrans(
-    {
-        "œ": "oe",
-        "Œ": "oe",
-        "æ": "ae",
-        "Æ": "ae",
-        "’": "'",
-        "‘": "'",
-        "ʼ": "'",
-        "`": "'",
-        "´": "'",
-        "–": "-",
-        "—": "-",
-        "‐": "-",
-        "‑": "-",
-        "•": " ",
-        "·": "·",
-    }
-)
+_LIGATURES = {
+    "œ": "oe",
+    "Œ": "oe",
+    "æ": "ae",
+    "Æ": "ae",
+    "’": "'",
+    "‘": "'",
+    "ʼ": "'",
+    "`": "'",
+    "´": "'",
+    "–": "-",
+    "—": "-",
+    "‐": "-",
+    "‑": "-",
+    "•": " ",
+}
+# A regex that touches only those characters: str.translate is slow on long non-ASCII text.
+_LIGATURE_RE = re.compile("[" + "".join(_LIGATURES) + "]")
 
 
 # Combining marks left by NFKD decomposition (accents, cedillas, diaereses…).
@@ -85,7 +84,7 @@ def fold(text: str) -> str:
     """
     if text.isascii():  # most words: no accent, no ligature, no typographic quote
         return text.replace("`", "'").lower()
-    text = text.translate(_LIGATURES)
+    text = _LIGATURE_RE.sub(lambda m: _LIGATURES[m.group()], text)
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 

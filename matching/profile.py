@@ -210,9 +210,9 @@ def _job_titles(text: str, folded_text: str, limit: int) -> tuple[str, ...]:
             chosen.append(i)
     titles: list[str] = []
     seen = set()
-    for i in chosen:
+    for i in dict.fromkeys(chosen):  # each line once, in order
         candidate = _title_from(lines[i], folded[i])
-        key = fold(candidate)
+        key = candidate.casefold()
         if candidate and key not in seen:
             seen.add(key)
             titles.append(candidate)
@@ -229,10 +229,14 @@ def _title_from(line: str, folded_line: str) -> str:
     "" when the line does not look like a title (a sentence, a long line, no words)."""
     if line.endswith(".") or len(line) > 120:
         return ""
-    removed = _CLEAN.sub(lambda m: "\0" * len(m.group()), folded_line)
     # Folding keeps offsets for most text: then cut the same characters from the original.
     source = line if len(line) == len(folded_line) else folded_line
-    cleaned = "".join(" " if r == "\0" else c for c, r in zip(source, removed, strict=True))
+    pieces, last = [], 0
+    for match in _CLEAN.finditer(folded_line):
+        pieces.append(source[last : match.start()])
+        last = match.end()
+    pieces.append(source[last:])
+    cleaned = " ".join(pieces)
     cleaned = re.sub(r"[-–—,;]+\s*$|^\s*[-–—,;]+", " ", cleaned)
     cleaned = " ".join(cleaned.split()).strip(" -–—,;.()")
     words = fold(cleaned).split()
