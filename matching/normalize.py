@@ -5,8 +5,8 @@ ligatures, typographic quotes), lower case, French elision (``l'``, ``d'``, ``qu
 masculine and feminine forms of job titles collapsed to one form, stop words from the
 ``stop-words`` package, and optional Snowball stemming.
 
-:func:`tokens_with_spans` gives the same words with their position in the original text, so
-that a match can be shown to a recruiter as an excerpt of what the candidate wrote.
+:class:`matching.skills.CvWords` keeps the same kind of words with their place in the
+original text, so that a match can be shown to a recruiter as an excerpt of what was written.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
 
 import snowballstemmer
 import stop_words
@@ -28,7 +27,6 @@ __all__ = [
     "neutralize_gender",
     "stem",
     "tokenize",
-    "tokens_with_spans",
 ]
 
 # Content words that the stop-words lists include but that carry meaning in job texts
@@ -113,7 +111,6 @@ _DASH_FORM = re.compile(r"(?<=\w)-(?:trice|rice|euse|iere|ienne|ere|ne|e)\b")
 # "(H/F)", "H/F", "F/H", "(F/H/X)"
 _HF_MARK = re.compile(r"\(?\b[hf]\s?/\s?[hf](?:\s?/\s?[xn])?\b\)?")
 _SLASH = re.compile(r"\s*/\s*")
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -284,28 +281,3 @@ def analyze(
             word = stem(word, stemming)
         out.append(word)
     return out
-
-
-def tokens_with_spans(text: str) -> list[tuple[str, int, int]]:
-    """Folded words of ``text`` with their ``(start, end)`` offsets in the original ``text``.
-
-    Unlike :func:`tokenize` this keeps a link to the original characters (for excerpts) and
-    does not merge gender pairs; elided articles become their own short tokens.
-    """
-    folded_chars: list[str] = []
-    origin: list[int] = []
-    for i, char in enumerate(text):
-        piece = fold(char)
-        folded_chars.append(piece)
-        origin.extend([i] * len(piece))
-    folded = "".join(folded_chars)
-    result = []
-    for match in _TOKEN.finditer(folded):
-        start, end = match.start(), match.end()
-        result.append((match.group(), origin[start], origin[end - 1] + 1))
-    return result
-
-
-def words(texts: Iterable[str]) -> list[str]:
-    """Convenience: :func:`tokenize` every text and concatenate the words."""
-    return [w for t in texts for w in tokenize(t)]

@@ -70,3 +70,9 @@ def test_programming_language_names_with_symbols():
     hits = find_skills("Expert ASP.NET, Node.JS, C# et C++", [".NET", "Node.js", "C#", "C++", "C"])
     assert [h.found for h in hits] == [True, True, True, True, False]
     assert hits[0].matched == "ASP.NET"
+
+
+def test_suggestions_for_offer_forms(vocab):
+    assert vocab.suggest("gestion de proj")[0].id == "project-management"
+    assert vocab.suggest("marchés")[0].id == "public-procurement"
+    assert vocab.suggest("   ") == []
