@@ -266,14 +266,17 @@ def _top_terms(
     contrib = contrib + weight * matrix.char_ratio[row] * vals * query.char[cols]
     order = np.argsort(-contrib, kind="stable")[: _TOP_TERMS * 2]
     # CvWords normalises words as the default model does; otherwise tokenize again.
-    same = model.config.stemming == "fr"
-    forms = words.forms if same else _surface_forms(words.text, model.config.stemming)
+    if model.config.stemming == "fr":
+        form = words.form
+    else:
+        forms = _surface_forms(words.text, model.config.stemming)
+        form = forms.get
     terms: dict[str, float] = {}
     for i in order:
         if contrib[i] <= 0:
             break
         feature = model.features[cols[i]]
-        term = " ".join(forms.get(part, part) for part in feature.split(" "))
+        term = " ".join(form(part) or part for part in feature.split(" "))
         terms[term] = terms.get(term, 0.0) + float(contrib[i])
         if len(terms) >= _TOP_TERMS:
             break

@@ -230,8 +230,11 @@ class CvWords:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        keys = [_raw_key(word) for word in _WORD.findall(text)]
-        self.keys = [key for key in keys if key not in _LINK_WORDS]
+        raw = _WORD.findall(text)
+        keep = [i for i, word in enumerate(raw) if _raw_key(word) not in _LINK_WORDS]
+        self._raw = raw
+        self._keep = keep  # index in ``raw`` of each word of ``keys``
+        self.keys = [_raw_key(raw[i]) for i in keep]
         positions: dict[str, list[int]] = {}
         for p, key in enumerate(self.keys):
             positions.setdefault(key, []).append(p)
@@ -243,20 +246,14 @@ class CvWords:
     def spans(self) -> list[tuple[int, int]]:
         """``(start, end)`` of each word of :attr:`keys` in the text (found when first needed)."""
         if self._spans is None:
-            self._spans = [
-                m.span()
-                for m in _WORD.finditer(self.text)
-                if _raw_key(m.group()) not in _LINK_WORDS
-            ]
+            every = [m.span() for m in _WORD.finditer(self.text)]
+            self._spans = [every[i] for i in self._keep]
         return self._spans
 
-    @property
-    def forms(self) -> dict[str, str]:
-        """Normalised word -> its first spelling in the CV, lower-cased (for display)."""
-        forms: dict[str, str] = {}
-        for key, (start, end) in zip(self.keys, self.spans, strict=True):
-            forms.setdefault(key, self.text[start:end].lower())
-        return forms
+    def form(self, key: str) -> str | None:
+        """The first spelling in the CV (lower-cased) of the normalised word ``key``."""
+        places = self.positions.get(key)
+        return self._raw[self._keep[places[0]]].lower() if places else None
 
     def exact(self, key: str) -> tuple[int, int] | None:
         """Word range ``(first, count)`` where the order-free ``key`` occurs, or ``None``.
@@ -375,10 +372,10 @@ def _fuzzy(
     scores = process.cdist(
         label_words, words.distinct, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, dtype=np.uint8
     )
-    close: dict[str, dict[str, float]] = {}
-    for i, word in enumerate(label_words):
-        cols = np.nonzero(scores[i])[0]
-        close[word] = {words.distinct[j]: float(scores[i, j]) / 100 for j in cols}
+    close: dict[str, dict[str, float]] = {word: {} for word in label_words}
+    rows, cols = np.nonzero(scores)
+    for i, j, value in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist(), strict=True):
+        close[label_words[i]][words.distinct[j]] = value / 100
     positions = words.positions
     for t in pending:
         best: tuple[float, int, int] | None = None
