@@ -1,24 +1,34 @@
 """Relais matching: rank candidates' CVs against job offers with explainable TF-IDF.
 
-A pure library (no Flask, no database). Public API:
+A pure library (no Flask, no database). Typical use::
+
+    index = MatchIndex.build(candidates, offers=offers, progress=bar)   # relais reindex
+    index.save(path); index = MatchIndex.load(path)
+    index.add(CandidateDoc(key, cv_text, message, applied_at))        # a new application
+    shortlist = index.top_k(offer, k=50)                              # talent pool, explained
+    applicants = index.rank(offer, keys=applicant_keys)               # an offer's applicants
+    score = score_candidate(offer, candidate, index)                  # one application
+    score.to_dict()                                                   # JSON column
+
+Public API:
 
 - documents: :class:`OfferCriteria`, :class:`CandidateDoc`
 - scoring: :class:`Weights`, :data:`NETWORK_WEIGHTS`, :class:`Score`, :class:`Component`,
   :class:`RankedCandidate`, :class:`RankedOffer`, :func:`score_candidate`,
-  :func:`rank_candidates`, :func:`rank_offers`, :func:`offers_for_agent`,
-  :func:`similar_candidates`, :func:`fit_model`,
+  :func:`rank_candidates`, :func:`rank_offers` (offers for a CV), :func:`offers_for_agent`
+  (offers for an agent's network), :func:`similar_candidates`, :func:`fit_model`,
   :data:`EMPTY_CV_REASON`
-- index: :class:`MatchIndex` (``build``, ``add``, ``save``, ``load``, ``top_k``, ``rank``),
-  :class:`IndexVersionError`
-- model: :class:`TextModel`, :class:`ModelConfig`, :data:`TITLE_CONFIG`
-- skills: :class:`Skill`, :class:`SkillHit`, :class:`Vocabulary`, :func:`load_vocabulary`,
-  :func:`find_skills`
+- index: :class:`MatchIndex` (``build``, ``add``, ``save``, ``load``, ``top_k``, ``rank``,
+  ``similarities``), :class:`IndexVersionError`
+- model: :class:`TextModel`, :class:`ModelConfig`; titles: :class:`TitleMatcher`,
+  :data:`TITLE_CONFIG` (one job title against many labels)
+- skills: :class:`Skill`, :class:`SkillHit`, :class:`Vocabulary` (``resolve``, ``suggest``),
+  :func:`load_vocabulary` (``seeds/skills.json`` by default), :func:`find_skills`
 - profile: :func:`read_profile`, :func:`experience_years`, :func:`job_titles`,
   :func:`languages`
 - normalize: :func:`analyze`, :func:`fold`, :func:`neutralize_gender`, :func:`tokenize`
 - metrics: :func:`average_precision`, :func:`reciprocal_rank`, :func:`ndcg_at_k`,
-  :func:`evaluate`
-- titles: :class:`TitleMatcher` (job title against a list of labels)
+  :func:`evaluate` (trec_eval conventions)
 """
 
 from matching.documents import CandidateDoc, OfferCriteria
