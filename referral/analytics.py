@@ -20,6 +20,7 @@ Definitions (shown on the pages too):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -306,12 +307,18 @@ class Scope:
         raise Forbidden("Analytics are for recruiters, administrators and managers.")
 
 
+_cte_names = itertools.count(1)
+
+
 def _subtree(direction_id: int, name: str):
-    """The ids of a direction and of all its sub-directions (a recursive CTE)."""
+    """The ids of a direction and of all its sub-directions (a recursive CTE).
+
+    Each call gets a name of its own: one query may filter two columns by the same tree.
+    """
     tree = (
         select(Direction.id.label("id"))
         .where(Direction.id == direction_id)
-        .cte(name, recursive=True)
+        .cte(f"{name}_{next(_cte_names)}", recursive=True)
     )
     child = aliased(Direction)
     tree = tree.union_all(select(child.id).where(child.parent_id == tree.c.id))

@@ -12,6 +12,7 @@ from the nonce, and answers with the application already made.
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +21,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from referral import attribution, audit, candidates, credits, cvstore, cvtext, notifications
+from referral import (
+    attribution,
+    audit,
+    candidates,
+    credits,
+    cvstore,
+    cvtext,
+    notifications,
+    scoring,
+)
 from referral.config import Settings
 from referral.errors import DomainError, InvalidInput, NotFound
 from referral.i18n import translations
@@ -37,6 +47,8 @@ from referral.models import (
     utcnow,
 )
 from referral.touches import Touch
+
+log = logging.getLogger(__name__)
 
 
 class OfferClosed(DomainError):
@@ -293,8 +305,19 @@ def _create_or_update(
     audit.record(
         session, None, "application.update_cv", "application", existing.id, cv_file_id=cv.id
     )
+    existing.cv_file = cv
+    _score(session, settings, existing, now)
     _receipt(session, settings, offer, candidate, locale, now, updated=True)
     return ApplyResult(existing, candidate, created=False)
+
+
+def _score(session: Session, settings: Settings, application: Application, now) -> None:
+    """Score the application now; a failure of the matcher never loses the application."""
+    try:
+        with session.begin_nested():
+            scoring.score_application(session, settings, application, now)
+    except Exception:  # noqa: BLE001 - the application is kept, unscored, and the error logged
+        log.exception("could not score application %s", application.id)
 
 
 def _after_create(
@@ -339,9 +362,11 @@ def _after_create(
     )
     base = settings.base_url.rstrip("/")
     _receipt(session, settings, offer, candidate, locale, now, updated=False)
+    _score(session, settings, application, now)
     recipients = {
         u.id: u for u in (offer.hiring_manager, offer.recruiter) if u is not None and u.active
     }
+    strong = (application.score or 0) >= settings.strong_match_threshold
     for user in recipients.values():
         user_locale = user.locale or settings.default_locale
         gettext = translations(user_locale).gettext
@@ -349,11 +374,23 @@ def _after_create(
         def translate(message: str, _g=gettext, **params: object) -> str:
             return _g(message) % params if params else _g(message)
 
-        # The offer's ranked applications (recruiter shortlist), or the manager's offer page.
-        if user.id == offer.recruiter_id:
-            home = f"/recruiter/offers/{offer.id}/shortlist"
-        else:
-            home = f"/manager/offers/{offer.id}"
+        # The offer's ranked applications (its hiring manager reaches them too).
+        home = f"/recruiter/offers/{offer.id}/shortlist"
+        if strong:
+            # A strong match is told at once, even to someone who reads digests.
+            notifications.notify(
+                session,
+                "strong_match",
+                user=user,
+                locale=user_locale,
+                context={
+                    "offer_title": offer.title,
+                    "candidate_name": candidate.full_name,
+                    "score": round(application.score or 0),
+                },
+                link=base + home,
+                now=now,
+            )
         notifications.notify(
             session,
             "new_application",

@@ -55,7 +55,7 @@ def test_an_application_through_a_link_credits_the_agent_and_notifies(
     assert result.created and app_row.source == "share_link"
     assert app_row.credited_agent_id == agent.id and app_row.share_link_id == link.id
     assert app_row.attribution_reason == "LinkedIn link of Alice Martin visited 3 days before"
-    assert app_row.score is None
+    assert 0 < app_row.score <= 100 and app_row.score_explanation["required_matched"] is not None
     candidate = result.candidate
     assert (candidate.email, candidate.phone) == ("marie.curie@example.org", "+33612345678")
     assert candidate.consent_at is not None
