@@ -238,6 +238,17 @@ def rescore_offer(
     return len(applications)
 
 
+def score_unscored(session: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Score every application that has no score yet (e.g. loaded by the seeds)."""
+    offer_ids = session.scalars(
+        select(Application.offer_id).where(Application.score.is_(None)).distinct()
+    ).all()
+    offers = session.scalars(
+        select(Offer).where(Offer.id.in_(offer_ids)).options(selectinload(Offer.direction))
+    ).all()
+    return sum(rescore_offer(session, settings, offer, now) for offer in offers)
+
+
 def reindex(
     session: Session, settings: Settings, progress: Progress | None = None
 ) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from referral import scoring
+from referral.config import Settings
 from referral.models import Application, Candidate, Offer
 
 POOL_LIMIT = 500  # the most candidates ranked for one offer
@@ -44,10 +45,10 @@ def pool_for_offer(session: Session, offer: Offer, today: date | None = None) ->
 
 
 def ranked_pool(
-    session: Session, offer: Offer, today: date | None = None
+    session: Session, offer: Offer, today: date | None = None, settings: Settings | None = None
 ) -> list[tuple[Candidate, float]]:
     """The pool of ``offer``, ranked for it (best fit first)."""
-    return scoring.rank_pool(session, offer, pool_for_offer(session, offer, today))
+    return scoring.rank_pool(session, offer, pool_for_offer(session, offer, today), settings)
 
 
 def in_pool(candidate: Candidate, today: date | None = None) -> bool:
@@ -59,6 +60,8 @@ def in_pool(candidate: Candidate, today: date | None = None) -> bool:
     )
 
 
-def offers_for(session: Session, candidate: Candidate) -> list[tuple[Offer, float]]:
+def offers_for(
+    session: Session, candidate: Candidate, settings: Settings | None = None
+) -> list[tuple[Offer, float]]:
     """The open offers that fit ``candidate`` best first."""
-    return scoring.offers_for_candidate(session, candidate)
+    return scoring.offers_for_candidate(session, candidate, settings)

@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from referral import cvtext, staff_import, users
+from referral import analytics, cvtext, scoring, staff_import, users
 from referral.config import Settings
 from referral.models import (
     Application,
@@ -185,6 +185,9 @@ def load(
             return SeedReport(before, before, skipped=True)
         try:
             _Loader(session, settings, now).run()
+            # Derived data: the visits' daily roll-up and the match scores.
+            analytics.refresh_visit_days(session, rebuild=True)
+            scoring.score_unscored(session, settings, now)
             session.commit()
         except Exception:
             session.rollback()

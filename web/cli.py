@@ -207,6 +207,27 @@ def offers_close_expired() -> None:
     click.echo(f"Closed {closed} expired offer(s).")
 
 
+@main.command("reindex")
+@handle_errors
+def reindex() -> None:
+    """Refit the matching index on every offer and CV, and rescore every application."""
+    from referral import scoring
+
+    app = make_app()
+    state = app.extensions["relais"]
+    bar = click.progressbar(length=100, label="Reading offers and CVs")
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        step = int(100 * done / max(total, 1))
+        bar.update(step - last[0])
+        last[0] = step
+
+    with session_of(app) as session, session.begin(), bar:
+        cvs, scored = scoring.reindex(session, state.settings, progress)
+    click.echo(f"Indexed {cvs} CV(s); rescored {scored} application(s).")
+
+
 def _serve(app, host: str, port: int, worker: bool) -> None:
     from werkzeug.serving import run_simple
 

@@ -204,7 +204,7 @@ def test_applications_are_consistent(session, seeded):
     statuses = Counter(a.status for a in applications)
     assert {"new", "screening", "interview", "rejected", "hired"} <= set(statuses)
     for app_ in applications:
-        assert app_.score is None and app_.cv_file_id
+        assert app_.cv_file_id and 0 <= app_.score <= 100 and app_.score_explanation
         assert app_.created_at <= NOW and app_.attribution_reason
         if app_.source == "share_link":
             link = session.get(ShareLink, app_.share_link_id)

@@ -80,9 +80,12 @@ COMPONENT_LABELS = {
     "tfidf": _l("Text similarity"),
     "required_skills": _l("Required skills"),
     "nice_skills": _l("Nice-to-have skills"),
+    "title": _l("Past job titles"),
     "experience": _l("Experience"),
     "languages": _l("Languages"),
 }
+# Reasons the matcher gives for a score it could not compute.
+SCORE_REASONS = {"no text could be read from the CV": _l("no text could be read from the CV")}
 
 
 def status_label(value: str | None) -> str:
@@ -108,6 +111,7 @@ def labels():
         "source_label": source_label,
         "rejection_label": rejection_label,
         "component_label": component_label,
+        "score_reason": lambda r: str(SCORE_REASONS.get(r, r)),
         "offer_status_label": lambda v: str(OFFER_STATUS_LABELS.get(v, v)),
         "attribution_text": lambda reason: attribution.describe(reason, _),
         "duplicate_reason": lambda reason: str(DUPLICATE_REASONS.get(reason, reason)),
@@ -543,7 +547,7 @@ def cv(cv_file_id: int):
 def talent_pool(offer_id: int):
     """Candidates who applied elsewhere and agreed to be considered, ranked for this offer."""
     offer = shortlists.get_offer(db(), me(), offer_id)
-    ranked = talentpool.ranked_pool(db(), offer)
+    ranked = talentpool.ranked_pool(db(), offer, settings=settings())
     return render_template("recruiter/talent_pool.html", offer=offer, ranked=ranked)
 
 
@@ -555,7 +559,7 @@ def candidate_offers(candidate_id: int):
     if candidate is None:
         raise NotFound("candidate")
     in_pool = talentpool.in_pool(candidate)
-    ranked = talentpool.offers_for(db(), candidate) if in_pool else []
+    ranked = talentpool.offers_for(db(), candidate, settings=settings()) if in_pool else []
     return render_template(
         "recruiter/candidate_offers.html", c=candidate, ranked=ranked, in_pool=in_pool
     )
