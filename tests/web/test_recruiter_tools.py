@@ -101,21 +101,21 @@ def test_cv_files_are_served_to_recruiters_and_the_offers_manager_only(
     apply(client, offer, "marie@example.org")
     cv = session.scalar(select(CVFile))
     auth.login(make_user(Role.RECRUITER))
-    response = client.get(f"/cv/{cv.id}")
+    response = client.get(f"/recruiter/cv/{cv.id}")
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
     assert hashlib.sha256(response.data).hexdigest() == cv.sha256
     assert "attachment" in response.headers["Content-Disposition"]
     auth.logout()
     auth.login(manager)
-    assert client.get(f"/cv/{cv.id}").status_code == 200
+    assert client.get(f"/recruiter/cv/{cv.id}").status_code == 200
     auth.logout()
     auth.login(make_user(Role.MANAGER))
-    assert client.get(f"/cv/{cv.id}").status_code == 403
+    assert client.get(f"/recruiter/cv/{cv.id}").status_code == 403
     auth.logout()
     auth.login(make_user())
-    assert client.get(f"/cv/{cv.id}").status_code == 403
+    assert client.get(f"/recruiter/cv/{cv.id}").status_code == 403
     auth.logout()
-    assert client.get(f"/cv/{cv.id}").status_code == 302
+    assert client.get(f"/recruiter/cv/{cv.id}").status_code == 302
     assert client.get(f"/static/../instance/uploads/{cv.stored_name}").status_code == 404
 
 
