@@ -189,8 +189,8 @@ class DashboardForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DateField(_l("From date"), validators=[Optional()])
+    end = DateField(_l("To date"), validators=[Optional()])
     offer = SelectField(_l("Offer"), choices=[], validate_choice=False)
     direction = SelectField(_l("Direction"), choices=[], validate_choice=False)
     channel = SelectField(_l("Channel"), choices=[], validate_choice=False)
