@@ -96,3 +96,16 @@ def test_offers_for_an_agents_network(app, session, make_offer, make_user, make_
     agent = make_user(job_title="Développeuse web", direction_id=numerique.id)
     fits = scoring.offers_for_agent(session, agent, settings)
     assert fits and fits[0][0].title == "Développeur Python"
+
+
+def test_the_agent_home_shows_offers_for_their_network(
+    client, auth, make_offer, make_user, make_direction
+):
+    numerique = make_direction(name="Direction du numérique")
+    make_offer(title="Développeur Python", direction=numerique, required_skills=["Python"])
+    agent = make_user(job_title="Développeuse web", direction_id=numerique.id)
+    auth.login(agent)
+    page = client.get("/agent/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Des offres pour votre réseau" in page
+    network = page.split("Des offres pour votre réseau")[1].split("Toutes les offres ouvertes")[0]
+    assert "Développeur Python" in network
