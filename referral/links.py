@@ -406,7 +406,7 @@ class VisitWriter:
         self.sqlite = self.dialect.name == "sqlite"
         self._local = threading.local()
         self._thread_lock = threading.Lock()
-        self._group = threading.Condition()
+        self._lock = threading.Lock()
         self._queue: list[_Pending] = []
         self._writing = False
         self._lock_path = lock_path if self.sqlite else None
@@ -432,7 +432,7 @@ class VisitWriter:
     def _time(self, moment: datetime):
         # What UTCDateTime stores: naive UTC text on SQLite, an aware timestamp elsewhere.
         if self.sqlite:
-            return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
         return moment
 
     def _connection(self):
@@ -508,22 +508,29 @@ class VisitWriter:
                 "ref": referrer_host,
             }
         )
-        with self._group:
+        with self._lock:
             self._queue.append(pending)
-            while self._writing and not pending.finished:
-                self._group.wait()
-            if pending.finished:
-                return pending.outcome()
-            batch, self._queue = self._queue, []
+            leader = not self._writing
             self._writing = True
+        if not leader:
+            pending.event.wait()
+            if not pending.promoted:
+                return pending.outcome()
+        # This thread writes everything queued so far, in one transaction.
+        with self._lock:
+            batch, self._queue = self._queue, []
         try:
             self._write(batch)
         finally:
-            with self._group:
-                self._writing = False
-                for item in batch:
-                    item.finished = True
-                self._group.notify_all()
+            with self._lock:
+                following = self._queue[0] if self._queue else None
+                self._writing = following is not None
+            for item in batch:
+                if item is not pending:
+                    item.event.set()
+            if following is not None:  # hand over: the first waiting visit writes next
+                following.promoted = True
+                following.event.set()
         return pending.outcome()
 
     def _write(self, batch: list[_Pending]) -> None:
@@ -552,11 +559,12 @@ class VisitWriter:
 class _Pending:
     """One visit waiting for its group's commit."""
 
-    __slots__ = ("values", "finished", "new_person", "error")
+    __slots__ = ("values", "event", "promoted", "new_person", "error")
 
     def __init__(self, values: dict):
         self.values = values
-        self.finished = False
+        self.event = threading.Event()
+        self.promoted = False
         self.new_person = False
         self.error: BaseException | None = None
 
