@@ -333,6 +333,24 @@ _INSERT_PERSON = (
     )
     .returning(_visits.c.is_new_person)
 )
+# The people counter after a visit, without reading its result first (PostgreSQL pipeline):
+# each statement of a READ COMMITTED transaction sees the rows the transaction wrote.
+_BUMP_PEOPLE_IF_NEW = (
+    update(_links)
+    .where(
+        _links.c.id == bindparam("lid"),
+        select(_visits.c.is_new_person)
+        .where(
+            _visits.c.link_id == bindparam("lid"),
+            _visits.c.visitor_hash == bindparam("hash"),
+            _visits.c.occurred_at == bindparam("at", type_=UTCDateTime()),
+        )
+        .order_by(_visits.c.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+    )
+    .values(people_count=_links.c.people_count + 1)
+)
 _INSERT_BOT = insert(_visits).values(
     link_id=bindparam("lid", type_=Integer()),
     occurred_at=bindparam("at", type_=UTCDateTime()),
@@ -414,6 +432,7 @@ class VisitWriter:
         self._resolve = self._compile(_RESOLVE)
         self._bump_visits = self._compile(_BUMP_VISITS)
         self._bump_people = self._compile(_BUMP_PEOPLE)
+        self._bump_people_if_new = self._compile(_BUMP_PEOPLE_IF_NEW)
         self._insert_person = self._compile(_INSERT_PERSON)
 
     def _compile(self, statement):
@@ -440,6 +459,9 @@ class VisitWriter:
         if conn is None:
             conn = self.engine.raw_connection()
             conn.detach()  # this thread's own connection, not taken from the others' pool
+            if not self.sqlite:
+                # Reads need no transaction; writes open one explicitly (see _write_pipelined).
+                conn.dbapi_connection.autocommit = True
             self._local.conn = conn
         return conn
 
@@ -459,8 +481,6 @@ class VisitWriter:
         try:
             cursor.execute(*self._params(self._resolve, {"code": code}))
             row = cursor.fetchone()
-            if not self.sqlite:
-                conn.rollback()  # end the read transaction psycopg opened
         except Exception:
             cursor.close()
             self._discard()
@@ -534,6 +554,9 @@ class VisitWriter:
         return pending.outcome()
 
     def _write(self, batch: list[_Pending]) -> None:
+        if not self.sqlite and hasattr(self._connection().dbapi_connection, "pipeline"):
+            self._write_pipelined(batch)
+            return
         conn = self._connection()
         cursor = conn.cursor()
         try:
@@ -554,6 +577,31 @@ class VisitWriter:
                 item.error = exc
             return
         cursor.close()
+
+    def _write_pipelined(self, batch: list[_Pending]) -> None:
+        """PostgreSQL: the whole transaction in one round trip (psycopg pipeline mode).
+
+        The row lock taken by the first UPDATE is then held for one round trip, not four.
+        """
+        conn = self._connection()
+        dbapi = conn.dbapi_connection
+        cursors = []
+        try:
+            with dbapi.pipeline():
+                dbapi.execute("BEGIN")
+                for item in batch:
+                    dbapi.execute(*self._params(self._bump_visits, item.values))
+                    cursors.append(dbapi.execute(*self._params(self._insert_person, item.values)))
+                    dbapi.execute(*self._params(self._bump_people_if_new, item.values))
+                dbapi.execute("COMMIT")
+            for item, cursor in zip(batch, cursors, strict=True):
+                item.new_person = bool(cursor.fetchone()[0])
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                dbapi.execute("ROLLBACK")
+            self._discard()
+            for item in batch:
+                item.error = exc
 
 
 class _Pending:
