@@ -21,6 +21,7 @@ import hmac
 import os
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -418,8 +419,10 @@ class VisitWriter:
     on a crash.
     """
 
-    def __init__(self, engine, lock_path: str | None = None):
+    def __init__(self, engine, lock_path: str | None = None, commit_delay: float = 0.0005):
         self.engine = engine
+        self.commit_delay = commit_delay
+        self.in_flight = 0  # visits between arrive() and leave()
         self.dialect = engine.dialect
         self.sqlite = self.dialect.name == "sqlite"
         self._local = threading.local()
@@ -471,6 +474,14 @@ class VisitWriter:
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.invalidate()
+
+    def arrive(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def resolve(self, code: str) -> LinkTarget | None:
         """Like :func:`resolve_code`, on this thread's connection."""
@@ -536,7 +547,10 @@ class VisitWriter:
             pending.event.wait()
             if not pending.promoted:
                 return pending.outcome()
-        # This thread writes everything queued so far, in one transaction.
+        # This thread writes everything queued so far, in one transaction. Like PostgreSQL's
+        # commit_delay: when other visits are on their way, give them a moment to join.
+        if self.commit_delay and self.in_flight > len(self._queue):
+            time.sleep(self.commit_delay)
         with self._lock:
             batch, self._queue = self._queue, []
         try:
