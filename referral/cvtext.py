@@ -17,6 +17,12 @@ from referral.errors import InvalidInput
 
 MAX_EXPANDED_BYTES = 50 * 1024 * 1024  # what a DOCX/ODT may expand to
 MAX_COMPRESSION_RATIO = 200
+MAX_ARCHIVE_MEMBERS = 2000
+MAX_PDF_PAGES = 60  # a CV longer than this is read up to here
+MAX_TEXT_CHARS = 200_000
+# Single-byte encodings that charset detection confuses with each other on short French text;
+# Windows-1252 (a superset of Latin-1 for printable text) is by far the most likely of them.
+_LATIN_FAMILY = {"cp1250", "cp1252", "latin_1", "iso8859_15", "iso8859_2", "mac_roman", "cp850"}
 ODT_MIME = "application/vnd.oasis.opendocument.text"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -39,6 +45,11 @@ class ExtractedCV:
     def has_text(self) -> bool:
         return bool(self.text.strip())
 
+    @property
+    def text_status(self) -> str:
+        """``ok``, or ``no_text`` for a file with nothing readable (a scanned PDF)."""
+        return "ok" if self.has_text else "no_text"
+
 
 def extract(data: bytes, max_bytes: int) -> ExtractedCV:
     """The text of a CV file. Raises CVError for an empty, too large, wrong, corrupt,
@@ -48,16 +59,22 @@ def extract(data: bytes, max_bytes: int) -> ExtractedCV:
     if len(data) > max_bytes:
         raise CVError("too_large", f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
     if data.startswith(b"%PDF-"):
-        return ExtractedCV(_pdf_text(data), "pdf", "application/pdf")
-    if data.startswith(b"PK\x03\x04"):
-        return _office_text(data)
-    return ExtractedCV(_plain_text(data), "txt", "text/plain")
+        cv = ExtractedCV(_pdf_text(data), "pdf", "application/pdf")
+    elif data.startswith(b"PK\x03\x04"):
+        cv = _office_text(data)
+    else:
+        cv = ExtractedCV(_plain_text(data), "txt", "text/plain")
+    return ExtractedCV(cv.text[:MAX_TEXT_CHARS], cv.kind, cv.mime_type)
 
 
 def _pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
+    # A complete PDF ends with %%EOF (a few bytes of trailing garbage are tolerated); pypdf
+    # would otherwise "repair" a truncated file and silently return part of the text.
+    if b"%%EOF" not in data[-2048:]:
+        raise CVError("corrupt", "The PDF is damaged or incomplete and cannot be read.")
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -67,11 +84,13 @@ def _pdf_text(data: bytes) -> str:
                     raise CVError("encrypted", "The PDF is password-protected.")
             except (FileNotDecryptedError, NotImplementedError):
                 raise CVError("encrypted", "The PDF is password-protected.") from None
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [page.extract_text() or "" for page in list(reader.pages)[:MAX_PDF_PAGES]]
     except CVError:
         raise
-    except (PdfReadError, FileNotDecryptedError):
-        raise CVError("encrypted_or_corrupt", "The PDF is damaged or protected.") from None
+    except FileNotDecryptedError:
+        raise CVError("encrypted", "The PDF is password-protected.") from None
+    except PdfReadError:
+        raise CVError("corrupt", "The PDF is damaged or incomplete and cannot be read.") from None
     except Exception:  # noqa: BLE001 - pypdf raises many types on broken input
         raise CVError("corrupt", "The PDF is damaged or incomplete and cannot be read.") from None
     if not pages:
@@ -85,6 +104,10 @@ def _office_text(data: bytes) -> ExtractedCV:
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise CVError("corrupt", "The document is damaged and cannot be opened.") from None
+    if len(infos) > MAX_ARCHIVE_MEMBERS:
+        raise CVError("zip_bomb", "The document expands to an unreasonable size.")
+    # The sizes declared in the archive are safe to trust: zipfile never expands a member
+    # beyond its declared size (and fails on the CRC when the data disagrees).
     expanded = sum(info.file_size for info in infos)
     compressed = max(1, sum(info.compress_size for info in infos))
     if expanded > MAX_EXPANDED_BYTES or expanded / compressed > MAX_COMPRESSION_RATIO:
@@ -146,7 +169,20 @@ def _plain_text(data: bytes) -> str:
             "wrong_type",
             f"This file type is not accepted{detail}: send a PDF, DOCX, ODT or text file.",
         )
-    best = from_bytes(data).best()
-    if best is None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = from_bytes(data).best()
+        if best is None:
+            raise CVError("encoding", "The text file's encoding could not be recognised.") from None
+        text = str(best)
+        if best.encoding in _LATIN_FAMILY:
+            with contextlib.suppress(UnicodeDecodeError):
+                text = data.decode("cp1252")
+    printable = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
+    if printable < 0.95 * len(text):
         raise CVError("encoding", "The text file's encoding could not be recognised.")
-    return str(best).strip()
+    text = text.strip()
+    if not text:
+        raise CVError("empty", "The file is empty.")
+    return text

@@ -450,6 +450,26 @@ class Visit(Base):
     link: Mapped[ShareLink] = relationship()
 
 
+class VisitDay(Base):
+    """The visits of one share link on one complete day (UTC), rolled up for the analytics.
+
+    ``day`` counts days from Monday 29 December 1969, so ``day // 7`` is a week. A visit is
+    recorded when it happens, so a complete day never changes: the analytics add the days
+    missing here and read the visits newer than the last day rolled up from ``visit``.
+    """
+
+    __tablename__ = "visit_day"
+    __table_args__ = (Index("ix_visit_day_day", "day", "link_id", "people", "bots"),)
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("share_link.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    bots: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # --- candidates and applications -------------------------------------------------------------
 
 
@@ -556,6 +576,17 @@ class Application(Base):
         Index("ix_application_offer_score", "offer_id", "score"),
         Index("ix_application_created", "created_at"),
         Index("ix_application_agent", "credited_agent_id", "created_at"),
+        # Analytics: first application per offer; the cohort scans read only the index.
+        Index("ix_application_offer_created", "offer_id", "created_at"),
+        Index(
+            "ix_application_cohort",
+            "created_at",
+            "offer_id",
+            "source",
+            "share_link_id",
+            "credited_agent_id",
+            "status",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

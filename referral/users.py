@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from referral import audit
-from referral.errors import AccountLocked, AuthenticationFailed, InvalidInput
+from referral.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
+from referral.messages import N_, RuleBroken
 from referral.models import PasswordResetToken, Role, User, utcnow
 
 # Argon2id with the library's defaults; tests swap in a cheaper hasher via set_hasher().
@@ -75,7 +77,9 @@ def create_user(
     """Create a staff account. Raises InvalidInput when the e-mail is taken or invalid."""
     email = normalise_email(email)
     if find_by_email(session, email) is not None:
-        raise InvalidInput(f"An account already exists for {email}.", {"email": "taken"})
+        raise RuleBroken(N_("An account already exists for %(email)s."), "email", email=email)
+    if employee_number and find_by_employee_number(session, employee_number) is not None:
+        raise RuleBroken(N_("Another account already has this employee number."), "employee_number")
     if password is not None:
         check_password_strength(password)
     user = User(
@@ -172,3 +176,156 @@ def reset_password(
     row.used_at = now
     audit.record(session, row.user, "user.password_reset", "user", row.user_id)
     return row.user
+
+
+# --- administration ---------------------------------------------------------------------------
+
+ADMIN_ROLES = (Role.ADMIN, Role.RECRUITER, Role.MANAGER)  # agent is implicit
+
+
+@dataclass(frozen=True)
+class UserPage:
+    """One page of a user search."""
+
+    users: list[User]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search(
+    session: Session,
+    query: str = "",
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    active: bool | None = None,
+) -> UserPage:
+    """Users whose name, e-mail, job title or employee number contains ``query``, by name."""
+    conditions = []
+    for word in (query or "").split()[:5]:
+        pattern = f"%{word.lower()}%"
+        conditions.append(
+            or_(
+                func.lower(User.first_name).like(pattern),
+                func.lower(User.last_name).like(pattern),
+                func.lower(User.email).like(pattern),
+                func.lower(User.job_title).like(pattern),
+                func.lower(func.coalesce(User.employee_number, "")).like(pattern),
+            )
+        )
+    if active is not None:
+        conditions.append(User.active.is_(active))
+    total = session.scalar(select(func.count(User.id)).where(*conditions)) or 0
+    page = max(1, page)
+    rows = session.scalars(
+        select(User)
+        .where(*conditions)
+        .options(selectinload(User.direction))
+        .order_by(User.last_name, User.first_name, User.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return UserPage(list(rows), total, page, per_page)
+
+
+def get(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def find_by_employee_number(session: Session, number: str) -> User | None:
+    number = (number or "").strip()
+    if not number:
+        return None
+    return session.scalar(select(User).where(User.employee_number == number))
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    actor: User | None,
+    email: str,
+    first_name: str,
+    last_name: str,
+    job_title: str = "",
+    direction_id: int | None = None,
+    roles: set[Role | str] | None = None,
+    locale: str | None = None,
+    employee_number: str | None = None,
+) -> User:
+    """Change a user's identity, direction, roles and language.
+
+    Refuses an e-mail or employee number that another account has, and an admin removing
+    their own admin role (so that nobody locks themself out of this page).
+    """
+    from referral.models import Direction
+
+    email = normalise_email(email)
+    other = find_by_email(session, email)
+    if other is not None and other.id != user.id:
+        raise RuleBroken(N_("Another account already uses this e-mail address."), "email")
+    employee_number = (employee_number or "").strip() or None
+    if employee_number:
+        other = find_by_employee_number(session, employee_number)
+        if other is not None and other.id != user.id:
+            raise RuleBroken(
+                N_("Another account already has this employee number."), "employee_number"
+            )
+    if not first_name.strip() or not last_name.strip():
+        raise RuleBroken(N_("The first and last names are required."), "last_name")
+    if direction_id is not None and session.get(Direction, direction_id) is None:
+        raise RuleBroken(N_("The direction does not exist."), "direction_id")
+    if locale not in (None, "", "fr", "en"):
+        raise RuleBroken(N_("Unknown language."), "locale")
+    wanted = {Role(r) for r in (roles or set())} - {Role.AGENT}
+    own_admin = actor is not None and actor.id == user.id and user.has_role(Role.ADMIN)
+    if own_admin and Role.ADMIN not in wanted:
+        raise RuleBroken(N_("You cannot remove your own admin role."), "roles")
+    before = _snapshot(user)
+    user.email = email
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.job_title = (job_title or "").strip()
+    user.direction_id = direction_id
+    user.locale = locale or None
+    user.employee_number = employee_number
+    user.set_roles(wanted)
+    after = _snapshot(user)
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changed:
+        session.flush()
+        audit.record(session, actor, "user.update", "user", user.id, changes=changed)
+    return user
+
+
+def _snapshot(user: User) -> dict:
+    return {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "job_title": user.job_title,
+        "direction_id": user.direction_id,
+        "locale": user.locale,
+        "employee_number": user.employee_number,
+        "roles": sorted(r.value for r in user.roles),
+    }
+
+
+def set_active(session: Session, user: User, active: bool, *, actor: User | None) -> User:
+    """Deactivate (cannot sign in any more) or reactivate an account; never one's own."""
+    if actor is not None and actor.id == user.id and not active:
+        raise RuleBroken(N_("You cannot deactivate your own account."))
+    if user.active != active:
+        user.active = active
+        audit.record(
+            session, actor, "user.activate" if active else "user.deactivate", "user", user.id
+        )
+    return user

@@ -73,14 +73,43 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
-    from web.views import account, admin, agent, auth, manager, offers, public, recruiter, share
+    from web.views import (
+        account,
+        admin,
+        agent,
+        analytics,
+        apply,
+        auth,
+        credits_admin,
+        duplicates,
+        inbox,
+        manager,
+        notifications_admin,
+        offers,
+        public,
+        recruiter,
+        referrals,
+        share,
+    )
 
-    for module in (public, offers, auth, account, agent, share, manager, recruiter, admin):
-        app.register_blueprint(module.bp)
-
-    from web.views import inbox, notifications_admin
-
-    for module in (inbox, notifications_admin):
+    for module in (
+        public,
+        offers,
+        apply,
+        auth,
+        account,
+        inbox,
+        agent,
+        share,
+        referrals,
+        manager,
+        recruiter,
+        duplicates,
+        analytics,
+        admin,
+        credits_admin,
+        notifications_admin,
+    ):
         app.register_blueprint(module.bp)
 
 

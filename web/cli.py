@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
@@ -157,6 +158,37 @@ def users_create(email, first_name, last_name, roles, password) -> None:
         click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
 
 
+@main.command("import-staff")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and print what would change.")
+@handle_errors
+def import_staff(file: Path, dry_run: bool) -> None:
+    """Create or update staff accounts from a CSV export of the HR directory.
+
+    Columns: employee_number;email;first_name;last_name;job_title;direction_code;roles
+    (see README.md). All or nothing: any bad line is reported and nothing is imported.
+    """
+    from referral import staff_import
+
+    app = make_app()
+    with session_of(app) as session:
+        try:
+            report = staff_import.import_staff(
+                session, file.read_bytes(), actor=None, dry_run=dry_run
+            )
+        except staff_import.StaffImportError as exc:
+            session.rollback()
+            for problem in exc.problems:
+                click.echo(f"{file.name}: {problem}", err=True)
+            _fail(f"nothing imported from {file.name} ({len(exc.problems)} problems).", 1)
+            return
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    click.echo(report.summary())
+
+
 @main.group()
 def offers() -> None:
     """Job offers."""
@@ -173,6 +205,27 @@ def offers_close_expired() -> None:
     with session_of(app) as session, session.begin():
         closed = offer_service.close_expired(session, utcnow())
     click.echo(f"Closed {closed} expired offer(s).")
+
+
+@main.command("reindex")
+@handle_errors
+def reindex() -> None:
+    """Refit the matching index on every offer and CV, and rescore every application."""
+    from referral import scoring
+
+    app = make_app()
+    state = app.extensions["relais"]
+    bar = click.progressbar(length=100, label="Reading offers and CVs")
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        step = int(100 * done / max(total, 1))
+        bar.update(step - last[0])
+        last[0] = step
+
+    with session_of(app) as session, session.begin(), bar:
+        cvs, scored = scoring.reindex(session, state.settings, progress)
+    click.echo(f"Indexed {cvs} CV(s); rescored {scored} application(s).")
 
 
 def _serve(app, host: str, port: int, worker: bool) -> None:

@@ -12,13 +12,18 @@ from referral.models import Role
 # (endpoint, label, roles that see it; None: everyone, anonymous included)
 NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
     ("offers.search", _l("Offers"), None),
+    # agents (every member of staff)
     ("agent.home", _l("Share"), (Role.AGENT,)),
     ("share.my_links", _l("My links"), (Role.AGENT,)),
+    ("referrals.mine", _l("My referrals"), (Role.AGENT,)),
+    ("referrals.leaderboard", _l("Leaderboard"), (Role.AGENT,)),
+    # managers and recruiters
     ("manager.home", _l("My offers"), (Role.MANAGER,)),
     ("manager.home", _l("Manage offers"), (Role.RECRUITER, Role.ADMIN)),
-    ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN)),
+    ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN, Role.MANAGER)),
+    ("analytics.funnel", _l("Analytics"), (Role.RECRUITER, Role.ADMIN, Role.MANAGER)),
+    # admins: credits and mail delivery are in the administration's own menu
     ("admin.home", _l("Administration"), (Role.ADMIN,)),
-    ("notifications_admin.index", _l("Mail delivery"), (Role.ADMIN,)),
 ]
 
 

@@ -2,14 +2,96 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
+from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from referral import directions as direction_service
+from referral import staff_import
+from referral import users as user_service
+from referral.errors import InvalidInput
 from referral.models import Direction, Role, User
 from web.auth_user import roles_required
 from web.database import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PER_PAGE = 25
+ROLE_LABELS = {
+    Role.ADMIN.value: _l("Administrator"),
+    Role.RECRUITER.value: _l("Recruiter"),
+    Role.MANAGER.value: _l("Hiring manager"),
+    Role.AGENT.value: _l("Agent"),
+}
+LOCALE_CHOICES = [("", _l("Browser's language")), ("fr", "Français"), ("en", "English")]
+
+
+def domain_message(exc: InvalidInput) -> str:
+    """The domain error in the user's language (domain messages are marked for extraction)."""
+    template = getattr(exc, "template", None)
+    if template:
+        return gettext(template, **exc.params)
+    if "email" in exc.errors:
+        return gettext("Enter a valid e-mail address.")
+    return gettext(str(exc))
+
+
+def _direction_choices(blank_label) -> list[tuple[int, str]]:
+    nodes = direction_service.flatten(direction_service.tree(db()))
+    choices = [(0, str(blank_label))]
+    for node in nodes:
+        choices.append((node.direction.id, "\u2003" * node.depth + node.direction.name))
+    return choices
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    employee_number = StringField(_l("Employee number"), validators=[Optional(), Length(max=40)])
+    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
+    direction_id = SelectField(_l("Direction"), coerce=int, validate_choice=True)
+    roles = MultiCheckboxField(
+        _l("Roles"),
+        choices=[
+            (Role.ADMIN.value, ROLE_LABELS["admin"]),
+            (Role.RECRUITER.value, ROLE_LABELS["recruiter"]),
+            (Role.MANAGER.value, ROLE_LABELS["manager"]),
+        ],
+    )
+    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES, validate_choice=False)
+
+
+class DirectionForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    parent_id = SelectField(_l("Parent direction"), coerce=int)
+
+
+class RenameForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+
+
+class MoveForm(FlaskForm):
+    parent_id = SelectField(_l("New parent direction"), coerce=int)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+    dry_run = BooleanField(_l("Only check the file and show what would change"), default=True)
 
 
 @bp.route("/")
@@ -19,6 +101,291 @@ def home():
     session = db()
     counts = {
         "users": session.scalar(select(func.count(User.id)).where(User.active)),
+        "inactive": session.scalar(select(func.count(User.id)).where(User.active.is_(False))),
         "directions": session.scalar(select(func.count(Direction.id))),
     }
     return render_template("admin/home.html", counts=counts)
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+@bp.route("/users")
+@roles_required(Role.ADMIN)
+def users():
+    """The staff list: search by name, e-mail, job title or employee number; paginated."""
+    query = request.args.get("q", "").strip()[:100]
+    status = request.args.get("status", "")
+    active = {"active": True, "inactive": False}.get(status)
+    page = request.args.get("page", 1, type=int) or 1
+    result = user_service.search(db(), query, page=page, per_page=PER_PAGE, active=active)
+    return render_template(
+        "admin/users.html", result=result, q=query, status=status, role_labels=ROLE_LABELS
+    )
+
+
+def _user_form(user: User | None) -> UserForm:
+    form = UserForm(obj=user) if user is not None else UserForm()
+    form.direction_id.choices = _direction_choices(_l("No direction"))
+    if request.method == "GET" and user is not None:
+        form.direction_id.data = user.direction_id or 0
+        form.roles.data = sorted(r.value for r in user.roles if r != Role.AGENT)
+        form.locale.data = user.locale or ""
+        form.employee_number.data = user.employee_number or ""
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_new():
+    """Create a member of staff (they choose their password with "forgot password")."""
+    form = _user_form(None)
+    error = None
+    if form.validate_on_submit():
+        session = db()
+        try:
+            user = user_service.create_user(
+                session,
+                email=form.email.data or "",
+                first_name=form.first_name.data or "",
+                last_name=form.last_name.data or "",
+                roles=set(form.roles.data or []),
+                direction_id=form.direction_id.data or None,
+                job_title=form.job_title.data or "",
+                locale=form.locale.data or None,
+                employee_number=(form.employee_number.data or "").strip() or None,
+                actor=current_user,
+            )
+        except InvalidInput as exc:
+            session.rollback()
+            error = domain_message(exc)
+        else:
+            session.commit()
+            flash(
+                gettext(
+                    "The account of %(name)s is created. They choose a password with "
+                    "“Forgot your password?” on the sign-in page.",
+                    name=user.full_name,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.users", q=user.email))
+    status = 400 if error or form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=None, error=error), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_edit(user_id: int):
+    """Edit a member of staff: identity, direction, roles, language."""
+    session = db()
+    user = user_service.get(session, user_id)
+    form = _user_form(user)
+    error = None
+    if form.validate_on_submit():
+        try:
+            user_service.update_user(
+                session,
+                user,
+                actor=current_user,
+                email=form.email.data or "",
+                first_name=form.first_name.data or "",
+                last_name=form.last_name.data or "",
+                job_title=form.job_title.data or "",
+                direction_id=form.direction_id.data or None,
+                roles=set(form.roles.data or []),
+                locale=form.locale.data or None,
+                employee_number=form.employee_number.data,
+            )
+        except InvalidInput as exc:
+            session.rollback()
+            error = domain_message(exc)
+        else:
+            session.commit()
+            flash(gettext("The changes are saved."), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    status = 400 if error or form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=user, error=error), status
+
+
+def _set_active(user_id: int, active: bool):
+    session = db()
+    user = user_service.get(session, user_id)
+    try:
+        user_service.set_active(session, user, active, actor=current_user)
+    except InvalidInput as exc:
+        session.rollback()
+        flash(domain_message(exc), "error")
+    else:
+        session.commit()
+        if active:
+            flash(gettext("%(name)s can sign in again.", name=user.full_name), "success")
+        else:
+            flash(
+                gettext("%(name)s is deactivated and can no longer sign in.", name=user.full_name),
+                "success",
+            )
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_deactivate(user_id: int):
+    """Deactivate an account: it can no longer sign in (never one's own)."""
+    return _set_active(user_id, False)
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_reactivate(user_id: int):
+    """Reactivate an account."""
+    return _set_active(user_id, True)
+
+
+# --- directions -------------------------------------------------------------------------------
+
+
+@bp.route("/directions", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def directions():
+    """The directions tree, and a form to add a direction."""
+    session = db()
+    form = DirectionForm()
+    form.parent_id.choices = _direction_choices(_l("None (top level)"))
+    error = None
+    if form.validate_on_submit():
+        try:
+            direction = direction_service.create(
+                session,
+                name=form.name.data or "",
+                code=form.code.data or "",
+                parent_id=form.parent_id.data or None,
+                actor=current_user,
+            )
+        except InvalidInput as exc:
+            session.rollback()
+            error = domain_message(exc)
+        else:
+            session.commit()
+            flash(gettext("The direction %(name)s is created.", name=direction.name), "success")
+            return redirect(url_for("admin.directions"))
+    status = 400 if error or form.errors else 200
+    nodes = direction_service.tree(session)
+    return render_template("admin/directions.html", nodes=nodes, form=form, error=error), status
+
+
+@bp.route("/directions/<int:direction_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def direction_edit(direction_id: int):
+    """Rename a direction or move it elsewhere in the tree."""
+    session = db()
+    direction = direction_service.get(session, direction_id)
+    rename_form = RenameForm(obj=direction, prefix="rename")
+    move_form = MoveForm(prefix="move")
+    excluded = direction_service.descendant_ids(session, direction) | {direction.id}
+    move_form.parent_id.choices = [
+        c for c in _direction_choices(_l("None (top level)")) if c[0] not in excluded
+    ]
+    if request.method == "GET":
+        move_form.parent_id.data = direction.parent_id or 0
+    error = None
+    action = request.form.get("action")
+    if request.method == "POST":
+        form = rename_form if action == "rename" else move_form if action == "move" else None
+        if form is None:
+            abort(400)
+        if form.validate_on_submit():
+            try:
+                if action == "rename":
+                    direction_service.rename(
+                        session,
+                        direction,
+                        name=rename_form.name.data or "",
+                        code=rename_form.code.data or "",
+                        actor=current_user,
+                    )
+                else:
+                    direction_service.move(
+                        session,
+                        direction,
+                        parent_id=move_form.parent_id.data or None,
+                        actor=current_user,
+                    )
+            except InvalidInput as exc:
+                session.rollback()
+                error = domain_message(exc)
+            else:
+                session.commit()
+                flash(gettext("The changes are saved."), "success")
+                return redirect(url_for("admin.direction_edit", direction_id=direction.id))
+    status = 400 if error or rename_form.errors or move_form.errors else 200
+    return render_template(
+        "admin/direction_edit.html",
+        direction=direction,
+        rename_form=rename_form,
+        move_form=move_form,
+        error=error,
+    ), status
+
+
+@bp.route("/directions/<int:direction_id>/delete", methods=["POST"])
+@roles_required(Role.ADMIN)
+def direction_delete(direction_id: int):
+    """Delete an empty direction."""
+    session = db()
+    direction = direction_service.get(session, direction_id)
+    name = direction.name
+    try:
+        direction_service.delete(session, direction, actor=current_user)
+    except InvalidInput as exc:
+        session.rollback()
+        flash(domain_message(exc), "error")
+        return redirect(url_for("admin.direction_edit", direction_id=direction_id))
+    session.commit()
+    flash(gettext("The direction %(name)s is deleted.", name=name), "success")
+    return redirect(url_for("admin.directions"))
+
+
+# --- staff import -----------------------------------------------------------------------------
+
+
+@bp.route("/staff-import", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def staff_import_page():
+    """Import staff from a CSV export of the HR directory (all or nothing)."""
+    form = ImportForm()
+    problems: list[tuple[int, str]] = []
+    report = None
+    if form.validate_on_submit():
+        session = db()
+        data = form.file.data.read()
+        try:
+            report = staff_import.import_staff(
+                session, data, actor=current_user, dry_run=bool(form.dry_run.data)
+            )
+        except staff_import.StaffImportError as exc:
+            session.rollback()
+            problems = [(p.line, gettext(p.template, **p.params)) for p in exc.problems]
+        else:
+            if report.dry_run:
+                session.rollback()
+            else:
+                session.commit()
+                flash(
+                    gettext(
+                        "Import done: %(created)s created, %(updated)s updated, "
+                        "%(unchanged)s unchanged.",
+                        created=len(report.created),
+                        updated=len(report.updated),
+                        unchanged=report.unchanged,
+                    ),
+                    "success",
+                )
+    status = 400 if problems or form.errors else 200
+    return render_template(
+        "admin/staff_import.html",
+        form=form,
+        problems=problems,
+        report=report,
+        columns=staff_import.COLUMNS,
+    ), status

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from referral.models import Offer, OfferStatus
 from web.auth_user import public
-from web.database import db
+from web.database import db, settings
 
 bp = Blueprint("public", __name__)
 
@@ -27,3 +27,15 @@ def index():
         .all()
     )
     return render_template("public/index.html", offers=offers)
+
+
+@bp.route("/privacy")
+@public
+def privacy():
+    """The privacy notice: what is kept about candidates, why, for how long, and their rights."""
+    conf = settings()
+    return render_template(
+        "public/privacy.html",
+        retention_months=conf.retention_months,
+        max_upload_mb=f"{conf.max_upload_mb:g}",
+    )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 07:04:25.674069
+Create Date: 2026-11-27 07:31:30.494606
 """
 
 from alembic import op
@@ -343,7 +343,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.create_index('ix_application_agent', ['credited_agent_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_application_cohort', ['created_at', 'offer_id', 'source', 'share_link_id', 'credited_agent_id', 'status'], unique=False)
         batch_op.create_index('ix_application_created', ['created_at'], unique=False)
+        batch_op.create_index('ix_application_offer_created', ['offer_id', 'created_at'], unique=False)
         batch_op.create_index('ix_application_offer_score', ['offer_id', 'score'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_share_link_id'), ['share_link_id'], unique=False)
 
@@ -362,6 +364,18 @@ def upgrade() -> None:
         batch_op.create_index('ix_visit_link_time', ['link_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_visit_link_visitor', ['link_id', 'visitor_hash'], unique=False)
         batch_op.create_index('ix_visit_time', ['occurred_at'], unique=False)
+
+    op.create_table('visit_day',
+    sa.Column('link_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Integer(), nullable=False),
+    sa.Column('visits', sa.Integer(), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.Column('bots', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['link_id'], ['share_link.id'], name=op.f('fk_visit_day_link_id_share_link'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('link_id', 'day', name=op.f('pk_visit_day'))
+    )
+    with op.batch_alter_table('visit_day', schema=None) as batch_op:
+        batch_op.create_index('ix_visit_day_day', ['day', 'link_id', 'people', 'bots'], unique=False)
 
     op.create_table('candidate_note',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -436,6 +450,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_candidate_note_candidate_id'))
 
     op.drop_table('candidate_note')
+    with op.batch_alter_table('visit_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_visit_day_day')
+
+    op.drop_table('visit_day')
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.drop_index('ix_visit_time')
         batch_op.drop_index('ix_visit_link_visitor')
@@ -445,7 +463,9 @@ def downgrade() -> None:
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_application_share_link_id'))
         batch_op.drop_index('ix_application_offer_score')
+        batch_op.drop_index('ix_application_offer_created')
         batch_op.drop_index('ix_application_created')
+        batch_op.drop_index('ix_application_cohort')
         batch_op.drop_index('ix_application_agent')
 
     op.drop_table('application')

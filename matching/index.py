@@ -1,0 +1,246 @@
+"""A saved, extensible index of candidates' CVs for fast ranking against offers.
+
+File format (one file, written with ``joblib``): a dict with ``format`` =
+``"relais-matching-index"``, ``version`` (:data:`INDEX_VERSION`), the scikit-learn version
+that wrote it, the fitted :class:`~matching.model.TextModel`, the CSR float32 matrix of the
+CVs with its per-row char ratios, and the candidates (key, CV text, message, application time,
+readable flag). :meth:`MatchIndex.load` refuses a file of another format or version with
+:class:`IndexVersionError`; rebuild it (``relais reindex``).
+
+Only load index files you wrote: joblib files are pickles.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+
+from matching.documents import CandidateDoc, OfferCriteria
+from matching.model import DocumentMatrix, ModelConfig, Progress, TextModel
+from matching.profile import CvProfile, read_profile
+from matching.scoring import RankedCandidate, Weights, _order_key, score_rows
+from matching.skills import CvWords, Vocabulary
+
+__all__ = ["INDEX_FORMAT", "INDEX_VERSION", "IndexVersionError", "MatchIndex"]
+
+INDEX_FORMAT = "relais-matching-index"
+INDEX_VERSION = 1
+
+# The corpus-level model for offers and CVs: bigrams need two documents to count, which keeps
+# a 100,000-CV vocabulary small without losing the words themselves (char n-grams see them).
+INDEX_CONFIG = ModelConfig(min_df=2)
+
+
+_WORDS_CACHE = 2048
+
+
+class IndexVersionError(ValueError):
+    """The file is not a matching index of the version this code reads."""
+
+
+class MatchIndex:
+    """Candidates' CVs vectorised with one fitted model; build, extend, save, load, query."""
+
+    def __init__(
+        self, model: TextModel, matrix: DocumentMatrix, candidates: Sequence[CandidateDoc]
+    ) -> None:
+        if matrix.shape[0] != len(candidates):
+            raise ValueError("one matrix row per candidate is required")
+        self.model = model
+        self.matrix = matrix
+        self.candidates = list(candidates)
+        self._rows = {c.key: i for i, c in enumerate(self.candidates)}
+        # What is read from a CV does not depend on the offer: read it once per CV. Profiles
+        # are small (kept for every CV met); normalised words are not (last few thousand).
+        self._profiles: dict[tuple[int, int | None], CvProfile] = {}
+        self._words: OrderedDict[int, CvWords] = OrderedDict()
+        if len(self._rows) != len(self.candidates):
+            raise ValueError("candidate keys must be unique")
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._rows
+
+    @classmethod
+    def build(
+        cls,
+        candidates: Sequence[CandidateDoc],
+        *,
+        offers: Sequence[OfferCriteria] = (),
+        config: ModelConfig = INDEX_CONFIG,
+        progress: Progress | None = None,
+    ) -> MatchIndex:
+        """Fit the model on the CVs (and the offers' texts) and index the CVs.
+
+        ``progress(done, total)`` is called about a hundred times while the texts are read.
+        """
+        candidates = list(candidates)
+        texts = [c.text() for c in candidates] + [o.text() for o in offers]
+        model, matrix = TextModel.fit(texts or [""], config, progress)
+        n = len(candidates)
+        rows = DocumentMatrix(matrix.rows[:n], matrix.char_ratio[:n])
+        return cls(model, rows, candidates)
+
+    def add(self, candidates: CandidateDoc | Sequence[CandidateDoc]) -> None:
+        """Append new candidates, vectorised with the fitted vocabulary (no refit).
+
+        Words the model never saw are ignored until the next :meth:`build`. Raises
+        ``ValueError`` for a key already in the index.
+        """
+        new = [candidates] if isinstance(candidates, CandidateDoc) else list(candidates)
+        for candidate in new:
+            if candidate.key in self._rows:
+                raise ValueError(f"candidate {candidate.key!r} is already indexed")
+        if not new:
+            return
+        self.matrix = self.matrix.vstack(self.model.transform([c.text() for c in new]))
+        for candidate in new:
+            self._rows[candidate.key] = len(self.candidates)
+            self.candidates.append(candidate)
+
+    # -- persistence -------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Write the index to ``path`` (see the module docstring for the format)."""
+        joblib.dump(
+            {
+                "format": INDEX_FORMAT,
+                "version": INDEX_VERSION,
+                "sklearn": sklearn.__version__,
+                "model": self.model,
+                "rows": self.matrix.rows,
+                "char_ratio": self.matrix.char_ratio,
+                "candidates": [
+                    (c.key, c.cv_text, c.message, c.applied_at, c.cv_readable)
+                    for c in self.candidates
+                ],
+            },
+            Path(path),
+            compress=3,
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> MatchIndex:
+        """Read an index written by :meth:`save`; :class:`IndexVersionError` if it is not one
+        of this version."""
+        try:
+            data = joblib.load(Path(path))
+        except (EOFError, ValueError, KeyError, AttributeError, ModuleNotFoundError) as error:
+            raise IndexVersionError(f"{path}: not a readable matching index ({error})") from error
+        if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
+            raise IndexVersionError(f"{path}: not a matching index file")
+        if data.get("version") != INDEX_VERSION:
+            raise IndexVersionError(
+                f"{path}: index version {data.get('version')!r}, this code reads version "
+                f"{INDEX_VERSION}; rebuild it with `relais reindex`"
+            )
+        candidates = [CandidateDoc(k, cv, msg, at, ok) for k, cv, msg, at, ok in data["candidates"]]
+        return cls(data["model"], DocumentMatrix(data["rows"], data["char_ratio"]), candidates)
+
+    # -- queries -----------------------------------------------------------------------
+
+    def similarities(self, offer: OfferCriteria) -> np.ndarray:
+        """TF-IDF similarity of ``offer`` with every indexed CV (one sparse product)."""
+        return self.model.similarities(self.matrix, self.model.query(offer.fields()))
+
+    def top_k(
+        self,
+        offer: OfferCriteria,
+        k: int = 50,
+        weights: Weights = Weights(),
+        *,
+        vocabulary: Vocabulary | None = None,
+        reference_year: int | None = None,
+        keys: Sequence[Any] | None = None,
+        pool_factor: int = 1,
+    ) -> list[RankedCandidate]:
+        """The ``k`` best candidates for ``offer``, with full explanations.
+
+        One sparse product gives the TF-IDF similarity of every CV; the best
+        ``pool_factor * k`` by similarity are fully scored (skills, titles, experience,
+        languages) and the best ``k`` of those returned. A CV that shares almost no words with
+        the offer cannot reach the top through its other components. ``keys`` restricts
+        the search to those candidates (an offer's applicants).
+        """
+        if k <= 0 or not self.candidates:
+            return []
+        sims = self.similarities(offer)
+        if keys is not None:
+            allowed = np.fromiter(
+                (self._rows[key] for key in keys if key in self._rows), dtype=np.int64
+            )
+            mask = np.full(sims.shape, -1.0, dtype=np.float32)
+            mask[allowed] = sims[allowed]
+            sims = mask
+            available = len(allowed)
+        else:
+            available = len(sims)
+        pool = min(available, max(k * pool_factor, k))
+        if pool == 0:
+            return []
+        picked = (
+            np.argpartition(-sims, pool - 1)[:pool] if pool < len(sims) else np.arange(len(sims))
+        )
+        picked = picked[sims[picked] >= 0]
+        picked = picked[np.lexsort((picked, -sims[picked]))]
+        rows = [int(i) for i in picked]
+        chosen = [self.candidates[i] for i in rows]
+        scores = score_rows(
+            offer,
+            chosen,
+            self.model,
+            self.matrix,
+            rows,
+            weights=weights,
+            vocabulary=vocabulary,
+            reference_year=reference_year,
+            profiles=[self._profile(row, reference_year) for row in rows],
+            words=[self._cv_words(row) for row in rows],
+        )
+        order = sorted(
+            range(len(chosen)),
+            key=lambda i: _order_key(scores[i], chosen[i].applied_at, chosen[i].key),
+        )
+        return [
+            RankedCandidate(chosen[i].key, rank, scores[i], chosen[i].applied_at)
+            for rank, i in enumerate(order[:k], start=1)
+        ]
+
+    def _profile(self, row: int, reference_year: int | None) -> CvProfile:
+        key = (row, reference_year)
+        profile = self._profiles.get(key)
+        if profile is None:
+            candidate = self.candidates[row]
+            profile = read_profile([candidate.cv_text, candidate.message], reference_year)
+            self._profiles[key] = profile
+        return profile
+
+    def _cv_words(self, row: int) -> CvWords:
+        words = self._words.get(row)
+        if words is None:
+            words = CvWords(self.candidates[row].text())
+            self._words[row] = words
+            if len(self._words) > _WORDS_CACHE:
+                self._words.popitem(last=False)
+        else:
+            self._words.move_to_end(row)
+        return words
+
+    def rank(
+        self,
+        offer: OfferCriteria,
+        keys: Sequence[Any] | None = None,
+        weights: Weights = Weights(),
+        **options: Any,
+    ) -> list[RankedCandidate]:
+        """Every indexed candidate (or those of ``keys``) ranked for ``offer``, explained."""
+        keys = list(self._rows) if keys is None else list(keys)
+        return self.top_k(offer, len(keys), weights, keys=keys, pool_factor=1, **options)

@@ -1,0 +1,447 @@
+"""Skills vocabulary and fuzzy skill extraction from CV text.
+
+The vocabulary is a JSON list of ``{"id", "fr", "en", "aliases"}`` entries
+(``seeds/skills.json`` by default). An offer's skill is free text: :meth:`Vocabulary.resolve`
+turns it into a vocabulary entry when it names one (by id, French or English label or alias),
+so that "JS" in an offer finds "JavaScript" in a CV; otherwise its raw label is matched.
+
+:func:`find_skills` looks for skills in a CV. Exact hits first: the CV's words are normalised
+(folded, link words such as "de"/"of" dropped, feminine forms and plurals folded), and every
+window of one to five words is looked up, order-free, in a table of the labels. For skills
+still missing, each label word is compared with the CV's distinct words with rapidfuzz (one
+``cdist`` call per CV), so a typo or a plural still matches; the words must then sit close
+together. Every hit returns an excerpt of the original CV text around it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from matching.normalize import fold, fold_gender, stem
+
+__all__ = [
+    "DEFAULT_SKILLS_PATH",
+    "CvWords",
+    "Skill",
+    "SkillHit",
+    "Vocabulary",
+    "find_skills",
+    "load_vocabulary",
+    "skill_key",
+]
+
+DEFAULT_SKILLS_PATH = Path(__file__).resolve().parent.parent / "seeds" / "skills.json"
+
+# Words that link the words of a skill label; dropping them lets "gestion de projet" meet
+# "gestion des projets" and "management of projects".
+_LINK_WORDS = frozenset(
+    [
+        "a",
+        "au",
+        "aux",
+        "d",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "par",
+        "pour",
+        "sur",
+        "un",
+        "une",
+        "and",
+        "for",
+        "in",
+        "of",
+        "on",
+        "the",
+        "to",
+        "with",
+    ]
+)
+_WORD = re.compile(r"(?<!\w)\.net\b|[^\W_]+(?:[+#]+|\.js\b|\.net\b)?", re.UNICODE | re.IGNORECASE)
+_SPECIAL = {"c++": "cplusplus", "c#": "csharp", "f#": "fsharp", "node.js": "nodejs"}
+_MAX_WINDOW = 5
+_FUZZY_CUTOFF = 80.0  # rapidfuzz ratio for one word (a transposition in six letters scores 83)
+_MIN_FUZZY_LEN = 5  # shorter words ("java", "sql") must match exactly
+_EXCERPT_CHARS = 60
+
+
+@functools.lru_cache(maxsize=300_000)
+def _word_key(word: str) -> str:
+    """Normalised form of one folded word: special names, feminine forms, plurals."""
+    word = _SPECIAL.get(word, word)
+    if word.endswith(".js"):
+        word = word[:-3] + "js"
+    if word.startswith(".net") or word.endswith(".net"):
+        word = "dotnet"
+    return stem(fold_gender(word), "fr")
+
+
+@functools.lru_cache(maxsize=300_000)
+def _raw_key(word: str) -> str:
+    """Normalised form of one word as written in a CV."""
+    return _word_key(fold(word))
+
+
+def _label_words(label: str) -> list[str]:
+    words = [_word_key(w) for w in _WORD.findall(fold(label))]
+    content = [w for w in words if w not in _LINK_WORDS]
+    return content or words
+
+
+def skill_key(label: str) -> str:
+    """The order-free key of a label: its normalised content words, sorted and joined."""
+    return " ".join(sorted(_label_words(label)))
+
+
+@dataclass(frozen=True)
+class Skill:
+    """One entry of the skills vocabulary."""
+
+    id: str
+    fr: str
+    en: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """French label, English label, then aliases."""
+        return (self.fr, self.en, *self.aliases)
+
+    def label(self, locale: str = "fr") -> str:
+        """The display label in ``locale`` ("fr" or "en")."""
+        return self.en if locale == "en" else self.fr
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "fr": self.fr, "en": self.en, "aliases": list(self.aliases)}
+
+
+@dataclass(frozen=True, eq=False)
+class Vocabulary:
+    """The skills an organisation knows, with a lookup table from any label to its skill."""
+
+    skills: tuple[Skill, ...]
+    _by_key: dict[str, Skill] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        table: dict[str, Skill] = {}
+        for skill in self.skills:  # ids and main labels win over aliases
+            for label in (skill.id.replace("-", " "), skill.fr, skill.en):
+                table.setdefault(skill_key(label), skill)
+        for skill in self.skills:
+            for alias in skill.aliases:
+                table.setdefault(skill_key(alias), skill)
+        table.pop("", None)
+        object.__setattr__(self, "_by_key", table)
+
+    def __len__(self) -> int:
+        return len(self.skills)
+
+    def resolve(self, label: str) -> Skill | None:
+        """The vocabulary entry that ``label`` names (id, label or alias), or ``None``."""
+        for skill in self.skills:
+            if skill.id == label:
+                return skill
+        return self._by_key.get(skill_key(label))
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[Skill]:
+        """Skills whose label or alias best matches ``prefix`` (for tag suggestions)."""
+        if not prefix.strip():
+            return []
+        choices = {i: fold(" | ".join(s.labels)) for i, s in enumerate(self.skills)}
+        found = process.extract(
+            fold(prefix), choices, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=70
+        )
+        return [self.skills[i] for _, _, i in found]
+
+
+def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
+    """Load a skills vocabulary from ``path`` (default ``seeds/skills.json``).
+
+    Raises ``ValueError`` when an entry lacks ``id``, ``fr`` or ``en``.
+    """
+    return _load_cached(str(Path(path) if path else DEFAULT_SKILLS_PATH))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str) -> Vocabulary:
+    entries = json.loads(Path(path).read_text(encoding="utf-8"))
+    skills = []
+    for entry in entries:
+        if not all(entry.get(k) for k in ("id", "fr", "en")):
+            raise ValueError(f"skills entry without id, fr or en: {entry!r}")
+        skills.append(Skill(entry["id"], entry["fr"], entry["en"], tuple(entry.get("aliases", ()))))
+    return Vocabulary(tuple(skills))
+
+
+@dataclass(frozen=True)
+class SkillHit:
+    """Whether one skill of an offer was found in a CV, and where.
+
+    ``score`` is 1.0 for an exact hit, the fuzzy similarity (0–1) otherwise, 0.0 when missing;
+    ``excerpt`` is a short window of the original CV text around the match.
+    """
+
+    skill: str
+    found: bool
+    excerpt: str = ""
+    score: float = 0.0
+    skill_id: str | None = None
+    matched: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "skill": self.skill,
+            "found": self.found,
+            "excerpt": self.excerpt,
+            "score": self.score,
+            "skill_id": self.skill_id,
+            "matched": self.matched,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SkillHit:
+        return cls(
+            data["skill"],
+            bool(data["found"]),
+            data.get("excerpt", ""),
+            float(data.get("score", 0.0)),
+            data.get("skill_id"),
+            data.get("matched", ""),
+        )
+
+
+class CvWords:
+    """The words of one CV, normalised once, with their place in the original text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        raw = _WORD.findall(text)
+        keep = [i for i, word in enumerate(raw) if _raw_key(word) not in _LINK_WORDS]
+        self._raw = raw
+        self._keep = keep  # index in ``raw`` of each word of ``keys``
+        self.keys = [_raw_key(raw[i]) for i in keep]
+        positions: dict[str, list[int]] = {}
+        for p, key in enumerate(self.keys):
+            positions.setdefault(key, []).append(p)
+        self.positions = positions
+        self.distinct = sorted(positions)
+        self._spans: list[tuple[int, int]] | None = None
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """``(start, end)`` of each word of :attr:`keys` in the text (found when first needed)."""
+        if self._spans is None:
+            every = [m.span() for m in _WORD.finditer(self.text)]
+            self._spans = [every[i] for i in self._keep]
+        return self._spans
+
+    def form(self, key: str) -> str | None:
+        """The first spelling in the CV (lower-cased) of the normalised word ``key``."""
+        places = self.positions.get(key)
+        return self._raw[self._keep[places[0]]].lower() if places else None
+
+    def exact(self, key: str) -> tuple[int, int] | None:
+        """Word range ``(first, count)`` where the order-free ``key`` occurs, or ``None``.
+
+        ``key`` is a :func:`skill_key`: the label's words, sorted, joined by spaces; they must
+        be consecutive in the CV (link words aside), in any order.
+        """
+        wanted = key.split(" ")
+        n = len(wanted)
+        if n > _MAX_WINDOW:
+            return None
+        anchors = [self.positions.get(w) for w in wanted]
+        if not all(anchors):
+            return None
+        rarest = min(anchors, key=len)
+        for p in rarest:
+            for start in range(max(0, p - n + 1), p + 1):
+                if sorted(self.keys[start : start + n]) == wanted:
+                    return start, n
+        return None
+
+    def excerpt(self, first: int, count: int, chars: int = _EXCERPT_CHARS) -> str:
+        """The original text around words ``first`` to ``first + count``, on one line."""
+        start = self.spans[first][0]
+        end = self.spans[first + count - 1][1]
+        left = max(0, start - chars)
+        right = min(len(self.text), end + chars)
+        # Cut on word boundaries so the excerpt does not start or end mid-word.
+        if left > 0:
+            space = self.text.find(" ", left, start)
+            left = space + 1 if space != -1 else left
+        if right < len(self.text):
+            space = self.text.rfind(" ", end, right)
+            right = space if space != -1 else right
+        snippet = " ".join(self.text[left:right].split())
+        return ("…" if left > 0 else "") + snippet + ("…" if right < len(self.text) else "")
+
+
+@dataclass(frozen=True)
+class _Target:
+    name: str
+    skill_id: str | None
+    labels: tuple[tuple[str, ...], ...]  # each label as its normalised words
+
+
+@functools.lru_cache(maxsize=256)
+def _targets(skills: tuple[str, ...], vocabulary: Vocabulary | None) -> list[_Target]:
+    targets = []
+    for name in skills:
+        skill = vocabulary.resolve(name) if vocabulary is not None else None
+        labels = [name] + (list(skill.labels) if skill else [])
+        seen, words = set(), []
+        for label in labels:
+            w = tuple(_label_words(label))
+            key = " ".join(sorted(w))
+            if w and key not in seen:
+                seen.add(key)
+                words.append(w)
+        targets.append(_Target(name, skill.id if skill else None, tuple(words)))
+    return targets
+
+
+def find_skills(
+    cv: str | CvWords,
+    skills: Sequence[str],
+    vocabulary: Vocabulary | None = None,
+) -> list[SkillHit]:
+    """One :class:`SkillHit` per label of ``skills``, in order, found or not, in the CV.
+
+    A label that names a vocabulary entry also matches that entry's other labels and aliases
+    (French and English). Exact hits (any word order, plurals and feminine forms folded) score
+    1.0; otherwise every word of a label must have a close word (rapidfuzz ratio >= 80,
+    exact for words under five letters) within a few words of the others.
+    """
+    words = cv if isinstance(cv, CvWords) else CvWords(cv)
+    targets = _targets(tuple(skills), vocabulary)
+    hits: list[SkillHit | None] = [None] * len(targets)
+    pending = []
+    for t, target in enumerate(targets):
+        for label in target.labels:
+            where = words.exact(" ".join(sorted(label)))
+            if where is not None:
+                hits[t] = SkillHit(
+                    target.name,
+                    True,
+                    words.excerpt(*where),
+                    1.0,
+                    target.skill_id,
+                    words.text[words.spans[where[0]][0] : words.spans[where[0] + where[1] - 1][1]],
+                )
+                break
+        else:
+            pending.append(t)
+    if pending and words.distinct:
+        _fuzzy(words, targets, pending, hits)
+    return [
+        h if h is not None else SkillHit(targets[i].name, False, "", 0.0, targets[i].skill_id)
+        for i, h in enumerate(hits)
+    ]
+
+
+def _fuzzy(
+    words: CvWords, targets: list[_Target], pending: list[int], hits: list[SkillHit | None]
+) -> None:
+    label_words = sorted(
+        {
+            w
+            for t in pending
+            for label in targets[t].labels
+            for w in label
+            if len(w) >= _MIN_FUZZY_LEN
+        }
+    )
+    if not label_words:
+        return
+    scores = process.cdist(
+        label_words, words.distinct, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, dtype=np.uint8
+    )
+    close: dict[str, dict[str, float]] = {word: {} for word in label_words}
+    rows, cols = np.nonzero(scores)
+    for i, j, value in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist(), strict=True):
+        close[label_words[i]][words.distinct[j]] = value / 100
+    positions = words.positions
+    for t in pending:
+        best: tuple[float, int, int] | None = None
+        for label in targets[t].labels:
+            found = _place(label, close, positions, len(words.keys))
+            if found is not None and (best is None or found[0] > best[0]):
+                best = found
+        if best is not None:
+            score, first, last = best
+            hits[t] = SkillHit(
+                targets[t].name,
+                True,
+                words.excerpt(first, last - first + 1),
+                round(score, 3),
+                targets[t].skill_id,
+                words.text[words.spans[first][0] : words.spans[last][1]],
+            )
+
+
+def _place(
+    label: tuple[str, ...],
+    close: dict[str, dict[str, float]],
+    positions: dict[str, list[int]],
+    n_words: int,
+) -> tuple[float, int, int] | None:
+    """Best placement of a label's words in the CV: (mean similarity, first word, last word)."""
+    options: list[list[tuple[int, float]]] = []
+    for word in label:
+        variants = {word: 1.0} if len(word) < _MIN_FUZZY_LEN else close.get(word, {})
+        spots = [(p, s) for v, s in variants.items() for p in positions.get(v, ())]
+        if not spots:
+            return None
+        options.append(sorted(spots))
+    anchor_options = options[0]
+    best = None
+    span = len(label) + 2
+    for anchor, anchor_score in anchor_options[:50]:
+        total, lo, hi = anchor_score, anchor, anchor
+        for other in options[1:]:
+            near = [(s, p) for p, s in other if abs(p - anchor) <= span]
+            if not near:
+                break
+            s, p = max(near)
+            total += s
+            lo, hi = min(lo, p), max(hi, p)
+        else:
+            score = total / len(label)
+            if best is None or score > best[0]:
+                best = (score, lo, hi)
+    return best
+
+
+def skill_ids(cv: str | CvWords, vocabulary: Vocabulary) -> frozenset[str]:
+    """Ids of every vocabulary skill with an exact hit in the CV (no fuzzy pass: fast)."""
+    words = cv if isinstance(cv, CvWords) else CvWords(cv)
+    return frozenset(
+        skill.id for key, skill in vocabulary._by_key.items() if words.exact(key) is not None
+    )
+
+
+def labels_of(skills: Iterable[str]) -> list[str]:
+    """Deduplicated non-empty labels, in order (offers sometimes repeat a skill)."""
+    seen, out = set(), []
+    for label in skills:
+        label = label.strip()
+        if label and label.casefold() not in seen:
+            seen.add(label.casefold())
+            out.append(label)
+    return out

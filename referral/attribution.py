@@ -1,0 +1,218 @@
+"""Who gets the credit for an application: the one place where attribution is decided.
+
+In order:
+
+1. Staff never credit anyone: a signed-in member of staff, or an e-mail of a staff account,
+   applies as internal mobility (source ``internal``, no agent).
+2. A direct referral of this person for this offer: the one of the personal invitation link
+   when the person came through it, else the live referral of their e-mail.
+3. A share link: from the attribution cookie and from ``?ref=<code>`` on the apply address
+   (a touch "now"), the last touch within the window by default, the first one when
+   ``RELAIS_ATTRIBUTION_MODEL=first``. Links to this offer come first; a link to another
+   offer still credits the agent who brought the person to the careers site. Revoked and
+   unknown codes are ignored, and so is a link of the candidate themself.
+4. Else the careers site, with no agent.
+
+The reason is stored as an English sentence built from a fixed set of patterns, so that it
+reads well in a raw export; :func:`describe` turns it into the reader's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from referral.config import Settings
+from referral.models import (
+    ApplicationSource,
+    Offer,
+    Referral,
+    ReferralStatus,
+    ShareLink,
+    User,
+)
+from referral.touches import Touch, pick
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name of a gettext no-op marker
+    """Mark a string for the catalogue without translating it here (translated at display)."""
+    return message
+
+
+REASONS = {
+    "referral": N_("direct referral by %(agent)s"),
+    "link_today": N_("%(channel)s link of %(agent)s visited today"),
+    "link_one_day": N_("%(channel)s link of %(agent)s visited 1 day before"),
+    "link_days": N_("%(channel)s link of %(agent)s visited %(days)s days before"),
+    "internal": N_("internal mobility: a member of staff applied"),
+    "none": N_("no referral"),
+}
+CHANNEL_LABELS = {
+    "linkedin": N_("LinkedIn"),
+    "email": N_("e-mail"),
+    "whatsapp": N_("WhatsApp"),
+    "x": N_("X"),
+    "facebook": N_("Facebook"),
+    "copy": N_("copied"),
+    "qr": N_("QR code"),
+}
+SOURCE_LABELS = {
+    ApplicationSource.SHARE_LINK.value: N_("share link"),
+    ApplicationSource.REFERRAL.value: N_("direct referral"),
+    ApplicationSource.CAREERS.value: N_("careers site"),
+    ApplicationSource.INTERNAL.value: N_("internal mobility"),
+}
+
+
+@dataclass(frozen=True)
+class Attribution:
+    source: str
+    agent: User | None = None
+    share_link: ShareLink | None = None
+    referral: Referral | None = None
+    internal_mobility: bool = False
+    reason: str = REASONS["none"]
+
+
+def _sentence(key: str, **params: object) -> str:
+    return REASONS[key] % params
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"%\((\w+)\)s", template)
+    regex = ""
+    for index, part in enumerate(parts):
+        regex += f"(?P<{part}>.+?)" if index % 2 else re.escape(part)
+    return re.compile(regex + r"\Z")
+
+
+_PATTERNS = [(template, _pattern(template)) for template in REASONS.values()]
+
+
+def describe(reason: str, gettext: Callable[..., str]) -> str:
+    """The stored reason in the reader's language (``gettext`` of the web layer).
+
+    An unknown sentence (typed by hand, or from an older version) is shown as it is.
+    """
+    for template, pattern in _PATTERNS:
+        match = pattern.match(reason or "")
+        if match:
+            params = match.groupdict()
+            if "channel" in params and params["channel"] in CHANNEL_LABELS.values():
+                params["channel"] = gettext(params["channel"])
+            return gettext(template, **params) if params else gettext(template)
+    return reason
+
+
+def is_staff_email(session: Session, email: str) -> bool:
+    return (
+        session.scalar(select(User.id).where(func.lower(User.email) == email.strip().lower()))
+        is not None
+    )
+
+
+def find_invitation(session: Session, token: str | None, offer_id: int) -> Referral | None:
+    """The live referral behind a personal apply link for this offer, if any."""
+    if not token:
+        return None
+    referral = session.scalar(
+        select(Referral).options(joinedload(Referral.agent)).where(Referral.token == token)
+    )
+    if (
+        referral is None
+        or referral.offer_id != offer_id
+        or referral.status == ReferralStatus.SUPERSEDED.value
+        or not referral.agent.active
+    ):
+        return None
+    return referral
+
+
+def live_referral(session: Session, offer_id: int, email: str, now: datetime) -> Referral | None:
+    """The referral that owns this person for this offer now (inside its window)."""
+    return session.scalar(
+        select(Referral)
+        .options(joinedload(Referral.agent))
+        .where(
+            Referral.offer_id == offer_id,
+            Referral.email == email,
+            Referral.status != ReferralStatus.SUPERSEDED.value,
+            Referral.expires_at > now,
+        )
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(1)
+    )
+
+
+def _links(session: Session, codes: set[str]) -> dict[str, ShareLink]:
+    if not codes:
+        return {}
+    rows = session.scalars(
+        select(ShareLink)
+        .options(joinedload(ShareLink.agent))
+        .where(ShareLink.code.in_(codes), ShareLink.revoked_at.is_(None))
+    )
+    return {link.code: link for link in rows if link.agent.active}
+
+
+def attribute(
+    session: Session,
+    settings: Settings,
+    *,
+    offer: Offer,
+    email: str,
+    touches: list[Touch],
+    ref_code: str | None,
+    invite_token: str | None,
+    staff_user: User | None,
+    now: datetime,
+) -> Attribution:
+    """Decide the source, the credited agent and the reason of an application (see above)."""
+    if staff_user is not None or is_staff_email(session, email):
+        return Attribution(
+            source=ApplicationSource.INTERNAL.value,
+            internal_mobility=True,
+            reason=_sentence("internal"),
+        )
+    referral = find_invitation(session, invite_token, offer.id) or live_referral(
+        session, offer.id, email, now
+    )
+    if referral is not None and referral.agent.email.lower() != email:
+        return Attribution(
+            source=ApplicationSource.REFERRAL.value,
+            agent=referral.agent,
+            referral=referral,
+            reason=_sentence("referral", agent=referral.agent.full_name),
+        )
+    candidates = list(touches)
+    if ref_code:
+        candidates.append(Touch(ref_code.strip()[:16], now))
+    candidates.sort(key=lambda t: t.at)
+    links = _links(session, {t.code for t in candidates})
+    valid = [
+        t for t in candidates if t.code in links and links[t.code].agent.email.lower() != email
+    ]
+    same_offer = [t for t in valid if links[t.code].offer_id == offer.id]
+    touch = pick(same_offer or valid, settings.attribution_model)
+    if touch is None:
+        return Attribution(source=ApplicationSource.CAREERS.value, reason=_sentence("none"))
+    link = links[touch.code]
+    days = max(0, (now - touch.at).days)
+    params = {
+        "channel": CHANNEL_LABELS.get(link.channel, link.channel),
+        "agent": link.agent.full_name,
+    }
+    if days == 0:
+        reason = _sentence("link_today", **params)
+    elif days == 1:
+        reason = _sentence("link_one_day", **params)
+    else:
+        reason = _sentence("link_days", days=days, **params)
+    return Attribution(
+        source=ApplicationSource.SHARE_LINK.value, agent=link.agent, share_link=link, reason=reason
+    )

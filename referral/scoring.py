@@ -1,0 +1,351 @@
+"""Match scores of applications, with the matching library, and the index they rest on.
+
+The index (the TF-IDF model fitted on the organisation's offers and CVs, and every CV's
+vector) is a file in the instance folder. It is built on first use and by ``relais reindex``;
+a new CV is transformed with the fitted vocabulary and appended, without refitting.
+
+The explanation is stored with the application in a format of our own (see
+:func:`explanation_of`), so that the pages do not depend on the library's classes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from matching import (
+    CandidateDoc,
+    IndexVersionError,
+    MatchIndex,
+    OfferCriteria,
+    Score,
+    load_vocabulary,
+    rank_candidates,
+    rank_offers,
+)
+from matching import offers_for_agent as match_offers_for_agent
+from referral.config import Settings
+from referral.models import (
+    Application,
+    Candidate,
+    CVFile,
+    Offer,
+    OfferStatus,
+    User,
+    utcnow,
+)
+from referral.offers import is_open
+
+Progress = Callable[[int, int], None]
+INDEX_FILE = "matching-index.joblib"
+
+
+def index_path(settings: Settings) -> Path:
+    return settings.instance_path / INDEX_FILE
+
+
+def criteria_of(offer: Offer) -> OfferCriteria:
+    """What the matcher compares a CV with."""
+    return OfferCriteria(
+        title=offer.title or "",
+        description=offer.description or "",
+        missions=offer.missions or "",
+        profile=offer.profile or "",
+        required_skills=tuple(offer.required_skills or ()),
+        nice_skills=tuple(offer.nice_skills or ()),
+        languages=tuple(offer.languages or ()),
+        min_experience_years=offer.min_experience_years,
+        direction=offer.direction.name if offer.direction else "",
+        key=offer.id,
+    )
+
+
+def document_of(cv: CVFile | None, message: str = "", key: Any = None, at=None) -> CandidateDoc:
+    """A CV (and the message sent with it) as the matcher reads it."""
+    if cv is None:
+        return CandidateDoc(key, "", message, at, cv_readable=False)
+    return CandidateDoc(
+        key if key is not None else cv.id,
+        cv.text or "",
+        message or "",
+        at,
+        cv_readable=cv.text_status != "no_text",
+    )
+
+
+def explanation_of(score: Score) -> dict[str, Any]:
+    """The stored explanation of a score: components, skills with excerpts, top terms."""
+    return {
+        "score": round(score.value, 1),
+        "components": [
+            {
+                "name": c.name,
+                "value": round(c.value, 4),
+                "weight": round(c.weight, 4),
+                "points": round(c.points, 1),
+            }
+            for c in score.components
+        ],
+        "required_matched": [
+            {"skill": h.skill, "excerpt": h.excerpt} for h in score.required_skills if h.found
+        ],
+        "required_missing": [h.skill for h in score.required_skills if not h.found],
+        "nice_matched": [
+            {"skill": h.skill, "excerpt": h.excerpt} for h in score.nice_skills if h.found
+        ],
+        "nice_missing": [h.skill for h in score.nice_skills if not h.found],
+        "top_terms": [term for term, _weight in score.top_terms],
+        "past_titles": list(score.past_titles),
+        "experience_years": score.experience_years,
+        "languages": list(score.languages),
+        "reason": score.reason,
+    }
+
+
+# --- the index ----------------------------------------------------------------------------
+
+_cache_lock = threading.Lock()
+_cache: dict[Path, tuple[float, MatchIndex]] = {}
+
+
+@contextmanager
+def _file_lock(path: Path):
+    """One writer of the index file at a time, across processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _save(index: MatchIndex, path: Path) -> None:
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    index.save(tmp)
+    os.replace(tmp, path)
+    with _cache_lock:
+        _cache[path] = (path.stat().st_mtime, index)
+
+
+def _latest_cvs(session: Session) -> list[CVFile]:
+    return list(session.scalars(select(CVFile).order_by(CVFile.id)))
+
+
+def build_index(
+    session: Session, settings: Settings, progress: Progress | None = None
+) -> MatchIndex:
+    """Fit the model on every offer and CV, index every CV, and save it."""
+    cvs = _latest_cvs(session)
+    offers = session.scalars(select(Offer).options(selectinload(Offer.direction))).all()
+    index = MatchIndex.build(
+        [document_of(cv) for cv in cvs],
+        offers=[criteria_of(o) for o in offers],
+        progress=progress,
+    )
+    path = index_path(settings)
+    with _file_lock(path):
+        _save(index, path)
+    return index
+
+
+def load_index(session: Session, settings: Settings) -> MatchIndex:
+    """The saved index (built now when there is none or it is of another version)."""
+    path = index_path(settings)
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return build_index(session, settings)
+    with _cache_lock:
+        cached = _cache.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    try:
+        index = MatchIndex.load(path)
+    except IndexVersionError:
+        return build_index(session, settings)
+    with _cache_lock:
+        _cache[path] = (mtime, index)
+    return index
+
+
+def _add_to_index(session: Session, settings: Settings, cv: CVFile) -> MatchIndex:
+    """Append a new CV to the index with the fitted vocabulary (no refit)."""
+    index = load_index(session, settings)
+    if cv.id in index:
+        return index
+    path = index_path(settings)
+    with _file_lock(path):
+        index = MatchIndex.load(path) if path.exists() else index
+        if cv.id not in index:
+            index.add(document_of(cv))
+            _save(index, path)
+    return index
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def score_application(
+    session: Session, settings: Settings, application: Application, now: datetime | None = None
+) -> float:
+    """Score one application (on arrival, or after a new CV) and store score and explanation."""
+    cv = application.cv_file
+    index = (
+        _add_to_index(session, settings, cv) if cv is not None else load_index(session, settings)
+    )
+    ranked = rank_candidates(
+        criteria_of(application.offer),
+        [document_of(cv, application.message, application.id, application.created_at)],
+        index,
+        vocabulary=load_vocabulary(),
+    )
+    _store(application, ranked[0].score, now)
+    return application.score or 0.0
+
+
+def _store(application: Application, score: Score, now: datetime | None) -> None:
+    application.score = round(score.value, 1)
+    application.score_explanation = explanation_of(score)
+    application.scored_at = now or utcnow()
+
+
+def rescore_offer(
+    session: Session, settings: Settings, offer: Offer, now: datetime | None = None
+) -> int:
+    """Score again every application of ``offer`` (after its criteria changed)."""
+    applications = session.scalars(
+        select(Application)
+        .where(Application.offer_id == offer.id)
+        .options(selectinload(Application.cv_file))
+    ).all()
+    if not applications:
+        return 0
+    index = load_index(session, settings)
+    docs = [document_of(a.cv_file, a.message, a.id, a.created_at) for a in applications]
+    by_id = {a.id: a for a in applications}
+    for ranked in rank_candidates(criteria_of(offer), docs, index, vocabulary=load_vocabulary()):
+        _store(by_id[ranked.key], ranked.score, now)
+    return len(applications)
+
+
+def score_unscored(session: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Score every application that has no score yet (e.g. loaded by the seeds)."""
+    offer_ids = session.scalars(
+        select(Application.offer_id).where(Application.score.is_(None)).distinct()
+    ).all()
+    offers = session.scalars(
+        select(Offer).where(Offer.id.in_(offer_ids)).options(selectinload(Offer.direction))
+    ).all()
+    return sum(rescore_offer(session, settings, offer, now) for offer in offers)
+
+
+def reindex(
+    session: Session, settings: Settings, progress: Progress | None = None
+) -> tuple[int, int]:
+    """Refit the index on the whole corpus and rescore every application: (CVs, applications)."""
+    index = build_index(session, settings, progress)
+    offers = session.scalars(
+        select(Offer).options(selectinload(Offer.direction)).order_by(Offer.id)
+    ).all()
+    scored = sum(rescore_offer(session, settings, offer) for offer in offers)
+    return len(index), scored
+
+
+# --- rankings beyond an offer's applicants -------------------------------------------------
+
+
+def _model_index(session: Session, settings: Settings | None) -> MatchIndex | None:
+    """The organisation's index when there is an instance to keep it in (else fit on the fly)."""
+    return load_index(session, settings) if settings is not None else None
+
+
+def _latest_cv(candidate: Candidate) -> CVFile | None:
+    return candidate.cv_files[-1] if candidate.cv_files else None
+
+
+def rank_pool(
+    session: Session,
+    offer: Offer,
+    candidates: Sequence[Candidate],
+    settings: Settings | None = None,
+) -> list[tuple[Candidate, float]]:
+    """The talent pool for ``offer``: these candidates ranked by their latest CV, best first."""
+    if not candidates:
+        return []
+    by_id = {c.id: c for c in candidates}
+    docs = [document_of(_latest_cv(c), key=c.id, at=c.created_at) for c in candidates]
+    ranked = rank_candidates(
+        criteria_of(offer), docs, _model_index(session, settings), vocabulary=load_vocabulary()
+    )
+    return [(by_id[r.key], round(r.score.value, 1)) for r in ranked]
+
+
+def open_offers(session: Session, now: datetime | None = None) -> list[Offer]:
+    """Published offers that still take applications."""
+    now = now or utcnow()
+    published = session.scalars(
+        select(Offer)
+        .where(Offer.status == OfferStatus.PUBLISHED.value)
+        .options(selectinload(Offer.direction))
+        .order_by(Offer.id)
+    )
+    return [o for o in published if is_open(o, now)]
+
+
+def offers_for_candidate(
+    session: Session,
+    candidate: Candidate,
+    settings: Settings | None = None,
+    limit: int = 10,
+) -> list[tuple[Offer, float]]:
+    """The open offers that best fit a candidate's latest CV (those applied to left out)."""
+    cv = _latest_cv(candidate)
+    if cv is None or cv.text_status == "no_text" or not (cv.text or "").strip():
+        return []
+    applied = {a.offer_id for a in candidate.applications}
+    offers = [o for o in open_offers(session) if o.id not in applied]
+    if not offers:
+        return []
+    by_id = {o.id: o for o in offers}
+    index = _model_index(session, settings)
+    ranked = rank_offers(
+        cv.text,
+        [criteria_of(o) for o in offers],
+        model=index.model if index is not None else None,
+        vocabulary=load_vocabulary(),
+    )
+    return [(by_id[r.key], round(r.score.value, 1)) for r in ranked[:limit]]
+
+
+def offers_for_agent(
+    session: Session, agent: User, settings: Settings | None = None, limit: int = 5
+) -> list[tuple[Offer, float]]:
+    """ "Offers for your network": the open offers closest to the agent's job and direction.
+
+    People tend to know people who do similar work.
+    """
+    direction = agent.direction.name if agent.direction else ""
+    if not agent.job_title and not direction:
+        return []
+    offers = open_offers(session)
+    if not offers:
+        return []
+    by_id = {o.id: o for o in offers}
+    index = _model_index(session, settings)
+    ranked = match_offers_for_agent(
+        agent.job_title or "",
+        direction,
+        [criteria_of(o) for o in offers],
+        model=index.model if index is not None else None,
+    )
+    return [(by_id[r.key], round(r.score.value, 1)) for r in ranked[:limit] if r.score.value > 0]

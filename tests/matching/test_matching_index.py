@@ -1,0 +1,97 @@
+import pickle
+
+import numpy as np
+import pytest
+
+from matching import CandidateDoc, IndexVersionError, MatchIndex, OfferCriteria, TextModel
+from matching.index import INDEX_VERSION
+
+CVS = [
+    CandidateDoc("a", "Développeur Python Django, API REST, 5 ans d'expérience", applied_at=1),
+    CandidateDoc("b", "Comptable public, nomenclature M57, mandatement", applied_at=2),
+    CandidateDoc("c", "Chef de projet informatique agile, Scrum", applied_at=3),
+]
+OFFER = OfferCriteria("Développeur Python", required_skills=("Python",))
+
+
+def test_top_k_and_rank_subset():
+    index = MatchIndex.build(CVS)
+    top = index.top_k(OFFER, 2)
+    assert [r.key for r in top][0] == "a" and len(top) == 2
+    assert [r.key for r in index.rank(OFFER, keys=["b", "c"])] in (["c", "b"], ["b", "c"])
+
+
+def test_add_without_refit_and_save_load(tmp_path):
+    index = MatchIndex.build(CVS)
+    vocabulary = dict(index.model.vocabulary)
+    index.add(CandidateDoc("d", "Développeuse Python et Flask", applied_at=4))
+    assert index.model.vocabulary == vocabulary and len(index) == 4
+    with pytest.raises(ValueError):
+        index.add(CandidateDoc("d", "again"))
+    path = tmp_path / "index.joblib"
+    index.save(path)
+    loaded = MatchIndex.load(path)
+    assert [r.key for r in loaded.top_k(OFFER, 4)] == [r.key for r in index.top_k(OFFER, 4)]
+    assert loaded.top_k(OfferCriteria("Développeuse Flask"), 1)[0].key == "d"
+
+
+def test_load_refuses_other_versions(tmp_path):
+    index = MatchIndex.build(CVS)
+    path = tmp_path / "index.joblib"
+    index.save(path)
+    import joblib
+
+    data = joblib.load(path)
+    data["version"] = INDEX_VERSION + 1
+    joblib.dump(data, path)
+    with pytest.raises(IndexVersionError, match="rebuild"):
+        MatchIndex.load(path)
+    other = tmp_path / "other.pkl"
+    other.write_bytes(pickle.dumps({"hello": 1}))
+    with pytest.raises(IndexVersionError):
+        MatchIndex.load(other)
+
+
+def test_progress_callback_is_called():
+    calls = []
+    MatchIndex.build(CVS, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (3, 3) and calls[0][0] == 0
+
+
+def test_char_part_equals_explicit_char_wb_cosine():
+    """The factorised char similarity equals a char_wb TF-IDF computed the plain way."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [c.cv_text for c in CVS] + ["Développeuse Python, projets informatiques"]
+    model, matrix = TextModel.fit(texts)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=model.config.char_ngrams)
+    docs = vectorizer.fit_transform([" ".join(model.words(t)) for t in texts])
+    for query in texts:  # queries made of known n-grams: same norm on both sides
+        _, char = model.parts(matrix, model.query([(query, 1.0)]))
+        expected = (docs @ vectorizer.transform([" ".join(model.words(query))]).T).toarray()
+        assert np.allclose(char, expected.ravel(), atol=1e-5)
+
+
+def test_typo_in_offer_still_meets_the_cv_through_char_ngrams():
+    model, matrix = TextModel.fit([c.cv_text for c in CVS])
+    word, char = model.parts(matrix, model.query([("Pyhton Djnago", 1.0)]))
+    assert word.max() == 0 and int(np.argmax(char)) == 0
+
+
+def test_top_k_is_repeatable_and_agrees_with_rank_candidates():
+    from matching import rank_candidates
+
+    index = MatchIndex.build(CVS)
+    first = index.top_k(OFFER, 3, reference_year=2026)
+    assert index.top_k(OFFER, 3, reference_year=2026) == first  # second call uses the caches
+    direct = rank_candidates(OFFER, CVS, index, reference_year=2026)
+    assert [(r.key, r.score) for r in direct] == [(r.key, r.score) for r in first]
+
+
+def test_similar_profiles_in_the_index():
+    from matching import similar_candidates
+
+    index = MatchIndex.build([*CVS, CandidateDoc("d", "Développeuse Python, API REST, Django")])
+    result = similar_candidates(CVS[0], index=index)
+    assert [k for k, _ in result][0] == "d" and "a" not in dict(result)

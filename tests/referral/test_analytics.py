@@ -1,0 +1,226 @@
+"""Analytics figures checked against the hand-counted fixtures of analytics_fixtures.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from referral import analytics
+from referral.analytics import Filters, Period
+from referral.errors import Forbidden, InvalidInput, NotFound
+from referral.models import Role
+from tests.referral.analytics_fixtures import (
+    MARCH,
+    at,
+    build_base,
+    build_training,
+    link,
+    unlink_directions,
+    visits,
+)
+
+
+@pytest.fixture
+def base(session, make_direction, make_user, make_offer):
+    yield build_base(session, make_direction, make_user, make_offer)
+    unlink_directions(session)
+
+
+@pytest.fixture
+def recruiter(make_user):
+    return make_user(Role.RECRUITER)
+
+
+def test_funnel_totals_and_conversion(session, base, recruiter):
+    f = analytics.funnel(session, recruiter, MARCH, grouping="offer")
+    t = f.total
+    # Links in March: L1, L2, L3 (L0 was created in February).
+    assert t.links == 3
+    # People: L1 3 (the repeat is not a new person), L2 1, L3 2, L0 1 (its February visit is out).
+    assert (t.people, t.bots) == (7, 3)
+    # Applications A1–A5 (A6 is in April); A1, A2, A5 through links.
+    assert (t.applications, t.from_links) == (5, 3)
+    # Shortlisted: A1 (screening, then rejected: still counts), A2, A3; interviews A2, A3; hire A2.
+    assert (t.shortlisted, t.interviews, t.hires) == (3, 2, 1)
+    assert t.rates["application_to_shortlist"] == pytest.approx(3 / 5)
+    assert t.rates["people_to_application"] == pytest.approx(3 / 7)
+    assert t.rates["shortlist_to_interview"] == pytest.approx(2 / 3)
+    assert t.rates["interview_to_hire"] == pytest.approx(1 / 2)
+    # First application: offer1 A4 after 1 day, offer2 A5 after 10 days; offer1 filled in 8 days.
+    assert t.days_to_first_application == pytest.approx(5.5)
+    assert t.days_to_fill == pytest.approx(8.0)
+    by_offer = {r.key: r for r in f.rows}
+    one, two = by_offer[base.offer1.id], by_offer[base.offer2.id]
+    assert (one.links, one.people, one.bots, one.applications) == (2, 4, 2, 4)
+    assert (one.shortlisted, one.interviews, one.hires) == (3, 2, 1)
+    assert (one.days_to_first_application, one.days_to_fill) == (pytest.approx(1), pytest.approx(8))
+    assert (two.links, two.people, two.bots, two.applications, two.shortlisted) == (1, 3, 1, 1, 0)
+    assert two.days_to_fill is None
+    assert "Offre un" in one.label
+
+
+def test_funnel_by_channel_and_agent(session, base, recruiter):
+    rows = {r.key: r for r in analytics.funnel(session, recruiter, MARCH, grouping="channel").rows}
+    assert (rows["linkedin"].links, rows["linkedin"].people, rows["linkedin"].applications) == (
+        2,
+        5,
+        3,
+    )
+    assert (rows["email"].links, rows["email"].people) == (1, 1)
+    assert rows["whatsapp"].people == 1
+    assert rows["referral"].applications == 1 and rows["careers"].applications == 1
+    # Time to first application through LinkedIn: offer1 A1 after 2 days, offer2 A5 after 10.
+    assert rows["linkedin"].days_to_first_application == pytest.approx(6)
+    agents = analytics.funnel(session, recruiter, MARCH, grouping="agent")
+    by_agent = {r.key: r for r in agents.rows}
+    assert (by_agent[base.a1.id].people, by_agent[base.a1.id].applications) == (4, 2)
+    assert by_agent[None].applications == 1  # the careers-site application
+    assert by_agent[base.a1.id].days_to_first_application is None  # totals only
+    assert agents.total.days_to_first_application == pytest.approx(5.5)
+
+
+def test_funnel_filters_direction_includes_sub_directions(session, base, recruiter):
+    f = analytics.funnel(session, recruiter, MARCH, Filters(direction_id=base.root.id), "direction")
+    assert [r.key for r in f.rows] == [base.child.id]
+    assert (f.total.links, f.total.people, f.total.applications) == (2, 4, 4)
+    f = analytics.funnel(session, recruiter, MARCH, Filters(channel="email"), "offer")
+    assert (f.total.links, f.total.people, f.total.applications) == (1, 1, 0)
+    f = analytics.funnel(session, recruiter, MARCH, Filters(agent_id=base.a1.id), "offer")
+    assert (f.total.links, f.total.people, f.total.applications, f.total.hires) == (1, 4, 2, 1)
+
+
+def test_manager_sees_only_own_direction(session, base, make_user):
+    manager = make_user(Role.MANAGER, direction_id=base.root.id)
+    f = analytics.funnel(session, manager, MARCH, grouping="offer")
+    assert [r.key for r in f.rows] == [base.offer1.id]
+    assert (f.total.links, f.total.people, f.total.applications) == (2, 4, 4)
+    # A filter on another direction cannot widen the scope.
+    f = analytics.funnel(session, manager, MARCH, Filters(direction_id=base.other.id), "offer")
+    assert (f.total.links, f.total.people, f.total.applications) == (0, 0, 0)
+    lonely = make_user(Role.MANAGER)  # no direction: sees nothing
+    assert analytics.funnel(session, lonely, MARCH).total.people == 0
+    board = analytics.agent_leaderboard(session, manager, MARCH)
+    assert {r.key for r in board} == {base.a1.id, base.a2.id}
+    with pytest.raises(Forbidden):
+        analytics.funnel(session, make_user(), MARCH)
+
+
+def test_weekly_series(session, base, recruiter):
+    weeks = analytics.weekly(session, recruiter, MARCH)
+    assert [w.start for w in weeks] == [
+        date(2026, 2, 23),
+        date(2026, 3, 2),
+        date(2026, 3, 9),
+        date(2026, 3, 16),
+        date(2026, 3, 23),
+        date(2026, 3, 30),
+    ]
+    by_start = {w.start: w for w in weeks}
+    first, second = by_start[date(2026, 3, 2)], by_start[date(2026, 3, 9)]
+    # Week of 2 March: a1 (L1, and L0's visit) and a2 (L2); people L1 2 + L2 1 + L0 1.
+    assert (first.agents, first.people) == (2, 4)
+    assert (first.referral_applications, first.careers_applications) == (3, 1)
+    # Week of 9 March: a1 (a visit on L1) and a3 (L3); people 1 + 2; A5.
+    assert (second.agents, second.people, second.referral_applications) == (2, 3, 1)
+    assert sum(w.people for w in weeks) == 7
+    assert by_start[date(2026, 2, 23)].agents == 0
+
+
+def test_leaderboards_exclude_agents_who_left_or_opted_out(session, base, recruiter, make_user):
+    gone = make_user(direction_id=base.child.id)
+    gone.active = False
+    hidden = make_user(direction_id=base.child.id)
+    hidden.on_leaderboard = False
+    for agent in (gone, hidden):
+        row = link(session, agent, base.offer1, "copy", at(3, 5))
+        visits(session, row, at(3, 6), people=9)
+    session.commit()
+    board = analytics.agent_leaderboard(session, recruiter, MARCH)
+    # By applications: a1 (2), then a3 and a2 (1 each; a3 reached more people).
+    assert [r.key for r in board] == [base.a1.id, base.a3.id, base.a2.id]
+    a1 = board[0]
+    assert (a1.links, a1.people, a1.applications, a1.hires, a1.points) == (1, 4, 2, 1, 60)
+    assert a1.direction == "Child"
+    by_people = analytics.agent_leaderboard(session, recruiter, MARCH, sort="people")
+    assert by_people[0].key == base.a1.id and by_people[0].people == 4
+    directions = {r.key: r for r in analytics.direction_leaderboard(session, recruiter, MARCH)}
+    assert (directions[base.child.id].agents, directions[base.child.id].people) == (1, 4)
+    assert directions[base.other.id].applications == 1
+
+
+def test_training_difference_in_differences(session, make_user, make_offer, recruiter):
+    case = build_training(session, make_user, make_offer)
+    report = analytics.training_report(session, recruiter, case.training.id, weeks=2)
+    att, oth = report.attendees, report.others
+    # Attendees: 5 (the one who left is excluded); others: 5 agents + the recruiter.
+    assert (att.agents, oth.agents) == (5, 6)
+    assert (att.before("links"), att.after("links"), att.difference("links")) == (1, 4, 3)
+    assert (oth.before("links"), oth.after("links"), oth.difference("links")) == (2, 1, -1)
+    assert report.did("links") == 4
+    assert report.did_per_agent("links") == pytest.approx(3 / 5 + 1 / 6)
+    assert (att.before("people"), att.after("people"), oth.difference("people")) == (1, 3, 0)
+    assert report.did("people") == 2
+    assert (att.after("applications"), oth.before("applications")) == (1, 1)
+    assert report.did("applications") == 2
+    assert report.week_starts[0] == date(2026, 2, 16) and len(report.week_starts) == 4
+    # 20 Feb: week 0; 5 and 6 March: week 2; 9 and 10 March: week 3.
+    assert att.weekly["links"] == [1, 0, 2, 2]
+
+
+def test_training_with_fewer_than_five_attendees_has_no_figure(
+    session, make_user, make_offer, recruiter
+):
+    case = build_training(session, make_user, make_offer, attendees=4)
+    report = analytics.training_report(session, recruiter, case.training.id, weeks=2)
+    assert report.attendees.agents == 4
+    assert not report.enough
+    assert report.did("links") is None and report.did_per_agent("links") is None
+    # The counts it would rest on are still there.
+    assert report.attendees.after("links") == 4
+
+
+def test_bad_inputs(session, recruiter):
+    with pytest.raises(InvalidInput):
+        Period(date(2026, 3, 2), date(2026, 3, 1))
+    with pytest.raises(InvalidInput):
+        analytics.funnel(session, recruiter, MARCH, grouping="nope")
+    with pytest.raises(NotFound):
+        analytics.training_report(session, recruiter, 999999)
+    with pytest.raises(InvalidInput):
+        analytics.training_report(session, recruiter, 1, weeks=0)
+
+
+def test_visit_roll_up_is_exact_and_incremental(session, base, recruiter):
+    from sqlalchemy import func, select
+
+    from referral.models import VisitDay
+
+    before = analytics.funnel(session, recruiter, MARCH).total
+    # The first call rolled up every day; the table holds one row per link and day.
+    assert session.scalar(select(func.sum(VisitDay.people))) == 8  # 7 in March + 1 in February
+    assert analytics.refresh_visit_days(session) == 0  # nothing new: nothing written
+    # A visit arriving later on the last day rolled up, and one on a new day, are counted.
+    visits(session, base.links["L3"], at(3, 11, 18), people=1)
+    visits(session, base.links["L2"], at(3, 20), people=2, bots=1)
+    session.flush()
+    after = analytics.funnel(session, recruiter, MARCH).total
+    assert (after.people, after.bots) == (before.people + 3, before.bots + 1)
+    analytics.refresh_visit_days(session, rebuild=True)
+    # One row per link and day with visits: L1 ×3 days, L2 ×2, L3 ×1, L0 ×2.
+    assert session.scalar(select(func.count()).select_from(VisitDay)) == 8
+    # Visits: 12 in the fixture (L1 6, L2 1, L3 3, L0 2) and the 4 just added.
+    assert session.scalar(select(func.sum(VisitDay.visits))) == 16
+    assert analytics.funnel(session, recruiter, MARCH).total.people == before.people + 3
+
+
+def test_chart_geometry():
+    from web import charts
+
+    assert [charts.nice_ceiling(v) for v in (0, 0.3, 7, 10, 11, 240)] == [1, 0.5, 10, 10, 20, 250]
+    bars = charts.bar_chart([("a", 10, "10"), ("b", 5, "5")])
+    assert bars.bars[1].width == bars.bars[0].width / 2
+    lines = charts.line_chart(["w1", "w2", "w3"], [("s", [0, 5, 10])], marker_index=1)
+    first, _middle, last = lines.lines[0].points.split()
+    assert float(first.split(",")[1]) == lines.bottom and float(last.split(",")[1]) == lines.top
+    assert lines.left < lines.marker_x < lines.right

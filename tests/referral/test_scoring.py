@@ -1,0 +1,98 @@
+"""Applications scored with the organisation's index: on arrival, on new criteria, on reindex."""
+
+from __future__ import annotations
+
+from referral import scoring
+from referral.models import Application, Candidate, CVFile, utcnow
+
+PYTHON_CV = (
+    "Développeuse Python\nExpérience\n2016 - 2024 Développeuse Python, Région Sud\n"
+    "Python, Django, PostgreSQL, gestion de projet, anglais courant."
+)
+NURSE_CV = "Infirmière\nExpérience\n2012 - 2024 Infirmière en EHPAD\nSoins, accompagnement."
+
+
+def _apply(session, offer, text, n, status="ok"):
+    candidate = Candidate(email=f"c{n}@mail.example", first_name=f"C{n}", last_name="X")
+    session.add(candidate)
+    session.flush()
+    cv = CVFile(
+        candidate_id=candidate.id,
+        stored_name=f"cv-{n}",
+        original_name="cv.txt",
+        mime_type="text/plain",
+        size=len(text),
+        sha256="0" * 64,
+        text=text,
+        text_status=status,
+    )
+    session.add(cv)
+    session.flush()
+    application = Application(candidate_id=candidate.id, offer_id=offer.id, cv_file_id=cv.id)
+    session.add(application)
+    session.flush()
+    return application
+
+
+def test_scored_on_arrival_with_an_explanation_and_the_index_is_kept(app, session, make_offer):
+    settings = app.extensions["relais"].settings
+    offer = make_offer(
+        title="Développeur Python",
+        description="Applications web en Python.",
+        required_skills=["Python", "Django"],
+    )
+    good = _apply(session, offer, PYTHON_CV, 1)
+    scoring.score_application(session, settings, good)
+    nurse = _apply(session, offer, NURSE_CV, 2)
+    scoring.score_application(session, settings, nurse)
+    assert good.score > nurse.score
+    assert {m["skill"] for m in good.score_explanation["required_matched"]} == {"Python", "Django"}
+    assert nurse.score_explanation["required_missing"] == ["Python", "Django"]
+    assert good.score_explanation["top_terms"]
+    # The index is saved in the instance folder and extended with each new CV.
+    index = scoring.load_index(session, settings)
+    assert scoring.index_path(settings).exists()
+    assert good.cv_file_id in index and nurse.cv_file_id in index
+
+
+def test_an_unreadable_cv_scores_zero_with_its_reason(app, session, make_offer):
+    settings = app.extensions["relais"].settings
+    offer = make_offer(title="Développeur Python", required_skills=["Python"])
+    scan = _apply(session, offer, "", 3, status="no_text")
+    scoring.score_application(session, settings, scan)
+    assert scan.score == 0
+    assert scan.score_explanation["reason"] == "no text could be read from the CV"
+
+
+def test_new_criteria_rescore_the_offers_applications(app, session, make_offer):
+    settings = app.extensions["relais"].settings
+    offer = make_offer(title="Développeur Python", required_skills=["Python"])
+    python, nurse = _apply(session, offer, PYTHON_CV, 4), _apply(session, offer, NURSE_CV, 5)
+    assert scoring.rescore_offer(session, settings, offer) == 2
+    assert python.score > nurse.score
+    offer.title, offer.required_skills = "Infirmier en EHPAD", ["soins infirmiers"]
+    offer.description = "Soins et accompagnement des résidents en EHPAD."
+    scoring.rescore_offer(session, settings, offer, utcnow())
+    assert nurse.score > python.score
+
+
+def test_reindex_refits_and_rescores_everything_deterministically(app, session, make_offer):
+    settings = app.extensions["relais"].settings
+    offer = make_offer(title="Développeur Python", required_skills=["Python"])
+    applications = [_apply(session, offer, PYTHON_CV, 6), _apply(session, offer, NURSE_CV, 7)]
+    calls = []
+    cvs, scored = scoring.reindex(session, settings, lambda done, total: calls.append(total))
+    assert (cvs, scored) == (2, 2) and calls
+    first = [a.score for a in applications]
+    scoring.reindex(session, settings)
+    assert [a.score for a in applications] == first
+
+
+def test_offers_for_an_agents_network(app, session, make_offer, make_user, make_direction):
+    settings = app.extensions["relais"].settings
+    numerique = make_direction(name="Direction du numérique")
+    make_offer(title="Développeur Python", direction=numerique, required_skills=["Python"])
+    make_offer(title="Agent d'entretien des lycées", required_skills=["entretien"])
+    agent = make_user(job_title="Développeuse web", direction_id=numerique.id)
+    fits = scoring.offers_for_agent(session, agent, settings)
+    assert fits and fits[0][0].title == "Développeur Python"

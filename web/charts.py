@@ -1,0 +1,142 @@
+"""Geometry of the server-drawn SVG charts (templates/analytics/_charts.html draws them).
+
+No script and no inline style: shapes carry classes styled by relais.css, so the charts
+pass the Content-Security-Policy and print. Each chart is shown with its data table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10^k at least ``value`` (1 for zero)."""
+    if value <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * power:
+            return step * power
+    return 10 * power  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    text: str
+    y: float
+    width: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    bars: list[Bar]
+    width: int
+    height: int
+    label_width: int
+    bar_height: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.bars
+
+
+def bar_chart(
+    items: Sequence[tuple[str, float, str]],
+    width: int = 640,
+    label_width: int = 220,
+    bar_height: int = 22,
+    gap: int = 8,
+) -> BarChart:
+    """Horizontal bars for (label, value, value as text), scaled to the largest value."""
+    room = width - label_width - 70
+    top = max((v for _, v, _ in items), default=0) or 1
+    bars = [
+        Bar(
+            label=label,
+            text=text,
+            y=gap + i * (bar_height + gap),
+            width=round(max(value, 0) / top * room, 1),
+        )
+        for i, (label, value, text) in enumerate(items)
+    ]
+    return BarChart(
+        bars=bars,
+        width=width,
+        height=gap + len(bars) * (bar_height + gap),
+        label_width=label_width,
+        bar_height=bar_height,
+    )
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    css: str
+    points: str
+
+
+@dataclass(frozen=True)
+class LineChart:
+    width: int
+    height: int
+    left: int
+    top: int
+    right: int
+    bottom: int
+    lines: list[Line]
+    y_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str]]
+    marker_x: float | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines
+
+
+def line_chart(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    marker_index: int | None = None,
+    number=lambda v: f"{v:g}",
+    width: int = 640,
+    height: int = 260,
+) -> LineChart:
+    """Lines over the same x labels (weeks); ``marker_index`` draws a vertical mark there
+    (a training day); ``number`` formats the y ticks in the reader's language."""
+    left, top, right, bottom = 48, 12, width - 36, height - 36
+    top_value = nice_ceiling(max((max(v, default=0) for _, v in series), default=0))
+    n = len(labels)
+    step = (right - left) / max(n - 1, 1)
+
+    def x(i: int) -> float:
+        return round(left + i * step, 1)
+
+    def y(v: float) -> float:
+        return round(bottom - (v / top_value) * (bottom - top), 1)
+
+    lines = [
+        Line(
+            name=name,
+            css=f"series-{k + 1}",
+            points=" ".join(f"{x(i)},{y(v)}" for i, v in enumerate(values)),
+        )
+        for k, (name, values) in enumerate(series)
+    ]
+    y_ticks = [(y(top_value * f), number(top_value * f)) for f in (0, 0.5, 1)]
+    every = max(1, math.ceil(n / 8))
+    x_ticks = [(x(i), labels[i]) for i in range(0, n, every)]
+    return LineChart(
+        width=width,
+        height=height,
+        left=left,
+        top=top,
+        right=right,
+        bottom=bottom,
+        lines=lines if n else [],
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        marker_x=x(marker_index) - step / 2 if marker_index is not None and n else None,
+    )
