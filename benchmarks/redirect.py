@@ -340,11 +340,23 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=12.0, help="seconds per endpoint")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per endpoint")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (both apps)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers, both apps (default: 1 on SQLite, the embedded single-process "
+        "setup of DESIGN.md; 2 on PostgreSQL)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads per worker (default: 16 / workers)"
+    )
     parser.add_argument("--python-load", action="store_true", help="ignore wrk even if installed")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    if args.workers is None:
+        args.workers = 2 if os.environ.get("RELAIS_TEST_DATABASE_URL") else 1
+    if args.threads is None:
+        args.threads = max(1, 16 // args.workers)
 
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as tmp:
         tmp_path = Path(tmp)

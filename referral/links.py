@@ -21,6 +21,7 @@ import hmac
 import os
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -333,6 +334,24 @@ _INSERT_PERSON = (
     )
     .returning(_visits.c.is_new_person)
 )
+# The people counter after a visit, without reading its result first (PostgreSQL pipeline):
+# each statement of a READ COMMITTED transaction sees the rows the transaction wrote.
+_BUMP_PEOPLE_IF_NEW = (
+    update(_links)
+    .where(
+        _links.c.id == bindparam("lid"),
+        select(_visits.c.is_new_person)
+        .where(
+            _visits.c.link_id == bindparam("lid"),
+            _visits.c.visitor_hash == bindparam("hash"),
+            _visits.c.occurred_at == bindparam("at", type_=UTCDateTime()),
+        )
+        .order_by(_visits.c.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+    )
+    .values(people_count=_links.c.people_count + 1)
+)
 _INSERT_BOT = insert(_visits).values(
     link_id=bindparam("lid", type_=Integer()),
     occurred_at=bindparam("at", type_=UTCDateTime()),
@@ -400,13 +419,15 @@ class VisitWriter:
     on a crash.
     """
 
-    def __init__(self, engine, lock_path: str | None = None):
+    def __init__(self, engine, lock_path: str | None = None, commit_delay: float = 0.0005):
         self.engine = engine
+        self.commit_delay = commit_delay
+        self.in_flight = 0  # visits between arrive() and leave()
         self.dialect = engine.dialect
         self.sqlite = self.dialect.name == "sqlite"
         self._local = threading.local()
         self._thread_lock = threading.Lock()
-        self._group = threading.Condition()
+        self._lock = threading.Lock()
         self._queue: list[_Pending] = []
         self._writing = False
         self._lock_path = lock_path if self.sqlite else None
@@ -414,6 +435,7 @@ class VisitWriter:
         self._resolve = self._compile(_RESOLVE)
         self._bump_visits = self._compile(_BUMP_VISITS)
         self._bump_people = self._compile(_BUMP_PEOPLE)
+        self._bump_people_if_new = self._compile(_BUMP_PEOPLE_IF_NEW)
         self._insert_person = self._compile(_INSERT_PERSON)
 
     def _compile(self, statement):
@@ -432,7 +454,7 @@ class VisitWriter:
     def _time(self, moment: datetime):
         # What UTCDateTime stores: naive UTC text on SQLite, an aware timestamp elsewhere.
         if self.sqlite:
-            return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
         return moment
 
     def _connection(self):
@@ -440,6 +462,9 @@ class VisitWriter:
         if conn is None:
             conn = self.engine.raw_connection()
             conn.detach()  # this thread's own connection, not taken from the others' pool
+            if not self.sqlite:
+                # Reads need no transaction; writes open one explicitly (see _write_pipelined).
+                conn.dbapi_connection.autocommit = True
             self._local.conn = conn
         return conn
 
@@ -450,6 +475,14 @@ class VisitWriter:
             with contextlib.suppress(Exception):
                 conn.invalidate()
 
+    def arrive(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
     def resolve(self, code: str) -> LinkTarget | None:
         """Like :func:`resolve_code`, on this thread's connection."""
         if not code or len(code) > 16:
@@ -459,8 +492,6 @@ class VisitWriter:
         try:
             cursor.execute(*self._params(self._resolve, {"code": code}))
             row = cursor.fetchone()
-            if not self.sqlite:
-                conn.rollback()  # end the read transaction psycopg opened
         except Exception:
             cursor.close()
             self._discard()
@@ -508,25 +539,38 @@ class VisitWriter:
                 "ref": referrer_host,
             }
         )
-        with self._group:
+        with self._lock:
             self._queue.append(pending)
-            while self._writing and not pending.finished:
-                self._group.wait()
-            if pending.finished:
-                return pending.outcome()
-            batch, self._queue = self._queue, []
+            leader = not self._writing
             self._writing = True
+        if not leader:
+            pending.event.wait()
+            if not pending.promoted:
+                return pending.outcome()
+        # This thread writes everything queued so far, in one transaction. Like PostgreSQL's
+        # commit_delay: when other visits are on their way, give them a moment to join.
+        if self.commit_delay and self.in_flight > len(self._queue):
+            time.sleep(self.commit_delay)
+        with self._lock:
+            batch, self._queue = self._queue, []
         try:
             self._write(batch)
         finally:
-            with self._group:
-                self._writing = False
-                for item in batch:
-                    item.finished = True
-                self._group.notify_all()
+            with self._lock:
+                following = self._queue[0] if self._queue else None
+                self._writing = following is not None
+            for item in batch:
+                if item is not pending:
+                    item.event.set()
+            if following is not None:  # hand over: the first waiting visit writes next
+                following.promoted = True
+                following.event.set()
         return pending.outcome()
 
     def _write(self, batch: list[_Pending]) -> None:
+        if not self.sqlite and hasattr(self._connection().dbapi_connection, "pipeline"):
+            self._write_pipelined(batch)
+            return
         conn = self._connection()
         cursor = conn.cursor()
         try:
@@ -548,15 +592,41 @@ class VisitWriter:
             return
         cursor.close()
 
+    def _write_pipelined(self, batch: list[_Pending]) -> None:
+        """PostgreSQL: the whole transaction in one round trip (psycopg pipeline mode).
+
+        The row lock taken by the first UPDATE is then held for one round trip, not four.
+        """
+        conn = self._connection()
+        dbapi = conn.dbapi_connection
+        cursors = []
+        try:
+            with dbapi.pipeline():
+                dbapi.execute("BEGIN")
+                for item in batch:
+                    dbapi.execute(*self._params(self._bump_visits, item.values))
+                    cursors.append(dbapi.execute(*self._params(self._insert_person, item.values)))
+                    dbapi.execute(*self._params(self._bump_people_if_new, item.values))
+                dbapi.execute("COMMIT")
+            for item, cursor in zip(batch, cursors, strict=True):
+                item.new_person = bool(cursor.fetchone()[0])
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                dbapi.execute("ROLLBACK")
+            self._discard()
+            for item in batch:
+                item.error = exc
+
 
 class _Pending:
     """One visit waiting for its group's commit."""
 
-    __slots__ = ("values", "finished", "new_person", "error")
+    __slots__ = ("values", "event", "promoted", "new_person", "error")
 
     def __init__(self, values: dict):
         self.values = values
-        self.finished = False
+        self.event = threading.Event()
+        self.promoted = False
         self.new_person = False
         self.error: BaseException | None = None
 

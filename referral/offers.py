@@ -713,14 +713,14 @@ def job_posting(
 def post_text(offer: Offer, locale: str, link_url: str | None) -> str:
     """A ready-to-post text for social networks, in French or English, built from the offer."""
     fr = locale != "en"
-    lines = [("🔎 Nous recrutons : " if fr else "🔎 We are hiring: ") + offer.title]
+    lines = [("Nous recrutons : " if fr else "We are hiring: ") + offer.title]
     where = " · ".join(
         p for p in (offer.direction.name if offer.direction else "", offer.location) if p
     )
     if where:
         lines.append(where)
     lines.append("")
-    lines += [f"✅ {point}" for point in strong_points(offer, locale)]
+    lines += [f"• {point}" for point in strong_points(offer, locale)]
     lines.append("")
     if link_url:
         lines.append(

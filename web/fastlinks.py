@@ -67,7 +67,11 @@ class FastLinks:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX) or environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
-        answer = self.follow(environ, path[len(PREFIX) :])
+        self.writer.arrive()
+        try:
+            answer = self.follow(environ, path[len(PREFIX) :])
+        finally:
+            self.writer.leave()
         if answer is None:
             return self.wsgi_app(environ, start_response)
         status, headers = answer

@@ -42,7 +42,7 @@ LABELS: dict[str, dict[str, object]] = {
     },
     "channel": {
         "linkedin": "LinkedIn",
-        "email": _l("E-mail"),
+        "email": _l("Email"),
         "whatsapp": "WhatsApp",
         "x": "X",
         "facebook": "Facebook",

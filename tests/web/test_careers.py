@@ -190,3 +190,10 @@ def test_close_expired_command(runner, session, make_offer):
     statuses = dict(session.execute(select(Offer.id, Offer.status)).all())
     assert statuses[expired.id] == "closed"
     assert statuses[current.id] == "published"
+
+
+def test_signed_in_staff_get_a_share_button_on_the_offer_page(client, auth, make_offer, make_user):
+    offer = make_offer(title="Poste")
+    assert f"/agent/offers/{offer.id}".encode() not in client.get(f"/offers/{offer.id}-poste").data
+    auth.login(make_user())
+    assert f"/agent/offers/{offer.id}".encode() in client.get(f"/offers/{offer.id}-poste").data

@@ -200,13 +200,12 @@ def test_a_second_link_keeps_the_first_touch(client, session, link, make_offer, 
 
 
 def test_people_take_the_fast_path_and_the_view_does_the_same(
-    client, session, link, count_queries, monkeypatch, caplog
+    client, session, link, count_queries, monkeypatch
 ):
     # The fast path runs on its own raw connection: the ORM engine sees no statement.
     with count_queries() as counter:
         fast = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
     assert counter.count == 0, counter.statements
-    assert "fast path" not in caplog.text
     # With the fast path failing, the view answers the same and counts the visit once.
     monkeypatch.setattr(links.VisitWriter, "resolve", lambda *_: 1 / 0)
     with count_queries() as counter:
