@@ -24,7 +24,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
-from referral import audit
+from referral import audit, scoring
+from referral.config import Settings
 from referral.db import fold_text
 from referral.errors import DomainError, Forbidden, InvalidInput, NotFound
 from referral.models import (
@@ -333,15 +334,39 @@ def create_offer(
     return offer
 
 
+# What the matcher compares CVs with: changing one of these rescores the applications.
+CRITERIA_FIELDS = (
+    "title",
+    "description",
+    "missions",
+    "profile",
+    "required_skills",
+    "nice_skills",
+    "languages",
+    "min_experience_years",
+    "direction_id",
+)
+
+
 def update_offer(
-    session: Session, offer: Offer, actor: User, values: dict[str, Any], now: datetime | None = None
+    session: Session,
+    offer: Offer,
+    actor: User,
+    values: dict[str, Any],
+    now: datetime | None = None,
+    settings: Settings | None = None,
 ) -> Offer:
-    """Change the offer's fields; a published offer must stay publishable."""
+    """Change the offer's fields; a published offer must stay publishable.
+
+    With ``settings``, new criteria rescore the offer's applications at once.
+    """
     if not can_edit(actor, offer):
         raise Forbidden(N_("You cannot edit this offer."))
     clean = _clean(session, values)
+    before = {name: getattr(offer, name) for name in CRITERIA_FIELDS}
     for name, value in clean.items():
         setattr(offer, name, value)
+    criteria_changed = any(getattr(offer, name) != before[name] for name in CRITERIA_FIELDS)
     offer.updated_at = now or utcnow()
     if offer.status == OfferStatus.PUBLISHED.value:
         errors = publication_errors(offer)
@@ -349,6 +374,9 @@ def update_offer(
             raise InvalidInput(N_("A published offer must keep its required fields."), errors)
     session.flush()
     audit.record(session, actor, "offer.update", "offer", offer.id)
+    if criteria_changed and settings is not None:
+        session.refresh(offer, ["direction"])
+        scoring.rescore_offer(session, settings, offer, now)
     return offer
 
 

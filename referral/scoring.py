@@ -43,7 +43,6 @@ from referral.models import (
     User,
     utcnow,
 )
-from referral.offers import is_open
 
 Progress = Callable[[int, int], None]
 INDEX_FILE = "matching-index.joblib"
@@ -292,6 +291,8 @@ def rank_pool(
 
 def open_offers(session: Session, now: datetime | None = None) -> list[Offer]:
     """Published offers that still take applications."""
+    from referral.offers import is_open  # offers rescores through this module
+
     now = now or utcnow()
     published = session.scalars(
         select(Offer)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from referral import scoring
-from referral.models import Application, Candidate, CVFile, utcnow
+from referral import offers, scoring
+from referral.models import Application, Candidate, CVFile, Role, utcnow
 
 PYTHON_CV = (
     "Développeuse Python\nExpérience\n2016 - 2024 Développeuse Python, Région Sud\n"
@@ -109,3 +109,29 @@ def test_the_agent_home_shows_offers_for_their_network(
     assert "Des offres pour votre réseau" in page
     network = page.split("Des offres pour votre réseau")[1].split("Toutes les offres ouvertes")[0]
     assert "Développeur Python" in network
+
+
+def test_editing_an_offers_criteria_rescores_its_applications(
+    app, client, auth, session, make_offer, make_user
+):
+    recruiter = make_user(Role.RECRUITER)
+    offer = make_offer(title="Développeur Python", required_skills=["Python"])
+    python, nurse = _apply(session, offer, PYTHON_CV, 8), _apply(session, offer, NURSE_CV, 9)
+    scoring.rescore_offer(session, app.extensions["relais"].settings, offer)
+    session.commit()
+    assert python.score > nurse.score
+    auth.login(recruiter)
+    form = client.get(f"/manager/offers/{offer.id}/edit")
+    assert form.status_code == 200
+    updated = offers.update_offer(
+        session,
+        offer,
+        recruiter,
+        {"title": "Infirmier en EHPAD", "required_skills": ["soins infirmiers"]},
+        settings=app.extensions["relais"].settings,
+    )
+    session.commit()
+    assert updated.title == "Infirmier en EHPAD"
+    session.refresh(python)
+    session.refresh(nurse)
+    assert nurse.score > python.score

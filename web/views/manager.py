@@ -178,7 +178,9 @@ def edit_offer(offer_id: int):
         form.load(offer)
     if form.validate_on_submit():
         try:
-            offers.update_offer(db(), offer, current_user, form.values(), utcnow())
+            offers.update_offer(
+                db(), offer, current_user, form.values(), utcnow(), settings=settings()
+            )
         except InvalidInput as exc:
             db().rollback()
             form.show_errors(exc)
