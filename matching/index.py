@@ -3,8 +3,9 @@
 File format (one file, written with ``joblib``): a dict with ``format`` =
 ``"relais-matching-index"``, ``version`` (:data:`INDEX_VERSION`), the scikit-learn version
 that wrote it, the fitted :class:`~matching.model.TextModel`, the CSR float32 matrix of the
-CVs with its per-row char ratios, and the candidates (key, CV text, message, application time,
-readable flag). :meth:`MatchIndex.load` refuses a file of another format or version with
+CVs with its per-row char ratios, the candidates (key, CV text, message, application time,
+readable flag) and, since version 2, what was read in each CV once for all offers (``profiles``:
+past titles, languages, dates; see :class:`~matching.profile.ProfileFacts`). :meth:`MatchIndex.load` refuses a file of another format or version with
 :class:`IndexVersionError`; rebuild it (``relais reindex``).
 
 Only load index files you wrote: joblib files are pickles.
@@ -23,14 +24,14 @@ import sklearn
 
 from matching.documents import CandidateDoc, OfferCriteria
 from matching.model import DocumentMatrix, ModelConfig, Progress, TextModel
-from matching.profile import CvProfile, read_profile
+from matching.profile import CvProfile, ProfileFacts, read_profile_facts
 from matching.scoring import RankedCandidate, Weights, _order_key, score_rows
 from matching.skills import CvWords, Vocabulary
 
 __all__ = ["INDEX_FORMAT", "INDEX_VERSION", "IndexVersionError", "MatchIndex"]
 
 INDEX_FORMAT = "relais-matching-index"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 # The corpus-level model for offers and CVs: bigrams need two documents to count, which keeps
 # a 100,000-CV vocabulary small without losing the words themselves (char n-grams see them).
@@ -38,6 +39,10 @@ INDEX_CONFIG = ModelConfig(min_df=2)
 
 
 _WORDS_CACHE = 2048
+
+
+def _read_facts(candidate: CandidateDoc) -> ProfileFacts:
+    return read_profile_facts([candidate.cv_text, candidate.message])
 
 
 class IndexVersionError(ValueError):
@@ -48,7 +53,11 @@ class MatchIndex:
     """Candidates' CVs vectorised with one fitted model; build, extend, save, load, query."""
 
     def __init__(
-        self, model: TextModel, matrix: DocumentMatrix, candidates: Sequence[CandidateDoc]
+        self,
+        model: TextModel,
+        matrix: DocumentMatrix,
+        candidates: Sequence[CandidateDoc],
+        profiles: Sequence[ProfileFacts] | None = None,
     ) -> None:
         if matrix.shape[0] != len(candidates):
             raise ValueError("one matrix row per candidate is required")
@@ -56,9 +65,14 @@ class MatchIndex:
         self.matrix = matrix
         self.candidates = list(candidates)
         self._rows = {c.key: i for i, c in enumerate(self.candidates)}
-        # What is read from a CV does not depend on the offer: read it once per CV. Profiles
-        # are small (kept for every CV met); normalised words are not (last few thousand).
-        self._profiles: dict[tuple[int, int | None], CvProfile] = {}
+        # What is read from a CV does not depend on the offer: read it once per CV, when it
+        # is indexed. Profiles are small (kept for every CV); normalised words are not (last
+        # few thousand).
+        if profiles is None:
+            profiles = [_read_facts(c) for c in self.candidates]
+        if len(profiles) != len(self.candidates):
+            raise ValueError("one profile per candidate is required")
+        self._facts: list[ProfileFacts] = list(profiles)
         self._words: OrderedDict[int, CvWords] = OrderedDict()
         if len(self._rows) != len(self.candidates):
             raise ValueError("candidate keys must be unique")
@@ -105,6 +119,7 @@ class MatchIndex:
         for candidate in new:
             self._rows[candidate.key] = len(self.candidates)
             self.candidates.append(candidate)
+            self._facts.append(_read_facts(candidate))
 
     # -- persistence -------------------------------------------------------------------
 
@@ -121,6 +136,9 @@ class MatchIndex:
                 "candidates": [
                     (c.key, c.cv_text, c.message, c.applied_at, c.cv_readable)
                     for c in self.candidates
+                ],
+                "profiles": [
+                    (f.titles, tuple(sorted(f.languages)), f.experience) for f in self._facts
                 ],
             },
             Path(path),
@@ -143,7 +161,13 @@ class MatchIndex:
                 f"{INDEX_VERSION}; rebuild it with `relais reindex`"
             )
         candidates = [CandidateDoc(k, cv, msg, at, ok) for k, cv, msg, at, ok in data["candidates"]]
-        return cls(data["model"], DocumentMatrix(data["rows"], data["char_ratio"]), candidates)
+        profiles = [
+            ProfileFacts(tuple(titles), frozenset(langs), experience)
+            for titles, langs, experience in data["profiles"]
+        ]
+        return cls(
+            data["model"], DocumentMatrix(data["rows"], data["char_ratio"]), candidates, profiles
+        )
 
     # -- queries -----------------------------------------------------------------------
 
@@ -215,13 +239,7 @@ class MatchIndex:
         ]
 
     def _profile(self, row: int, reference_year: int | None) -> CvProfile:
-        key = (row, reference_year)
-        profile = self._profiles.get(key)
-        if profile is None:
-            candidate = self.candidates[row]
-            profile = read_profile([candidate.cv_text, candidate.message], reference_year)
-            self._profiles[key] = profile
-        return profile
+        return self._facts[row].profile(reference_year)
 
     def _cv_words(self, row: int) -> CvWords:
         words = self._words.get(row)
