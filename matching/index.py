@@ -196,7 +196,8 @@ class MatchIndex:
         """
         if k <= 0 or not self.candidates:
             return []
-        sims = self.similarities(offer)
+        query = self.model.query(offer.fields())
+        sims = self.model.similarities(self.matrix, query)
         if keys is not None:
             allowed = np.fromiter(
                 (self._rows[key] for key in keys if key in self._rows), dtype=np.int64
@@ -228,6 +229,7 @@ class MatchIndex:
             reference_year=reference_year,
             profiles=[self._profile(row, reference_year) for row in rows],
             words=[self._cv_words(row) for row in rows],
+            query=query,
         )
         order = sorted(
             range(len(chosen)),
