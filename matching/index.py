@@ -137,9 +137,7 @@ class MatchIndex:
                     (c.key, c.cv_text, c.message, c.applied_at, c.cv_readable)
                     for c in self.candidates
                 ],
-                "profiles": [
-                    (f.titles, tuple(sorted(f.languages)), f.experience) for f in self._facts
-                ],
+                "profiles": [tuple(f) for f in self._facts],
             },
             Path(path),
             compress=3,
@@ -162,7 +160,7 @@ class MatchIndex:
             )
         candidates = [CandidateDoc(k, cv, msg, at, ok) for k, cv, msg, at, ok in data["candidates"]]
         profiles = [
-            ProfileFacts(tuple(titles), frozenset(langs), experience)
+            ProfileFacts(tuple(titles), tuple(langs), experience)
             for titles, langs, experience in data["profiles"]
         ]
         return cls(
