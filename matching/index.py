@@ -23,9 +23,15 @@ import numpy as np
 import sklearn
 
 from matching.documents import CandidateDoc, OfferCriteria
-from matching.model import DocumentMatrix, ModelConfig, Progress, TextModel
+from matching.model import DocumentMatrix, ModelConfig, Progress, QueryVector, TextModel
 from matching.profile import CvProfile, ProfileFacts, read_profile_facts
-from matching.scoring import RankedCandidate, Weights, _order_key, score_rows
+from matching.scoring import (
+    TITLE_CHAR_WEIGHT,
+    RankedCandidate,
+    Weights,
+    _order_key,
+    score_rows,
+)
 from matching.skills import CvWords, Vocabulary
 
 __all__ = ["INDEX_FORMAT", "INDEX_VERSION", "IndexVersionError", "MatchIndex"]
@@ -73,6 +79,10 @@ class MatchIndex:
         if len(profiles) != len(self.candidates):
             raise ValueError("one profile per candidate is required")
         self._facts: list[ProfileFacts] = list(profiles)
+        # The past titles of every CV vectorised once: rows ``_title_start[i]`` to
+        # ``_title_start[i + 1]`` of ``_titles`` are candidate ``i``'s.
+        self._titles = self.model.transform([t for f in self._facts for t in f.titles])
+        self._title_start = np.cumsum([0] + [len(f.titles) for f in self._facts], dtype=np.int64)
         self._words: OrderedDict[int, CvWords] = OrderedDict()
         if len(self._rows) != len(self.candidates):
             raise ValueError("candidate keys must be unique")
@@ -116,10 +126,16 @@ class MatchIndex:
         if not new:
             return
         self.matrix = self.matrix.vstack(self.model.transform([c.text() for c in new]))
-        for candidate in new:
+        facts = [_read_facts(candidate) for candidate in new]
+        for candidate, fact in zip(new, facts, strict=True):
             self._rows[candidate.key] = len(self.candidates)
             self.candidates.append(candidate)
-            self._facts.append(_read_facts(candidate))
+            self._facts.append(fact)
+        titles = [t for f in facts for t in f.titles]
+        if titles:
+            self._titles = self._titles.vstack(self.model.transform(titles))
+        counts = np.cumsum([len(f.titles) for f in facts], dtype=np.int64)
+        self._title_start = np.concatenate([self._title_start, self._title_start[-1] + counts])
 
     # -- persistence -------------------------------------------------------------------
 
@@ -228,6 +244,7 @@ class MatchIndex:
             profiles=[self._profile(row, reference_year) for row in rows],
             words=[self._cv_words(row) for row in rows],
             query=query,
+            title_similarities=lambda title_query: self._title_similarities(rows, title_query),
         )
         order = sorted(
             range(len(chosen)),
@@ -237,6 +254,27 @@ class MatchIndex:
             RankedCandidate(chosen[i].key, rank, scores[i], chosen[i].applied_at)
             for rank, i in enumerate(order[:k], start=1)
         ]
+
+    def _title_similarities(self, rows: Sequence[int], title_query: QueryVector) -> np.ndarray:
+        """Best similarity of the offer's title with the stored past titles of each row."""
+        rows_ = np.asarray(rows, dtype=np.int64)
+        starts, ends = self._title_start[rows_], self._title_start[rows_ + 1]
+        lengths = ends - starts
+        best = np.zeros(len(rows_), dtype=np.float32)
+        if not lengths.sum():
+            return best
+        picked = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
+            lengths.sum()
+        )
+        sims = self.model.similarities(
+            DocumentMatrix(self._titles.rows[picked], self._titles.char_ratio[picked]),
+            title_query,
+            TITLE_CHAR_WEIGHT,
+        )
+        some = lengths > 0
+        offsets = np.concatenate([[0], np.cumsum(lengths[some])[:-1]])
+        best[some] = np.maximum.reduceat(sims, offsets)
+        return best
 
     def _profile(self, row: int, reference_year: int | None) -> CvProfile:
         return self._facts[row].profile(reference_year)

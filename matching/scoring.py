@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -366,13 +366,16 @@ def score_rows(
     titles: Sequence[Sequence[str]] | None = None,
     words: Sequence[CvWords] | None = None,
     query: QueryVector | None = None,
+    title_similarities: Callable[[QueryVector], np.ndarray] | None = None,
 ) -> list[Score]:
     """Scores of ``candidates`` whose vectors are ``matrix`` rows ``rows`` (same order).
 
     The shared engine of every ranking; ``profiles``/``titles`` override what is read from
     the CVs (an agent's job title, for instance); ``profiles`` and ``words`` may also come
     from a cache (see :class:`matching.index.MatchIndex`); ``query`` is the offer's
-    ``model.query(offer.fields())`` when the caller already has it.
+    ``model.query(offer.fields())`` when the caller already has it; ``title_similarities``
+    gives, from the offer's title query, every candidate's best title similarity (from
+    stored title vectors, see :class:`matching.index.MatchIndex`).
     """
     ctx = _offer_context(offer, model, weights, query)
     if vocabulary is None:
@@ -387,7 +390,13 @@ def score_rows(
         profiles = [
             CvProfile(tuple(t), p.years, p.languages) for p, t in zip(profiles, titles, strict=True)
         ]
-    title_sims = _title_similarities(model, ctx.title_query, [profiles[i].titles for i in readable])
+    if title_similarities is not None and titles is None:
+        every = title_similarities(ctx.title_query)
+        title_sims = [float(every[i]) for i in readable]
+    else:
+        title_sims = _title_similarities(
+            model, ctx.title_query, [profiles[i].titles for i in readable]
+        )
     cv_words = [words[i] if words is not None else CvWords(candidates[i].text()) for i in readable]
     # Skills for all the candidates at once: one fuzzy comparison for all their words.
     required = find_skills_many(cv_words, ctx.required, vocabulary) if ctx.required else None
