@@ -232,10 +232,11 @@ class CvWords:
     def __init__(self, text: str) -> None:
         self.text = text
         raw = _WORD.findall(text)
-        keep = [i for i, word in enumerate(raw) if _raw_key(word) not in _LINK_WORDS]
+        every = list(map(_raw_key, raw))
+        keep = [i for i, key in enumerate(every) if key not in _LINK_WORDS]
         self._raw = raw
         self._keep = keep  # index in ``raw`` of each word of ``keys``
-        self.keys = [_raw_key(raw[i]) for i in keep]
+        self.keys = [every[i] for i in keep]
         positions: dict[str, list[int]] = {}
         for p, key in enumerate(self.keys):
             positions.setdefault(key, []).append(p)
