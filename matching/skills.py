@@ -263,6 +263,9 @@ class CvWords:
         ``key`` is a :func:`skill_key`: the label's words, sorted, joined by spaces; they must
         be consecutive in the CV (link words aside), in any order.
         """
+        if " " not in key:  # one word: its first place
+            places = self.positions.get(key)
+            return (places[0], 1) if places else None
         wanted = key.split(" ")
         n = len(wanted)
         if n > _MAX_WINDOW:
@@ -408,9 +411,8 @@ def _fuzzy(
         ):
             continue  # as when this CV is alone: no label word long enough to be fuzzy
         positions = words.positions
-        close = {
-            word: {v: s for v, s in found if v in positions} for word, found in close_all.items()
-        }
+        mine = {w for t in pending for lb in targets[t].labels for w in lb if w in close_all}
+        close = {word: {v: s for v, s in close_all[word] if v in positions} for word in mine}
         for t in pending:
             best: tuple[float, int, int] | None = None
             for label in targets[t].labels:
