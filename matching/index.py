@@ -3,8 +3,9 @@
 File format (one file, written with ``joblib``): a dict with ``format`` =
 ``"relais-matching-index"``, ``version`` (:data:`INDEX_VERSION`), the scikit-learn version
 that wrote it, the fitted :class:`~matching.model.TextModel`, the CSR float32 matrix of the
-CVs with its per-row char ratios, and the candidates (key, CV text, message, application time,
-readable flag). :meth:`MatchIndex.load` refuses a file of another format or version with
+CVs with its per-row char ratios, the candidates (key, CV text, message, application time,
+readable flag) and, since version 2, what was read in each CV once for all offers (``profiles``:
+past titles, languages, dates; see :class:`~matching.profile.ProfileFacts`). :meth:`MatchIndex.load` refuses a file of another format or version with
 :class:`IndexVersionError`; rebuild it (``relais reindex``).
 
 Only load index files you wrote: joblib files are pickles.
@@ -22,15 +23,21 @@ import numpy as np
 import sklearn
 
 from matching.documents import CandidateDoc, OfferCriteria
-from matching.model import DocumentMatrix, ModelConfig, Progress, TextModel
-from matching.profile import CvProfile, read_profile
-from matching.scoring import RankedCandidate, Weights, _order_key, score_rows
+from matching.model import DocumentMatrix, ModelConfig, Progress, QueryVector, TextModel
+from matching.profile import CvProfile, ProfileFacts, read_profile_facts
+from matching.scoring import (
+    TITLE_CHAR_WEIGHT,
+    RankedCandidate,
+    Weights,
+    _order_key,
+    score_rows,
+)
 from matching.skills import CvWords, Vocabulary
 
 __all__ = ["INDEX_FORMAT", "INDEX_VERSION", "IndexVersionError", "MatchIndex"]
 
 INDEX_FORMAT = "relais-matching-index"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 # The corpus-level model for offers and CVs: bigrams need two documents to count, which keeps
 # a 100,000-CV vocabulary small without losing the words themselves (char n-grams see them).
@@ -38,6 +45,10 @@ INDEX_CONFIG = ModelConfig(min_df=2)
 
 
 _WORDS_CACHE = 2048
+
+
+def _read_facts(candidate: CandidateDoc) -> ProfileFacts:
+    return read_profile_facts([candidate.cv_text, candidate.message])
 
 
 class IndexVersionError(ValueError):
@@ -48,7 +59,11 @@ class MatchIndex:
     """Candidates' CVs vectorised with one fitted model; build, extend, save, load, query."""
 
     def __init__(
-        self, model: TextModel, matrix: DocumentMatrix, candidates: Sequence[CandidateDoc]
+        self,
+        model: TextModel,
+        matrix: DocumentMatrix,
+        candidates: Sequence[CandidateDoc],
+        profiles: Sequence[ProfileFacts] | None = None,
     ) -> None:
         if matrix.shape[0] != len(candidates):
             raise ValueError("one matrix row per candidate is required")
@@ -56,9 +71,18 @@ class MatchIndex:
         self.matrix = matrix
         self.candidates = list(candidates)
         self._rows = {c.key: i for i, c in enumerate(self.candidates)}
-        # What is read from a CV does not depend on the offer: read it once per CV. Profiles
-        # are small (kept for every CV met); normalised words are not (last few thousand).
-        self._profiles: dict[tuple[int, int | None], CvProfile] = {}
+        # What is read from a CV does not depend on the offer: read it once per CV, when it
+        # is indexed. Profiles are small (kept for every CV); normalised words are not (last
+        # few thousand).
+        if profiles is None:
+            profiles = [_read_facts(c) for c in self.candidates]
+        if len(profiles) != len(self.candidates):
+            raise ValueError("one profile per candidate is required")
+        self._facts: list[ProfileFacts] = list(profiles)
+        # The past titles of every CV vectorised once: rows ``_title_start[i]`` to
+        # ``_title_start[i + 1]`` of ``_titles`` are candidate ``i``'s.
+        self._titles = self.model.transform([t for f in self._facts for t in f.titles])
+        self._title_start = np.cumsum([0] + [len(f.titles) for f in self._facts], dtype=np.int64)
         self._words: OrderedDict[int, CvWords] = OrderedDict()
         if len(self._rows) != len(self.candidates):
             raise ValueError("candidate keys must be unique")
@@ -102,9 +126,16 @@ class MatchIndex:
         if not new:
             return
         self.matrix = self.matrix.vstack(self.model.transform([c.text() for c in new]))
-        for candidate in new:
+        facts = [_read_facts(candidate) for candidate in new]
+        for candidate, fact in zip(new, facts, strict=True):
             self._rows[candidate.key] = len(self.candidates)
             self.candidates.append(candidate)
+            self._facts.append(fact)
+        titles = [t for f in facts for t in f.titles]
+        if titles:
+            self._titles = self._titles.vstack(self.model.transform(titles))
+        counts = np.cumsum([len(f.titles) for f in facts], dtype=np.int64)
+        self._title_start = np.concatenate([self._title_start, self._title_start[-1] + counts])
 
     # -- persistence -------------------------------------------------------------------
 
@@ -122,6 +153,7 @@ class MatchIndex:
                     (c.key, c.cv_text, c.message, c.applied_at, c.cv_readable)
                     for c in self.candidates
                 ],
+                "profiles": [tuple(f) for f in self._facts],
             },
             Path(path),
             compress=3,
@@ -143,7 +175,13 @@ class MatchIndex:
                 f"{INDEX_VERSION}; rebuild it with `relais reindex`"
             )
         candidates = [CandidateDoc(k, cv, msg, at, ok) for k, cv, msg, at, ok in data["candidates"]]
-        return cls(data["model"], DocumentMatrix(data["rows"], data["char_ratio"]), candidates)
+        profiles = [
+            ProfileFacts(tuple(titles), tuple(langs), experience)
+            for titles, langs, experience in data["profiles"]
+        ]
+        return cls(
+            data["model"], DocumentMatrix(data["rows"], data["char_ratio"]), candidates, profiles
+        )
 
     # -- queries -----------------------------------------------------------------------
 
@@ -172,7 +210,8 @@ class MatchIndex:
         """
         if k <= 0 or not self.candidates:
             return []
-        sims = self.similarities(offer)
+        query = self.model.query(offer.fields())
+        sims = self.model.similarities(self.matrix, query)
         if keys is not None:
             allowed = np.fromiter(
                 (self._rows[key] for key in keys if key in self._rows), dtype=np.int64
@@ -204,6 +243,8 @@ class MatchIndex:
             reference_year=reference_year,
             profiles=[self._profile(row, reference_year) for row in rows],
             words=[self._cv_words(row) for row in rows],
+            query=query,
+            title_similarities=lambda title_query: self._title_similarities(rows, title_query),
         )
         order = sorted(
             range(len(chosen)),
@@ -214,14 +255,29 @@ class MatchIndex:
             for rank, i in enumerate(order[:k], start=1)
         ]
 
+    def _title_similarities(self, rows: Sequence[int], title_query: QueryVector) -> np.ndarray:
+        """Best similarity of the offer's title with the stored past titles of each row."""
+        rows_ = np.asarray(rows, dtype=np.int64)
+        starts, ends = self._title_start[rows_], self._title_start[rows_ + 1]
+        lengths = ends - starts
+        best = np.zeros(len(rows_), dtype=np.float32)
+        if not lengths.sum():
+            return best
+        picked = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
+            lengths.sum()
+        )
+        sims = self.model.similarities(
+            DocumentMatrix(self._titles.rows[picked], self._titles.char_ratio[picked]),
+            title_query,
+            TITLE_CHAR_WEIGHT,
+        )
+        some = lengths > 0
+        offsets = np.concatenate([[0], np.cumsum(lengths[some])[:-1]])
+        best[some] = np.maximum.reduceat(sims, offsets)
+        return best
+
     def _profile(self, row: int, reference_year: int | None) -> CvProfile:
-        key = (row, reference_year)
-        profile = self._profiles.get(key)
-        if profile is None:
-            candidate = self.candidates[row]
-            profile = read_profile([candidate.cv_text, candidate.message], reference_year)
-            self._profiles[key] = profile
-        return profile
+        return self._facts[row].profile(reference_year)
 
     def _cv_words(self, row: int) -> CvWords:
         words = self._words.get(row)

@@ -10,17 +10,20 @@ import datetime as _dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from matching.normalize import STOP_WORDS, fold
 
 __all__ = [
     "LANGUAGES",
     "CvProfile",
+    "ProfileFacts",
     "detect_language",
     "experience_years",
     "job_titles",
     "languages",
     "read_profile",
+    "read_profile_facts",
 ]
 
 # Language id -> names in French and English (folded), as offers and CVs write them.
@@ -110,17 +113,36 @@ def experience_years(text: str, reference_year: int | None = None) -> float | No
 
 
 def _experience_years(folded: str, reference_year: int | None) -> float | None:
-    now = reference_year or _this_year()
-    spans: list[tuple[int, int]] = []
+    return _years_from(_experience_facts(folded), reference_year)
+
+
+# What the dates of a CV say, before a reference year is chosen: closed ranges (start, end),
+# open ranges and "since" starts (start, None), and stated figures ("5 years of experience").
+_Facts = tuple[tuple[tuple[int, int | None], ...], tuple[int, ...]]
+
+
+def _experience_facts(folded: str) -> _Facts:
+    spans: list[tuple[int, int | None]] = []
     for match in _RANGE.finditer(folded):
-        start = int(match.group(1))
-        end = int(match.group(2)) if match.group(2) else now
-        if start <= end <= now + 1 and end - start <= 50:
-            spans.append((start, max(end, start)))
+        spans.append((int(match.group(1)), int(match.group(2)) if match.group(2) else None))
     for match in _SINCE.finditer(folded):
-        start = int(match.group(1))
-        if start <= now:
-            spans.append((start, now))
+        spans.append((-int(match.group(1)), None))  # negative: a "since" start
+    stated = tuple(int(m.group(1)) for m in _STATED.finditer(folded))
+    return tuple(spans), stated
+
+
+def _years_from(facts: _Facts, reference_year: int | None) -> float | None:
+    now = reference_year or _this_year()
+    found, stated_all = facts
+    spans: list[tuple[int, int]] = []
+    for start, end in found:
+        if start >= 0:
+            end = end if end is not None else now
+            if start <= end <= now + 1 and end - start <= 50:
+                spans.append((start, max(end, start)))
+    for start, _ in found:
+        if start < 0 and -start <= now:
+            spans.append((-start, now))
     years = 0
     last_end = None
     for start, end in sorted(spans):
@@ -129,7 +151,7 @@ def _experience_years(folded: str, reference_year: int | None) -> float | None:
         if end > start:
             years += end - start
         last_end = end if last_end is None else max(last_end, end)
-    stated = [int(m.group(1)) for m in _STATED.finditer(folded) if int(m.group(1)) <= 50]
+    stated = [value for value in stated_all if value <= 50]
     best = max([years] + stated) if (spans or stated) else None
     return None if best is None else float(best)
 
@@ -248,11 +270,26 @@ def _title_from(line: str, folded_line: str) -> str:
     return cleaned
 
 
-def read_profile(texts: Sequence[str], reference_year: int | None = None) -> CvProfile:
-    """Titles, years and languages of a candidate from their CV (and message).
+class ProfileFacts(NamedTuple):
+    """What :func:`read_profile` reads in a CV before a reference year is chosen: read once
+    per CV (when it is indexed), turned into a :class:`CvProfile` for any year cheaply.
 
-    The CV's own language counts as a language the candidate has (a CV written in French).
+    A tuple of tuples, strings and numbers only: the garbage collector stops tracking such
+    tuples, so 100,000 of them in an index do not slow every collection down.
     """
+
+    titles: tuple[str, ...]
+    languages: tuple[str, ...]  # sorted language ids
+    experience: _Facts
+
+    def profile(self, reference_year: int | None = None) -> CvProfile:
+        return CvProfile(
+            self.titles, _years_from(self.experience, reference_year), frozenset(self.languages)
+        )
+
+
+def read_profile_facts(texts: Sequence[str]) -> ProfileFacts:
+    """The reference-year-free part of :func:`read_profile` (see :class:`ProfileFacts`)."""
     text = "\n".join(t for t in texts if t)
     folded = fold(text)
     langs = set(_languages(folded))
@@ -261,4 +298,12 @@ def read_profile(texts: Sequence[str], reference_year: int | None = None) -> CvP
         langs.add(written)
     cv = texts[0] if texts else ""
     titles = _job_titles(cv, folded if cv == text else fold(cv), 8)
-    return CvProfile(titles, _experience_years(folded, reference_year), frozenset(langs))
+    return ProfileFacts(titles, tuple(sorted(langs)), _experience_facts(folded))
+
+
+def read_profile(texts: Sequence[str], reference_year: int | None = None) -> CvProfile:
+    """Titles, years and languages of a candidate from their CV (and message).
+
+    The CV's own language counts as a language the candidate has (a CV written in French).
+    """
+    return read_profile_facts(texts).profile(reference_year)

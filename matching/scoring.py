@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -32,7 +32,7 @@ from matching.skills import (
     CvWords,
     SkillHit,
     Vocabulary,
-    find_skills,
+    find_skills_many,
     labels_of,
     load_vocabulary,
     skill_ids,
@@ -210,7 +210,9 @@ class _OfferContext:
     weights: dict[str, float]
 
 
-def _offer_context(offer: OfferCriteria, model: TextModel, weights: Weights) -> _OfferContext:
+def _offer_context(
+    offer: OfferCriteria, model: TextModel, weights: Weights, query: QueryVector | None = None
+) -> _OfferContext:
     required = tuple(labels_of(offer.required_skills))
     nice = tuple(labels_of(offer.nice_skills))
     langs = tuple(_language_ids(offer.languages))
@@ -231,7 +233,7 @@ def _offer_context(offer: OfferCriteria, model: TextModel, weights: Weights) -> 
     normalised = {name: w / total for name, w in kept.items()} if total else {}
     return _OfferContext(
         offer,
-        model.query(offer.fields()),
+        query if query is not None else model.query(offer.fields()),
         model.query([(offer.title, 1.0)]),
         required,
         nice,
@@ -289,20 +291,16 @@ def _coverage(hits: Sequence[SkillHit]) -> float:
 
 def _score(
     ctx: _OfferContext,
-    candidate: CandidateDoc,
     model: TextModel,
     matrix: DocumentMatrix,
     row: int,
     cosine: float,
     title_similarity: float,
     profile: CvProfile,
-    vocabulary: Vocabulary | None,
-    words: CvWords | None = None,
+    words: CvWords,
+    required: tuple[SkillHit, ...],
+    nice: tuple[SkillHit, ...],
 ) -> Score:
-    text = candidate.text()
-    words = words if words is not None else CvWords(text)
-    required = tuple(find_skills(words, ctx.required, vocabulary)) if ctx.required else ()
-    nice = tuple(find_skills(words, ctx.nice, vocabulary)) if ctx.nice else ()
     raw: dict[str, float] = {
         "similarity": math.sqrt(min(1.0, max(0.0, cosine))),
         "required_skills": _coverage(required),
@@ -367,14 +365,19 @@ def score_rows(
     profiles: Sequence[CvProfile] | None = None,
     titles: Sequence[Sequence[str]] | None = None,
     words: Sequence[CvWords] | None = None,
+    query: QueryVector | None = None,
+    title_similarities: Callable[[QueryVector], np.ndarray] | None = None,
 ) -> list[Score]:
     """Scores of ``candidates`` whose vectors are ``matrix`` rows ``rows`` (same order).
 
     The shared engine of every ranking; ``profiles``/``titles`` override what is read from
     the CVs (an agent's job title, for instance); ``profiles`` and ``words`` may also come
-    from a cache (see :class:`matching.index.MatchIndex`).
+    from a cache (see :class:`matching.index.MatchIndex`); ``query`` is the offer's
+    ``model.query(offer.fields())`` when the caller already has it; ``title_similarities``
+    gives, from the offer's title query, every candidate's best title similarity (from
+    stored title vectors, see :class:`matching.index.MatchIndex`).
     """
-    ctx = _offer_context(offer, model, weights)
+    ctx = _offer_context(offer, model, weights, query)
     if vocabulary is None:
         vocabulary = load_vocabulary()
     rows = list(rows)
@@ -387,20 +390,30 @@ def score_rows(
         profiles = [
             CvProfile(tuple(t), p.years, p.languages) for p, t in zip(profiles, titles, strict=True)
         ]
-    title_sims = _title_similarities(model, ctx.title_query, [profiles[i].titles for i in readable])
+    if title_similarities is not None and titles is None:
+        every = title_similarities(ctx.title_query)
+        title_sims = [float(every[i]) for i in readable]
+    else:
+        title_sims = _title_similarities(
+            model, ctx.title_query, [profiles[i].titles for i in readable]
+        )
+    cv_words = [words[i] if words is not None else CvWords(candidates[i].text()) for i in readable]
+    # Skills for all the candidates at once: one fuzzy comparison for all their words.
+    required = find_skills_many(cv_words, ctx.required, vocabulary) if ctx.required else None
+    nice = find_skills_many(cv_words, ctx.nice, vocabulary) if ctx.nice else None
     scores: list[Score] = [_empty_score()] * len(candidates)
-    for i, title_sim in zip(readable, title_sims, strict=True):
+    for n, (i, title_sim) in enumerate(zip(readable, title_sims, strict=True)):
         scores[i] = _score(
             ctx,
-            candidates[i],
             model,
             selected,
             i,
             float(sims[i]),
             title_sim,
             profiles[i],
-            vocabulary,
-            words[i] if words is not None else None,
+            cv_words[n],
+            tuple(required[n]) if required is not None else (),
+            tuple(nice[n]) if nice is not None else (),
         )
     return scores
 

@@ -34,6 +34,7 @@ __all__ = [
     "SkillHit",
     "Vocabulary",
     "find_skills",
+    "find_skills_many",
     "load_vocabulary",
     "skill_key",
 ]
@@ -231,10 +232,11 @@ class CvWords:
     def __init__(self, text: str) -> None:
         self.text = text
         raw = _WORD.findall(text)
-        keep = [i for i, word in enumerate(raw) if _raw_key(word) not in _LINK_WORDS]
+        every = list(map(_raw_key, raw))
+        keep = [i for i, key in enumerate(every) if key not in _LINK_WORDS]
         self._raw = raw
         self._keep = keep  # index in ``raw`` of each word of ``keys``
-        self.keys = [_raw_key(raw[i]) for i in keep]
+        self.keys = [every[i] for i in keep]
         positions: dict[str, list[int]] = {}
         for p, key in enumerate(self.keys):
             positions.setdefault(key, []).append(p)
@@ -261,6 +263,9 @@ class CvWords:
         ``key`` is a :func:`skill_key`: the label's words, sorted, joined by spaces; they must
         be consecutive in the CV (link words aside), in any order.
         """
+        if " " not in key:  # one word: its first place
+            places = self.positions.get(key)
+            return (places[0], 1) if places else None
         wanted = key.split(" ")
         n = len(wanted)
         if n > _MAX_WINDOW:
@@ -328,39 +333,61 @@ def find_skills(
     1.0; otherwise every word of a label must have a close word (rapidfuzz ratio >= 80,
     exact for words under five letters) within a few words of the others.
     """
-    words = cv if isinstance(cv, CvWords) else CvWords(cv)
+    return find_skills_many([cv], skills, vocabulary)[0]
+
+
+def find_skills_many(
+    cvs: Sequence[str | CvWords],
+    skills: Sequence[str],
+    vocabulary: Vocabulary | None = None,
+) -> list[list[SkillHit]]:
+    """:func:`find_skills` for several CVs at once (the same hits): the fuzzy comparison of the
+    label words with the CVs' words is one ``cdist`` call for all of them."""
+    all_words = [cv if isinstance(cv, CvWords) else CvWords(cv) for cv in cvs]
     targets = _targets(tuple(skills), vocabulary)
-    hits: list[SkillHit | None] = [None] * len(targets)
-    pending = []
-    for t, target in enumerate(targets):
-        for label in target.labels:
-            where = words.exact(" ".join(sorted(label)))
-            if where is not None:
-                hits[t] = SkillHit(
-                    target.name,
-                    True,
-                    words.excerpt(*where),
-                    1.0,
-                    target.skill_id,
-                    words.text[words.spans[where[0]][0] : words.spans[where[0] + where[1] - 1][1]],
-                )
-                break
-        else:
-            pending.append(t)
-    if pending and words.distinct:
-        _fuzzy(words, targets, pending, hits)
+    results: list[list[SkillHit | None]] = []
+    waiting: list[tuple[CvWords, list[int], list[SkillHit | None]]] = []
+    for words in all_words:
+        hits: list[SkillHit | None] = [None] * len(targets)
+        pending = []
+        for t, target in enumerate(targets):
+            for label in target.labels:
+                where = words.exact(" ".join(sorted(label)))
+                if where is not None:
+                    hits[t] = SkillHit(
+                        target.name,
+                        True,
+                        words.excerpt(*where),
+                        1.0,
+                        target.skill_id,
+                        words.text[
+                            words.spans[where[0]][0] : words.spans[where[0] + where[1] - 1][1]
+                        ],
+                    )
+                    break
+            else:
+                pending.append(t)
+        if pending and words.distinct:
+            waiting.append((words, pending, hits))
+        results.append(hits)
+    if waiting:
+        _fuzzy(targets, waiting)
     return [
-        h if h is not None else SkillHit(targets[i].name, False, "", 0.0, targets[i].skill_id)
-        for i, h in enumerate(hits)
+        [
+            h if h is not None else SkillHit(targets[i].name, False, "", 0.0, targets[i].skill_id)
+            for i, h in enumerate(hits)
+        ]
+        for hits in results
     ]
 
 
 def _fuzzy(
-    words: CvWords, targets: list[_Target], pending: list[int], hits: list[SkillHit | None]
+    targets: list[_Target], waiting: list[tuple[CvWords, list[int], list[SkillHit | None]]]
 ) -> None:
     label_words = sorted(
         {
             w
+            for _, pending, _ in waiting
             for t in pending
             for label in targets[t].labels
             for w in label
@@ -369,30 +396,39 @@ def _fuzzy(
     )
     if not label_words:
         return
+    # Each distinct word of any CV once: the scores do not depend on the CV.
+    distinct = sorted({w for words, _, _ in waiting for w in words.distinct})
     scores = process.cdist(
-        label_words, words.distinct, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, dtype=np.uint8
+        label_words, distinct, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, dtype=np.uint8
     )
-    close: dict[str, dict[str, float]] = {word: {} for word in label_words}
+    close_all: dict[str, list[tuple[str, float]]] = {word: [] for word in label_words}
     rows, cols = np.nonzero(scores)
     for i, j, value in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist(), strict=True):
-        close[label_words[i]][words.distinct[j]] = value / 100
-    positions = words.positions
-    for t in pending:
-        best: tuple[float, int, int] | None = None
-        for label in targets[t].labels:
-            found = _place(label, close, positions, len(words.keys))
-            if found is not None and (best is None or found[0] > best[0]):
-                best = found
-        if best is not None:
-            score, first, last = best
-            hits[t] = SkillHit(
-                targets[t].name,
-                True,
-                words.excerpt(first, last - first + 1),
-                round(score, 3),
-                targets[t].skill_id,
-                words.text[words.spans[first][0] : words.spans[last][1]],
-            )
+        close_all[label_words[i]].append((distinct[j], value / 100))
+    for words, pending, hits in waiting:
+        if not any(
+            len(w) >= _MIN_FUZZY_LEN for t in pending for lb in targets[t].labels for w in lb
+        ):
+            continue  # as when this CV is alone: no label word long enough to be fuzzy
+        positions = words.positions
+        mine = {w for t in pending for lb in targets[t].labels for w in lb if w in close_all}
+        close = {word: {v: s for v, s in close_all[word] if v in positions} for word in mine}
+        for t in pending:
+            best: tuple[float, int, int] | None = None
+            for label in targets[t].labels:
+                found = _place(label, close, positions, len(words.keys))
+                if found is not None and (best is None or found[0] > best[0]):
+                    best = found
+            if best is not None:
+                score, first, last = best
+                hits[t] = SkillHit(
+                    targets[t].name,
+                    True,
+                    words.excerpt(first, last - first + 1),
+                    round(score, 3),
+                    targets[t].skill_id,
+                    words.text[words.spans[first][0] : words.spans[last][1]],
+                )
 
 
 def _place(

@@ -95,3 +95,81 @@ def test_similar_profiles_in_the_index():
     index = MatchIndex.build([*CVS, CandidateDoc("d", "Développeuse Python, API REST, Django")])
     result = similar_candidates(CVS[0], index=index)
     assert [k for k, _ in result][0] == "d" and "a" not in dict(result)
+
+
+def _synthetic(n=80):
+    import importlib.util
+    import random
+    from pathlib import Path
+
+    from matching import load_vocabulary
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "ranking_speed.py"
+    spec = importlib.util.spec_from_file_location("ranking_speed", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rng = random.Random(7)
+    skills = list(load_vocabulary().skills)
+    cvs = [
+        CandidateDoc(f"cv-{i}", module.synthetic_cv(rng, skills), applied_at=i) for i in range(n)
+    ]
+    cvs.append(CandidateDoc("empty", ""))
+    cvs.append(CandidateDoc("msg", "", message="Développeur Python depuis 2019, anglais"))
+    return cvs, module.synthetic_offers(rng, skills, 6)
+
+
+@pytest.mark.parametrize("reference_year", [2026, 2020, None])
+def test_fast_path_equals_rank_candidates(reference_year, tmp_path):
+    """Everything read once per CV at index time gives the same scores and explanations as
+    reading the CVs again for each offer (rank_candidates)."""
+    from matching import rank_candidates
+
+    cvs, offers = _synthetic()
+    index = MatchIndex.build(cvs[:50])
+    index.add(cvs[50:])
+    index.save(tmp_path / "index.joblib")
+    loaded = MatchIndex.load(tmp_path / "index.joblib")
+    for offer in offers + [OFFER]:
+        direct = {
+            r.key: r.score
+            for r in rank_candidates(offer, cvs, index, reference_year=reference_year)
+        }
+        for ranked in (index, loaded):
+            fast = ranked.top_k(offer, 20, reference_year=reference_year)
+            everyone = ranked.rank(offer, reference_year=reference_year)
+            assert len(fast) == 20 and len(everyone) == len(cvs)
+            for r in fast + everyone:
+                _same_score(r.score, direct[r.key])
+
+
+def _same_score(got, want):
+    assert abs(got.value - want.value) <= 1e-6
+    assert len(got.components) == len(want.components)
+    for mine, theirs in zip(got.components, want.components, strict=True):
+        assert mine.name == theirs.name and abs(mine.value - theirs.value) <= 1e-6
+    # Rows built by fit and by transform differ in the last float32 bits: the order of
+    # near-equal tiny term weights may differ, not the terms that matter.
+    a, b = got.to_dict(), want.to_dict()
+    terms_a = {t["term"]: t["weight"] for t in a.pop("top_terms")}
+    terms_b = {t["term"]: t["weight"] for t in b.pop("top_terms")}
+    assert a == b
+    assert {t for t, w in terms_a.items() if w >= 0.001} == {
+        t for t, w in terms_b.items() if w >= 0.001
+    }
+    assert all(abs(w - terms_b[t]) <= 1e-4 for t, w in terms_a.items() if t in terms_b)
+
+
+def test_load_refuses_a_version_1_file(tmp_path):
+    index = MatchIndex.build(CVS)
+    path = tmp_path / "index.joblib"
+    index.save(path)
+    import joblib
+
+    data = joblib.load(path)
+    data["version"] = 1
+    del data["profiles"]
+    joblib.dump(data, path)
+    with pytest.raises(
+        IndexVersionError, match=r"index version 1, this code reads version .*reindex"
+    ):
+        MatchIndex.load(path)
