@@ -4,14 +4,15 @@ Writing a visit row and its counters costs a database transaction per request; a
 line to a file costs one ``os.write``. So the fast path of ``/r/<code>`` appends the visit
 (link id, time, visitor hash, bot flag, referrer host) to its process's journal file, opened
 with ``O_APPEND``, before it answers: once ``os.write`` has returned, the line is in the
-operating system's page cache and survives a crash of the process (not a crash of the
-machine: the journal is not fsynced). A loader thread of each process then loads its own
-journal every ``interval`` seconds, in batches, each in one transaction: the visit rows,
-``is_new_person`` decided with the same 24-hour rule as :func:`referral.links.record_visit`,
-the link's counters, the roll-up of days already rolled up (a late visit), and the journal's
-high-water mark (:class:`~referral.models.VisitJournalMark`, the byte offset loaded). The
-mark makes loading idempotent: after a crash between the commit and the file's deletion, the
-records below the mark are skipped, never counted twice.
+operating system's page cache and survives a crash of the process (a crash of the machine can
+lose what was written since the last load: the loader fsyncs the file before each load). A
+loader thread of each process loads its own journal every ``interval`` seconds, in batches,
+each in one transaction: the visit rows, ``is_new_person`` decided with the same 24-hour rule
+as :func:`referral.links.record_visit`, the link's counters, the roll-up of days already
+rolled up (a late visit), and the journal's high-water mark
+(:class:`~referral.models.VisitJournalMark`, the byte offset loaded). The mark makes loading
+idempotent: after a crash between the commit and the file's deletion, the records below the
+mark are skipped, never counted twice.
 
 Pages read the counters and the rows from the same committed transactions, so they always
 agree; they lag behind the redirects by at most the loading interval (0.25 s by default) on
@@ -279,6 +280,24 @@ class Journal:
         self._last_scan = 0.0
         self._closed = False
         atexit.register(self.close)
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
+        """In a forked child (gunicorn ``--preload``): fresh locks (another thread may have
+        held them at the fork), no inherited file (its lock would outlive a crashed parent),
+        no pooled connections of the parent's loader; the first append opens a file."""
+        self._write_lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self._fd = self._name = self._pid = None
+        self._done = 0
+        self._thread = self._thread_pid = None
+        self._stopping = threading.Event()
+        bind = self.sessions.kw.get("bind")
+        if bind is not None:
+            bind.dispose(close=False)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -358,6 +377,8 @@ class Journal:
     def _load_own(self) -> int:
         if self._pid != os.getpid() or self._fd is None or self._name is None:
             return 0
+        # Bounds what a crash of the machine (not just of the process) could lose.
+        os.fdatasync(self._fd)
         self._done, count = _load_file(
             self.sessions, self.directory / self._name, self._name, self._done
         )

@@ -353,3 +353,13 @@ def test_concurrent_writers_in_several_processes_lose_nothing(
     # The same seven people came through every process and thread: counted once each.
     assert counters == (sent - bots, people, bots)
     assert links.counters_match_rows(session, link.id)
+
+
+def test_relais_visits_load_loads_the_orphans(app, runner, session, link, journals):
+    journals.mkdir()
+    line = visit_journal.encode(link.id, utcnow(), "person-a", False, "www.linkedin.com")
+    (journals / "1-1-dead.jnl").write_bytes(line)
+    result = runner.invoke(["visits", "load"])
+    assert result.exit_code == 0, result.output
+    assert "Loaded 1 visit(s)." in result.output
+    assert rows_and_counters(session, link)[1] == (1, 1, 0)
