@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -156,20 +156,7 @@ def load_records(session: Session, name: str, records: list[JournalRecord], end:
         fresh = sorted((r for r in fresh if r.link_id in alive), key=lambda r: (r.at, r.offset))
     if fresh:
         new_people = _new_people(session, fresh)
-        session.execute(
-            insert(_visits),
-            [
-                {
-                    "link_id": r.link_id,
-                    "occurred_at": r.at,
-                    "visitor_hash": r.visitor,
-                    "is_bot": r.bot,
-                    "is_new_person": new,
-                    "referrer_host": r.referrer_host,
-                }
-                for r, new in zip(fresh, new_people, strict=True)
-            ],
-        )
+        _insert_visits(session, fresh, new_people)
         counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
         for r, new in zip(fresh, new_people, strict=True):
             count = counts[r.link_id]
@@ -183,6 +170,31 @@ def load_records(session: Session, name: str, records: list[JournalRecord], end:
     if end > loaded:
         session.execute(update(_marks).where(_marks.c.name == name).values(loaded_bytes=end))
     return len(fresh)
+
+
+def _insert_visits(session: Session, records: list[JournalRecord], new_people: list[bool]) -> None:
+    """The visit rows, with the driver's ``executemany`` (no per-row SQLAlchemy processing:
+    a batch holds thousands of rows). Times as :class:`~referral.models.UTCDateTime` binds
+    them: naive UTC text on SQLite, aware timestamps elsewhere."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        "INSERT INTO visit (link_id, occurred_at, visitor_hash, is_bot, is_new_person, "
+        f"referrer_host) VALUES ({', '.join([marker] * 6)})"
+    )
+    rows = [
+        (
+            r.link_id,
+            r.at.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else r.at,
+            r.visitor,
+            r.bot,
+            new,
+            r.referrer_host,
+        )
+        for r, new in zip(records, new_people, strict=True)
+    ]
+    connection.exec_driver_sql(sql, rows)
 
 
 def _new_people(session: Session, records: list[JournalRecord]) -> list[bool]:
