@@ -9,7 +9,8 @@ wrk when it is installed, else from a small keep-alive load generator in Python 
 per connection, raw HTTP/1.1 on a socket).
 
 Prints requests per second, p50 and p99 latency of the tracked endpoint, the ratio
-tracked/bare, the requests sent and the visits recorded (they must be equal: no visit lost).
+tracked/bare, the requests sent and the visits recorded (they must be equal: no visit lost),
+counted once the servers have stopped and any visit journal they left is loaded.
 ``--json`` prints one JSON object instead.
 
     python benchmarks/redirect.py [--connections 16] [--duration 10] [--json]
