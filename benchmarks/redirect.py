@@ -9,7 +9,8 @@ wrk when it is installed, else from a small keep-alive load generator in Python 
 per connection, raw HTTP/1.1 on a socket).
 
 Prints requests per second, p50 and p99 latency of the tracked endpoint, the ratio
-tracked/bare, the requests sent and the visits recorded (they must be equal: no visit lost).
+tracked/bare, the requests sent and the visits recorded (they must be equal: no visit lost),
+counted once the servers have stopped and any visit journal they left is loaded.
 ``--json`` prints one JSON object instead.
 
     python benchmarks/redirect.py [--connections 16] [--duration 10] [--json]
@@ -109,13 +110,20 @@ def prepare_database(env: dict[str, str]) -> tuple[str, str]:
     return code, url
 
 
-def count_visits(url: str) -> int:
+def count_visits(url: str, journals: Path) -> int:
+    """The visit rows, once the journals the servers left (if any) are loaded."""
     from sqlalchemy import func, select
 
-    from referral.db import make_engine
+    from referral import visit_journal
+    from referral.db import make_engine, session_factory
     from referral.models import Visit
 
     engine = make_engine(url)
+    left = visit_journal.load_orphans(session_factory(engine), journals)
+    if left:
+        print(
+            f"{left} visit(s) loaded from the journals after the servers stopped", file=sys.stderr
+        )
     with engine.connect() as conn:
         count = conn.execute(select(func.count(Visit.id))).scalar_one()
     engine.dispose()
@@ -397,7 +405,7 @@ def main() -> None:
             for _port, process in servers.values():
                 stop(process)
         results = {name: combine(parts) for name, parts in rounds.items()}
-        visits = count_visits(url)
+        visits = count_visits(url, tmp_path / "instance" / "visits")
 
     tracked, bare = results["tracked"], results["bare"]
     report = {

@@ -75,6 +75,10 @@ class Settings:
         "other",
     )
     session_cookie_secure: bool = False
+    # /r/<code> journals visits to a file, loaded into the database every interval
+    # (referral/visit_journal.py); false: each visit is written before the redirect.
+    visit_journal: bool = True
+    visit_journal_interval_s: float = 0.25
 
     @property
     def outbox_path(self) -> Path:
@@ -172,6 +176,7 @@ def validate(settings: Settings) -> None:
         "referral_window_days",
         "retention_months",
         "mail_max_attempts",
+        "visit_journal_interval_s",
     )
     for name in positive:
         if getattr(settings, name) <= 0:

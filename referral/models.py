@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -468,6 +469,19 @@ class VisitDay(Base):
     visits: Mapped[int] = mapped_column(Integer, default=0)
     people: Mapped[int] = mapped_column(Integer, default=0)
     bots: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VisitJournalMark(Base):
+    """How much of one visit journal file has been loaded into ``visit`` (its byte offset).
+
+    Updated in the transaction that loads the records, so that a crash between that commit
+    and the file's deletion never loads a record twice (see :mod:`referral.visit_journal`).
+    """
+
+    __tablename__ = "visit_journal_mark"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    loaded_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # --- candidates and applications -------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral import audit, digests, notification_events
+from referral import audit, digests, notification_events, visit_journal
 from referral.config import Settings
 from referral.mailer import (
     Backend,
@@ -234,6 +234,11 @@ def run_once(
         run_daily_jobs(session_factory, settings, now)
     except Exception:  # noqa: BLE001 - a failing daily job must not hold up the deliveries
         log.exception("daily notification jobs failed; trying again at the next round")
+    try:
+        # Journals of web processes that stopped or crashed (referral/visit_journal.py).
+        visit_journal.load_orphans(session_factory, settings.instance_path / "visits")
+    except Exception:  # noqa: BLE001 - must not hold up the deliveries either
+        log.exception("loading orphan visit journals failed; trying again at the next round")
     return deliver_due(session_factory, settings, now, backend=backend)
 
 

@@ -90,6 +90,9 @@ def app_config(database_url, instance_path) -> dict:
         "RELAIS_SECRET_KEY": "test-secret-key-not-for-production",
         "RELAIS_BASE_URL": "http://localhost",
         "RELAIS_WORKER_ENABLED": "false",
+        # Visits written before the redirect, so that a test reads them at once; the journal
+        # has its own tests (tests/web/test_visit_journal.py).
+        "RELAIS_VISIT_JOURNAL": "false",
     }
 
 

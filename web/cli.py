@@ -330,6 +330,23 @@ def worker_command(once: bool) -> None:
     worker.run_forever(state.sessions, state.settings, stop)
 
 
+@main.group("visits")
+def visits() -> None:
+    """Share link visits."""
+
+
+@visits.command("load")
+@handle_errors
+def visits_load() -> None:
+    """Load the visit journals of stopped or crashed web processes into the database."""
+    from referral import visit_journal
+
+    app = make_app()
+    state = app.extensions["relais"]
+    count = visit_journal.load_orphans(state.sessions, state.settings.instance_path / "visits")
+    click.echo(f"Loaded {count} visit(s).")
+
+
 @main.command("digest")
 @handle_errors
 def digest_command() -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.http import http_date, parse_cookie
 
-from referral import links
+from referral import links, visit_journal
 from referral.models import OfferStatus, utcnow
 from referral.touches import COOKIE_NAME, add_touch
 from web.offer_labels import slug
@@ -42,6 +42,16 @@ class FastLinks:
         self.writer = links.VisitWriter(
             state.engine, str(state.settings.instance_path / "visits.lock")
         )
+        # Visits go to the journal (loaded into the database by a thread); the writer is the
+        # fallback when the journal cannot be written.
+        self.journal: visit_journal.Journal | None = None
+        if self.settings.visit_journal:
+            self.journal = visit_journal.Journal(
+                self.settings.instance_path / "visits",
+                state.sessions,
+                interval=self.settings.visit_journal_interval_s,
+            )
+            self.journal.start()
         self.urls = app.url_map.bind("localhost", script_name="/")
         window = self.settings.attribution_window_days
         self.max_age = int(timedelta(days=window).total_seconds())
@@ -95,7 +105,7 @@ class FastLinks:
             visitor = links.visitor_hash(
                 secret, now.date(), environ.get("REMOTE_ADDR", ""), user_agent
             )
-            self.writer.record_person(target.link_id, visitor, _referrer_host(environ), now)
+            self.record(target.link_id, visitor, _referrer_host(environ), now)
         except Exception:  # noqa: BLE001 - nothing was written: the view handles (and reports) it
             log.exception("fast path of /r/ failed; falling back to the view")
             return None
@@ -116,6 +126,16 @@ class FastLinks:
             ("Set-Cookie", f"{COOKIE_NAME}={value}; Expires={expires}{self.cookie_tail}")
         )
         return "302 FOUND", headers
+
+    def record(self, link_id: int, visitor: str, referrer_host: str | None, now) -> None:
+        """Journal a person's visit; written to the database at once if the journal fails."""
+        if self.journal is not None:
+            try:
+                self.journal.append(link_id, now, visitor, False, referrer_host)
+                return
+            except OSError:
+                log.exception("visit journal not writable; writing the visit to the database")
+        self.writer.record_person(link_id, visitor, referrer_host, now)
 
 
 def _referrer_host(environ) -> str | None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 07:31:30.494606
+Create Date: 2026-11-27 08:26:11.349319
 """
 
 from alembic import op
@@ -68,6 +68,11 @@ def upgrade() -> None:
     sa.Column('notes', sa.Text(), nullable=False),
     sa.CheckConstraint("audience IN ('dga', 'directors', 'agents')", name=op.f('ck_training_audience')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_training'))
+    )
+    op.create_table('visit_journal_mark',
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('loaded_bytes', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_visit_journal_mark'))
     )
     op.create_table('cv_file',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -512,6 +517,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cv_file_candidate_id'))
 
     op.drop_table('cv_file')
+    op.drop_table('visit_journal_mark')
     op.drop_table('training')
     with op.batch_alter_table('direction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_direction_parent_id'))

@@ -1,0 +1,508 @@
+"""The visit journal: ``/r/<code>`` appends a visit to a file, a loader puts it in the database.
+
+Writing a visit row and its counters costs a database transaction per request; appending one
+line to a file costs one ``os.write``. So the fast path of ``/r/<code>`` appends the visit
+(link id, time, visitor hash, bot flag, referrer host) to its process's journal file, opened
+with ``O_APPEND``, before it answers: once ``os.write`` has returned, the line is in the
+operating system's page cache and survives a crash of the process (a crash of the machine can
+lose what was written since the last load: the loader fsyncs the file before each load). A
+loader thread of each process loads its own journal every ``interval`` seconds, in batches,
+each in one transaction: the visit rows, ``is_new_person`` decided with the same 24-hour rule
+as :func:`referral.links.record_visit`, the link's counters, the roll-up of days already
+rolled up (a late visit), and the journal's high-water mark
+(:class:`~referral.models.VisitJournalMark`, the byte offset loaded). The mark makes loading
+idempotent: after a crash between the commit and the file's deletion, the records below the
+mark are skipped, never counted twice.
+
+Pages read the counters and the rows from the same committed transactions, so they always
+agree; they lag behind the redirects by at most the loading interval (0.25 s by default) on
+a healthy database.
+
+Each process owns its file (named after its pid and a random token) and holds an exclusive
+``flock`` on it while it lives; the lock dies with the process. A file nobody holds is an
+orphan (its process crashed or stopped): any loader — another web process every few seconds,
+a web process on startup, ``relais visits load`` or the notification worker — loads it from
+its mark and deletes it. A journal that cannot be written makes the caller fall back to the
+synchronous write (:class:`referral.links.VisitWriter`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import logging
+import os
+import secrets
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from referral.analytics import day_number
+from referral.links import _SEEN_RECENTLY, PERSON_WINDOW
+from referral.models import ShareLink, Visit, VisitDay, VisitJournalMark
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".jnl"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CHUNK_BYTES = 1 << 20  # read (and load in one transaction) at most this much at a time
+ROTATE_BYTES = 4 << 20  # start a new file once this much of the current one is loaded
+ORPHAN_SCAN_S = 5.0
+
+_links = ShareLink.__table__
+_visits = Visit.__table__
+_marks = VisitJournalMark.__table__
+_days = VisitDay.__table__
+
+_ADD_COUNTS = (
+    update(_links)
+    .where(_links.c.id == bindparam("lid"))
+    .values(
+        visits_count=_links.c.visits_count + bindparam("v"),
+        people_count=_links.c.people_count + bindparam("p"),
+        bot_count=_links.c.bot_count + bindparam("b"),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRecord:
+    """One visit as journaled; ``offset`` is where its line starts in the file."""
+
+    offset: int
+    link_id: int
+    at: datetime
+    visitor: str
+    bot: bool
+    referrer_host: str | None
+
+
+def encode(link_id: int, at: datetime, visitor: str, bot: bool, referrer_host: str | None) -> bytes:
+    """One journal line: tab-separated, time in microseconds since the epoch."""
+    micros = (at - EPOCH) // timedelta(microseconds=1)
+    ref = referrer_host or ""
+    if "\t" in ref or "\n" in ref or "\r" in ref:
+        ref = ""
+    return f"{link_id}\t{micros}\t{visitor}\t{1 if bot else 0}\t{ref}\n".encode()
+
+
+def parse(data: bytes, base: int) -> tuple[list[JournalRecord], int]:
+    """The complete lines of ``data`` (read at offset ``base``); (records, bytes consumed).
+
+    A line that cannot be read (a write cut short, reported by the writer, which fell back to
+    the database) is logged and skipped.
+    """
+    end = data.rfind(b"\n") + 1
+    records: list[JournalRecord] = []
+    position = 0
+    for line in data[:end].split(b"\n")[:-1]:
+        try:
+            link_id, micros, visitor, bot, ref = line.decode().split("\t")
+            records.append(
+                JournalRecord(
+                    base + position,
+                    int(link_id),
+                    EPOCH + timedelta(microseconds=int(micros)),
+                    visitor,
+                    bot == "1",
+                    ref or None,
+                )
+            )
+        except ValueError:
+            log.warning("skipping an unreadable visit journal line at byte %d", base + position)
+        position += len(line) + 1
+    return records, end
+
+
+def _upsert(session: Session):
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def load_records(session: Session, name: str, records: list[JournalRecord], end: int) -> int:
+    """Record the journal's visits below byte ``end`` not loaded yet; returns how many.
+
+    Everything happens in the caller's transaction, which must commit it: the visit rows,
+    the counters, late days of the roll-up, and the file's mark moved to ``end``. The first
+    statement writes the mark, which takes SQLite's write lock (PostgreSQL: the mark's and
+    then the links' row locks, in id order), so that the 24-hour check sees every visit
+    recorded before, by any process.
+    """
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    upsert = _upsert(session)
+    session.execute(
+        upsert(_marks)
+        .values(name=name, loaded_bytes=0)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    query = select(_marks.c.loaded_bytes).where(_marks.c.name == name)
+    loaded = session.scalar(query.with_for_update() if postgresql else query) or 0
+    fresh = [r for r in records if r.offset >= loaded]
+    if fresh:
+        link_query = (
+            select(_links.c.id)
+            .where(_links.c.id.in_(sorted({r.link_id for r in fresh})))
+            .order_by(_links.c.id)
+        )
+        alive = set(session.scalars(link_query.with_for_update() if postgresql else link_query))
+        fresh = sorted((r for r in fresh if r.link_id in alive), key=lambda r: (r.at, r.offset))
+    if fresh:
+        new_people = _new_people(session, fresh)
+        _insert_visits(session, fresh, new_people)
+        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for r, new in zip(fresh, new_people, strict=True):
+            count = counts[r.link_id]
+            count[2 if r.bot else 0] += 1
+            count[1] += new
+        session.execute(
+            _ADD_COUNTS,
+            [{"lid": lid, "v": v, "p": p, "b": b} for lid, (v, p, b) in sorted(counts.items())],
+        )
+        _roll_up_late(session, fresh, new_people)
+    if end > loaded:
+        session.execute(update(_marks).where(_marks.c.name == name).values(loaded_bytes=end))
+    return len(fresh)
+
+
+def _insert_visits(session: Session, records: list[JournalRecord], new_people: list[bool]) -> None:
+    """The visit rows, with the driver's ``executemany`` (no per-row SQLAlchemy processing:
+    a batch holds thousands of rows). Times as :class:`~referral.models.UTCDateTime` binds
+    them: naive UTC text on SQLite, aware timestamps elsewhere."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        "INSERT INTO visit (link_id, occurred_at, visitor_hash, is_bot, is_new_person, "
+        f"referrer_host) VALUES ({', '.join([marker] * 6)})"
+    )
+    rows = [
+        (
+            r.link_id,
+            r.at.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else r.at,
+            r.visitor,
+            r.bot,
+            new,
+            r.referrer_host,
+        )
+        for r, new in zip(records, new_people, strict=True)
+    ]
+    connection.exec_driver_sql(sql, rows)
+
+
+def _new_people(session: Session, records: list[JournalRecord]) -> list[bool]:
+    """Per record (in time order): a person not seen on that link in the 24 hours before.
+
+    The same rule as :func:`referral.links.record_visit`: any visit already recorded in the
+    window, or an earlier visit of this batch, means "seen". One query per person and batch.
+    """
+    latest: dict[tuple[int, str], datetime] = {}
+    flags: list[bool] = []
+    for r in records:
+        if r.bot:
+            flags.append(False)
+            continue
+        key = (r.link_id, r.visitor)
+        since = r.at - PERSON_WINDOW
+        previous = latest.get(key)
+        if previous is not None and previous > since:
+            seen = True
+        else:
+            params = {"lid": r.link_id, "hash": r.visitor, "since": since}
+            seen = session.execute(_SEEN_RECENTLY, params).first() is not None
+        latest[key] = r.at
+        flags.append(not seen)
+    return flags
+
+
+def _roll_up_late(session: Session, records: list[JournalRecord], new_people: list[bool]) -> None:
+    """Add late visits to days the roll-up (``visit_day``) will not read again.
+
+    :func:`referral.analytics.refresh_visit_days` re-counts from the last day it rolled up;
+    a visit of an earlier day loaded now (after a crash, or just after midnight) is added here.
+    """
+    last = session.scalar(select(func.max(_days.c.day)))
+    if last is None:
+        return
+    late: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    for r, new in zip(records, new_people, strict=True):
+        day = day_number(r.at.date())
+        if day < last:
+            late[(r.link_id, day)].update(visits=1, people=int(new and not r.bot), bots=int(r.bot))
+    if not late:
+        return
+    statement = _upsert(session)(_days)
+    statement = statement.on_conflict_do_update(
+        index_elements=["link_id", "day"],
+        set_={
+            "visits": _days.c.visits + statement.excluded.visits,
+            "people": _days.c.people + statement.excluded.people,
+            "bots": _days.c.bots + statement.excluded.bots,
+        },
+    )
+    session.execute(
+        statement,
+        [
+            {
+                "link_id": lid,
+                "day": day,
+                "visits": c["visits"],
+                "people": c["people"],
+                "bots": c["bots"],
+            }
+            for (lid, day), c in sorted(late.items())
+        ],
+    )
+
+
+class Journal:
+    """This process's journal file and its loader; see the module's docstring.
+
+    ``append`` is called by request threads; the loader thread (started by :meth:`start`, and
+    again in a forked child on its first append) loads this process's file and the orphans.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        sessions: sessionmaker[Session],
+        interval: float = 0.25,
+        rotate_bytes: int = ROTATE_BYTES,
+    ):
+        self.directory = Path(directory)
+        self.sessions = sessions
+        self.interval = interval
+        self.rotate_bytes = rotate_bytes
+        self._write_lock = threading.Lock()  # appends, and switching files
+        self._load_lock = threading.Lock()  # one loader at a time in this process
+        self._pid: int | None = None  # the process that owns _fd
+        self._fd: int | None = None
+        self._name: str | None = None
+        self._done = 0  # bytes of the current file loaded and committed
+        self._thread: threading.Thread | None = None
+        self._thread_pid: int | None = None
+        self._stopping = threading.Event()
+        self._last_scan = 0.0
+        self._closed = False
+        atexit.register(self.close)
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
+        """In a forked child (gunicorn ``--preload``): fresh locks (another thread may have
+        held them at the fork), no inherited file (its lock would outlive a crashed parent),
+        no pooled connections of the parent's loader; the first append opens a file."""
+        self._write_lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self._fd = self._name = self._pid = None
+        self._done = 0
+        self._thread = self._thread_pid = None
+        self._stopping = threading.Event()
+        bind = self.sessions.kw.get("bind")
+        if bind is not None:
+            bind.dispose(close=False)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def append(
+        self, link_id: int, at: datetime, visitor: str, bot: bool, referrer_host: str | None
+    ) -> None:
+        """Journal one visit (one ``os.write``); raises OSError when it could not."""
+        data = encode(link_id, at, visitor, bot, referrer_host)
+        with self._write_lock:
+            if self._pid != os.getpid() or self._fd is None:
+                self._open_new()
+            written = os.write(self._fd, data)
+            if written != len(data):
+                # End the cut line so that the next record starts on a line of its own.
+                with contextlib.suppress(OSError):
+                    os.write(self._fd, b"\n")
+                raise OSError(f"short write to the visit journal ({written}/{len(data)})")
+        if self._thread_pid != os.getpid():
+            self.start()
+
+    def _open_new(self) -> None:
+        """A new file for this process, locked before it gets its journal name (caller holds
+        the write lock)."""
+        pid = os.getpid()
+        if self._fd is not None and self._pid != pid:
+            os.close(self._fd)  # the parent's file, inherited by fork: the parent loads it
+        self._fd = None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{int(time.time())}-{pid}-{secrets.token_hex(6)}{SUFFIX}"
+        temporary = self.directory / (name + ".new")
+        fd = os.open(temporary, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.rename(temporary, self.directory / name)
+        except OSError:
+            os.close(fd)
+            raise
+        self._fd, self._name, self._pid, self._done = fd, name, pid, 0
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start this process's loader thread (loads orphans at once, then every interval)."""
+        with self._load_lock:
+            pid = os.getpid()
+            if self._thread_pid == pid and self._thread is not None and self._thread.is_alive():
+                return
+            self._stopping.clear()
+            self._thread = threading.Thread(
+                target=self._run, name="relais-visit-journal", daemon=True
+            )
+            self._thread_pid = pid
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:  # on startup: what crashed or stopped processes left
+            with self._load_lock:
+                self._last_scan = time.monotonic()
+                self._load_orphans()
+        except Exception:  # noqa: BLE001 - the next rounds try again
+            log.exception("loading orphan visit journals failed; trying again")
+        while not self._stopping.wait(self.interval):
+            try:
+                self.load_pending()
+            except Exception:  # noqa: BLE001 - a database outage must not end the loader
+                log.exception("loading the visit journal failed; trying again")
+
+    def load_pending(self) -> int:
+        """Load what this process journaled, and the orphans every few seconds; how many."""
+        with self._load_lock:
+            count = self._load_own()
+            if time.monotonic() - self._last_scan >= ORPHAN_SCAN_S:
+                self._last_scan = time.monotonic()
+                count += self._load_orphans()
+            return count
+
+    def _load_own(self) -> int:
+        if self._pid != os.getpid() or self._fd is None or self._name is None:
+            return 0
+        # Bounds what a crash of the machine (not just of the process) could lose.
+        os.fdatasync(self._fd)
+        self._done, count = _load_file(
+            self.sessions, self.directory / self._name, self._name, self._done
+        )
+        if self._done >= self.rotate_bytes:
+            count += self._rotate()
+        return count
+
+    def _rotate(self, reopen: bool = True) -> int:
+        """Switch to a new file, load the rest of the old one, delete it (load lock held)."""
+        with self._write_lock:
+            fd, name, done = self._fd, self._name, self._done
+            if reopen:
+                self._open_new()
+            else:
+                self._fd = self._name = self._pid = None
+        assert fd is not None and name is not None
+        try:
+            # No request writes to the old file any more: load it to its end.
+            _, count = _load_file(self.sessions, self.directory / name, name, done, final=True)
+            _forget(self.sessions, self.directory / name, name)
+        finally:
+            os.close(fd)  # releases the lock: if loading failed, the file is an orphan
+        return count
+
+    def _load_orphans(self) -> int:
+        return load_orphans(self.sessions, self.directory, own=self._name)
+
+    def close(self) -> None:
+        """Stop the loader and load (then delete) this process's file: a clean shutdown."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stopping.set()
+        thread = self._thread
+        if (
+            thread is not None
+            and thread is not threading.current_thread()
+            and self._thread_pid == os.getpid()
+        ):
+            thread.join(10)
+        with self._load_lock:
+            if self._pid == os.getpid() and self._fd is not None:
+                try:
+                    self._rotate(reopen=False)
+                except Exception:  # noqa: BLE001 - left for the next start (an orphan)
+                    log.exception("could not load the visit journal at shutdown")
+
+
+def _load_file(
+    sessions: sessionmaker[Session], path: Path, name: str, start: int, final: bool = False
+) -> tuple[int, int]:
+    """Load ``path`` from byte ``start`` to its last complete line; (new offset, visits)."""
+    count = 0
+    with open(path, "rb") as file:
+        while True:
+            file.seek(start)
+            data = file.read(CHUNK_BYTES)
+            records, consumed = parse(data, start)
+            if not consumed:
+                if final and data:
+                    log.warning(
+                        "%s ends with an incomplete line (%d bytes): skipped", name, len(data)
+                    )
+                return start, count
+            with sessions() as session, session.begin():
+                count += load_records(session, name, records, start + consumed)
+            start += consumed
+
+
+def _forget(sessions: sessionmaker[Session], path: Path, name: str) -> None:
+    """Delete a loaded file, then its mark (a crash in between leaves a harmless mark)."""
+    path.unlink(missing_ok=True)
+    with sessions() as session, session.begin():
+        session.execute(delete(_marks).where(_marks.c.name == name))
+
+
+def load_orphans(sessions: sessionmaker[Session], directory: Path, own: str | None = None) -> int:
+    """Load and delete every journal file of ``directory`` no live process holds; visits loaded.
+
+    Safe to run from any process at any time: a file is loaded only under its ``flock``,
+    from its mark in the database.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        return 0
+    count = 0
+    for path in sorted(directory.glob("*" + SUFFIX)):
+        if path.name == own:
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue  # loaded and deleted by another loader meanwhile
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its process is alive and loads it
+            if not path.exists():
+                continue
+            with sessions() as session:
+                mark = session.get(VisitJournalMark, path.name)
+                start = mark.loaded_bytes if mark is not None else 0
+            _, loaded = _load_file(sessions, path, path.name, start, final=True)
+            count += loaded
+            _forget(sessions, path, path.name)
+            log.info("loaded %d visit(s) from the orphan journal %s", loaded, path.name)
+        finally:
+            os.close(fd)
+    for path in directory.glob("*" + SUFFIX + ".new"):
+        # A file created but never renamed (the process died in between) holds nothing.
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > 60:
+                path.unlink()
+    return count
