@@ -88,56 +88,21 @@ APPLICATION_CHANNELS = (*[c.value for c in Channel], *[s.value for s in Applicat
 # --- portable date arithmetic ----------------------------------------------------------------
 
 
+def _elapsed_days(element, compiler, sqlite: bool, **kw) -> str:
+    """Fractional days from the second clause to the first, in the dialect's own terms."""
+    ts, origin = (compiler.process(c, **kw) for c in element.clauses)
+    if sqlite:
+        return f"(julianday({ts}) - julianday({origin}))"
+    return f"(EXTRACT(EPOCH FROM ({ts} - {origin})) / 86400.0)"
+
+
 class days_since(FunctionElement):
     """Days (fractional) from ``origin`` to ``ts``: julianday on SQLite, epoch on PostgreSQL."""
 
     type = Float()
     inherit_cache = True
     name = "days_since"
-
-
-@compiles(days_since)
-def _days_since_default(element, compiler, **kw):
-    ts, origin = list(element.clauses)
-    return (
-        f"(EXTRACT(EPOCH FROM ({compiler.process(ts, **kw)} - "
-        f"{compiler.process(origin, **kw)})) / 86400.0)"
-    )
-
-
-@compiles(days_since, "sqlite")
-def _days_since_sqlite(element, compiler, **kw):
-    ts, origin = list(element.clauses)
-    return (
-        f"(julianday({compiler.process(ts, **kw)}) - julianday({compiler.process(origin, **kw)}))"
-    )
-
-
-class whole_weeks_since(FunctionElement):
-    """Whole weeks from ``origin`` to ``ts`` (floor; ``ts`` is never before ``origin`` here)."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "whole_weeks_since"
-
-
-@compiles(whole_weeks_since)
-def _weeks_default(element, compiler, **kw):
-    ts, origin = list(element.clauses)
-    return (
-        f"CAST(FLOOR(EXTRACT(EPOCH FROM ({compiler.process(ts, **kw)} - "
-        f"{compiler.process(origin, **kw)})) / 604800.0) AS INTEGER)"
-    )
-
-
-@compiles(whole_weeks_since, "sqlite")
-def _weeks_sqlite(element, compiler, **kw):
-    ts, origin = list(element.clauses)
-    # CAST truncates towards zero, which is floor for the non-negative values used here.
-    return (
-        f"CAST((julianday({compiler.process(ts, **kw)}) - "
-        f"julianday({compiler.process(origin, **kw)})) / 7 AS INTEGER)"
-    )
+    period = None  # fractional: no rounding
 
 
 class whole_days_since(FunctionElement):
@@ -146,24 +111,33 @@ class whole_days_since(FunctionElement):
     type = Integer()
     inherit_cache = True
     name = "whole_days_since"
+    period = 1
 
 
-@compiles(whole_days_since)
-def _days_default(element, compiler, **kw):
-    ts, origin = list(element.clauses)
-    return (
-        f"CAST(FLOOR(EXTRACT(EPOCH FROM ({compiler.process(ts, **kw)} - "
-        f"{compiler.process(origin, **kw)})) / 86400.0) AS INTEGER)"
-    )
+class whole_weeks_since(FunctionElement):
+    """Whole weeks from ``origin`` to ``ts`` (floor; ``ts`` is never before ``origin`` here)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "whole_weeks_since"
+    period = 7
 
 
-@compiles(whole_days_since, "sqlite")
-def _days_sqlite(element, compiler, **kw):
-    ts, origin = list(element.clauses)
-    return (
-        f"CAST(julianday({compiler.process(ts, **kw)}) - "
-        f"julianday({compiler.process(origin, **kw)}) AS INTEGER)"
-    )
+def _compile_elapsed(sqlite: bool):
+    def compile_(element, compiler, **kw):
+        days = _elapsed_days(element, compiler, sqlite, **kw)
+        if element.period is None:
+            return days
+        span = days if element.period == 1 else f"({days} / {element.period})"
+        # SQLite's CAST truncates towards zero: floor for the non-negative values used here.
+        return f"CAST({span} AS INTEGER)" if sqlite else f"CAST(FLOOR({span}) AS INTEGER)"
+
+    return compile_
+
+
+for _function in (days_since, whole_days_since, whole_weeks_since):
+    compiles(_function)(_compile_elapsed(sqlite=False))
+    compiles(_function, "sqlite")(_compile_elapsed(sqlite=True))
 
 
 def _at(value: datetime) -> Any:
