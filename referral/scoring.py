@@ -157,24 +157,25 @@ def build_index(
     return index
 
 
-def load_index(session: Session, settings: Settings) -> MatchIndex:
-    """The saved index (built now when there is none or it is of another version)."""
-    path = index_path(settings)
-    try:
-        mtime = path.stat().st_mtime
-    except FileNotFoundError:
-        return build_index(session, settings)
+def _read(path: Path) -> MatchIndex:
+    """The index file at ``path``, from this process's cache while the file is unchanged."""
+    mtime = path.stat().st_mtime
     with _cache_lock:
         cached = _cache.get(path)
     if cached and cached[0] == mtime:
         return cached[1]
-    try:
-        index = MatchIndex.load(path)
-    except IndexVersionError:
-        return build_index(session, settings)
+    index = MatchIndex.load(path)
     with _cache_lock:
         _cache[path] = (mtime, index)
     return index
+
+
+def load_index(session: Session, settings: Settings) -> MatchIndex:
+    """The saved index (built now when there is none or it is of another version)."""
+    try:
+        return _read(index_path(settings))
+    except (FileNotFoundError, IndexVersionError):
+        return build_index(session, settings)
 
 
 def _add_to_index(session: Session, settings: Settings, cv: CVFile) -> MatchIndex:
@@ -184,7 +185,8 @@ def _add_to_index(session: Session, settings: Settings, cv: CVFile) -> MatchInde
         return index
     path = index_path(settings)
     with _file_lock(path):
-        index = MatchIndex.load(path) if path.exists() else index
+        # Another process may have saved a newer index meanwhile: extend that one.
+        index = _read(path) if path.exists() else index
         if cv.id not in index:
             index.add(document_of(cv))
             _save(index, path)
