@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import hashlib
 import hmac
+import itertools
 import os
 import secrets
 import threading
@@ -32,6 +33,7 @@ from sqlalchemy import (
     Integer,
     String,
     bindparam,
+    event,
     exists,
     false,
     func,
@@ -290,6 +292,33 @@ _RESOLVE = (
 )
 
 
+# How long a process may answer ``/r/<code>`` from the link and offer it read before: a link
+# revoked or an offer closed by another process shows within this time; in the process that
+# made the change, at once (see _count_link_changes).
+TARGET_CACHE_S = 1.0
+TARGET_CACHE_SIZE = 20_000
+_link_changes = 0  # committed transactions of this process that changed a link or an offer
+
+
+@event.listens_for(Session, "after_flush")
+def _note_link_changes(session: Session, _context) -> None:
+    changed = itertools.chain(session.dirty, session.deleted)
+    if any(isinstance(obj, ShareLink | Offer) for obj in changed):
+        session.info["relais_link_changes"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _count_link_changes(session: Session) -> None:
+    global _link_changes
+    if session.info.pop("relais_link_changes", False):
+        _link_changes += 1
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_link_changes(session: Session, _previous_transaction) -> None:
+    session.info.pop("relais_link_changes", None)
+
+
 def resolve_code(session: Session, code: str) -> LinkTarget | None:
     """The active link of ``code`` and its offer's status, or None (unknown or revoked)."""
     if not code or len(code) > 16:
@@ -433,6 +462,8 @@ class VisitWriter:
         self._lock_path = lock_path if self.sqlite else None
         self._lock_fd: int | None = None
         self._resolve = self._compile(_RESOLVE)
+        # code: (reusable until, _link_changes when read, target)
+        self._targets: dict[str, tuple[float, int, LinkTarget]] = {}
         self._bump_visits = self._compile(_BUMP_VISITS)
         self._bump_people = self._compile(_BUMP_PEOPLE)
         self._bump_people_if_new = self._compile(_BUMP_PEOPLE_IF_NEW)
@@ -484,9 +515,29 @@ class VisitWriter:
             self.in_flight -= 1
 
     def resolve(self, code: str) -> LinkTarget | None:
-        """Like :func:`resolve_code`, on this thread's connection."""
+        """Like :func:`resolve_code`, on this thread's connection; an active link's target is
+        reused for ``TARGET_CACHE_S`` unless this process changed a link or an offer since.
+
+        Besides the query, this spares the request thread a wait: each call into SQLite
+        gives up the interpreter lock, and with a dozen threads answering redirects, taking
+        it back cost more than the query itself.
+        """
         if not code or len(code) > 16:
             return None
+        cached = self._targets.get(code)
+        if cached is not None and cached[1] == _link_changes and cached[0] > time.monotonic():
+            return cached[2]
+        changes = _link_changes  # before the query: a change committed meanwhile re-reads
+        target = self._lookup(code)
+        if target is None:
+            self._targets.pop(code, None)
+            return None
+        if len(self._targets) >= TARGET_CACHE_SIZE:
+            self._targets.clear()
+        self._targets[code] = (time.monotonic() + TARGET_CACHE_S, changes, target)
+        return target
+
+    def _lookup(self, code: str) -> LinkTarget | None:
         conn = self._connection()
         cursor = conn.cursor()
         try:

@@ -1,15 +1,15 @@
 """The visit journal: ``/r/<code>`` appends a visit to a file, a loader puts it in the database.
 
-Writing a visit row and its counters costs a database transaction per request; appending one
-line to a file costs one ``os.write``. So the fast path of ``/r/<code>`` appends the visit
-(link id, time, visitor hash, bot flag, referrer host) to its process's journal file, opened
-with ``O_APPEND``, before it answers: once ``os.write`` has returned, the line is in the
-operating system's page cache and survives a crash of the process (a crash of the machine can
-lose what was written since the last load: the loader fsyncs the file before each load). A
-loader thread of each process loads its own journal every ``interval`` seconds, in batches,
-each in one transaction: the visit rows, ``is_new_person`` decided with the same 24-hour rule
-as :func:`referral.links.record_visit`, the link's counters, the roll-up of days already
-rolled up (a late visit), and the journal's high-water mark
+Writing a visit row and its counters costs a database transaction per request. So the fast
+path of ``/r/<code>`` appends the visit (link id, time, visitor hash, bot flag, referrer host)
+as one line to its process's journal file before it answers: a copy into the file's shared
+memory mapping, no system call. Once copied, the line is in the operating system's page cache
+and survives a crash of the process (a crash of the machine can lose what was written since
+the last load: the loader fsyncs the file before each load). The unwritten rest of a file is
+zeros. A loader thread of each process loads its own journal every ``interval`` seconds, in
+batches, each in one transaction: the visit rows, ``is_new_person`` decided with the same
+24-hour rule as :func:`referral.links.record_visit`, the link's counters, the roll-up of days
+already rolled up (a late visit), and the journal's high-water mark
 (:class:`~referral.models.VisitJournalMark`, the byte offset loaded). The mark makes loading
 idempotent: after a crash between the commit and the file's deletion, the records below the
 mark are skipped, never counted twice.
@@ -18,8 +18,8 @@ Pages read the counters and the rows from the same committed transactions, so th
 agree; they lag behind the redirects by at most the loading interval (0.25 s by default) on
 a healthy database.
 
-Each process owns its file (named after its pid and a random token) and holds an exclusive
-``flock`` on it while it lives; the lock dies with the process. A file nobody holds is an
+Each process owns its files (named after its pid and a random token) and holds an exclusive
+``flock`` on each while it lives; the lock dies with the process. A file nobody holds is an
 orphan (its process crashed or stopped): any loader — another web process every few seconds,
 a web process on startup, ``relais visits load`` or the notification worker — loads it from
 its mark and deletes it. A journal that cannot be written makes the caller fall back to the
@@ -32,6 +32,7 @@ import atexit
 import contextlib
 import fcntl
 import logging
+import mmap
 import os
 import secrets
 import threading
@@ -90,7 +91,7 @@ def encode(link_id: int, at: datetime, visitor: str, bot: bool, referrer_host: s
     """One journal line: tab-separated, time in microseconds since the epoch."""
     micros = (at - EPOCH) // timedelta(microseconds=1)
     ref = referrer_host or ""
-    if "\t" in ref or "\n" in ref or "\r" in ref:
+    if any(c in ref for c in "\t\n\r\0"):
         ref = ""
     return f"{link_id}\t{micros}\t{visitor}\t{1 if bot else 0}\t{ref}\n".encode()
 
@@ -262,11 +263,36 @@ def _roll_up_late(session: Session, records: list[JournalRecord], new_people: li
     )
 
 
-class Journal:
-    """This process's journal file and its loader; see the module's docstring.
+@dataclass(eq=False, slots=True)
+class _File:
+    """One journal file of this process: its descriptor (which holds the ``flock``), its
+    mapping, how far it is written and how far loaded."""
 
-    ``append`` is called by request threads; the loader thread (started by :meth:`start`, and
-    again in a forked child on its first append) loads this process's file and the orphans.
+    fd: int
+    name: str
+    map: mmap.mmap
+    end: int = 0  # bytes written (complete lines only)
+    done: int = 0  # bytes loaded and committed
+
+    def close(self) -> None:
+        with contextlib.suppress(BufferError, ValueError):
+            self.map.close()
+        with contextlib.suppress(OSError):
+            os.close(self.fd)  # releases the lock: if loading failed, the file is an orphan
+
+
+class Journal:
+    """This process's journal files and their loader; see the module's docstring.
+
+    ``append`` is called by request threads: it copies the line into the current file's
+    shared memory mapping, a memory copy under a lock with no system call, so that a request
+    thread never gives up the interpreter lock to journal its visit (with a dozen threads
+    serving redirects, each ``os.write`` meant waiting for the interpreter lock again, which
+    cost a fifth of the throughput). A full file is retired and a new one, of
+    ``rotate_bytes``, allocated on disk up front (``posix_fallocate``: a full disk is an
+    ``OSError`` here, never a fault when the mapping is written). The loader thread (started
+    by :meth:`start`, and again in a forked child on its first append) loads the current file,
+    the retired ones (then deletes them) and the orphans.
     """
 
     def __init__(
@@ -282,10 +308,9 @@ class Journal:
         self.rotate_bytes = rotate_bytes
         self._write_lock = threading.Lock()  # appends, and switching files
         self._load_lock = threading.Lock()  # one loader at a time in this process
-        self._pid: int | None = None  # the process that owns _fd
-        self._fd: int | None = None
-        self._name: str | None = None
-        self._done = 0  # bytes of the current file loaded and committed
+        self._pid: int | None = None  # the process that owns the files below
+        self._current: _File | None = None
+        self._retired: list[_File] = []  # full, not yet loaded to their end
         self._thread: threading.Thread | None = None
         self._thread_pid: int | None = None
         self._stopping = threading.Event()
@@ -296,15 +321,14 @@ class Journal:
 
     def _after_fork(self) -> None:
         """In a forked child (gunicorn ``--preload``): fresh locks (another thread may have
-        held them at the fork), no inherited file (its lock would outlive a crashed parent),
-        no pooled connections of the parent's loader; the first append opens a file."""
+        held them at the fork), none of the parent's files (the parent loads them; their lock
+        would outlive a crashed parent), no pooled connections of the parent's loader; the
+        first append opens a file."""
         self._write_lock = threading.Lock()
         self._load_lock = threading.Lock()
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-        self._fd = self._name = self._pid = None
-        self._done = 0
+        for file in [*self._retired, *([self._current] if self._current else [])]:
+            file.close()  # the child's copies only: the parent's lock and mapping stay
+        self._current, self._retired, self._pid = None, [], None
         self._thread = self._thread_pid = None
         self._stopping = threading.Event()
         bind = self.sessions.kw.get("bind")
@@ -316,38 +340,48 @@ class Journal:
     def append(
         self, link_id: int, at: datetime, visitor: str, bot: bool, referrer_host: str | None
     ) -> None:
-        """Journal one visit (one ``os.write``); raises OSError when it could not."""
+        """Journal one visit (a copy into the mapped file); raises OSError when it could not."""
         data = encode(link_id, at, visitor, bot, referrer_host)
+        size = len(data)
         with self._write_lock:
-            if self._pid != os.getpid() or self._fd is None:
-                self._open_new()
-            written = os.write(self._fd, data)
-            if written != len(data):
-                # End the cut line so that the next record starts on a line of its own.
-                with contextlib.suppress(OSError):
-                    os.write(self._fd, b"\n")
-                raise OSError(f"short write to the visit journal ({written}/{len(data)})")
+            file = self._current
+            if file is None or self._pid != os.getpid() or file.end + size > len(file.map):
+                file = self._open_new(size)
+            end = file.end + size
+            file.map[file.end : end] = data
+            file.end = end  # after the copy: a loader never reads a partial line
         if self._thread_pid != os.getpid():
             self.start()
 
-    def _open_new(self) -> None:
-        """A new file for this process, locked before it gets its journal name (caller holds
-        the write lock)."""
+    def _open_new(self, at_least: int) -> _File:
+        """A new file for this process, locked and allocated before it gets its journal name;
+        the current one, if any, is retired (caller holds the write lock)."""
         pid = os.getpid()
-        if self._fd is not None and self._pid != pid:
-            os.close(self._fd)  # the parent's file, inherited by fork: the parent loads it
-        self._fd = None
+        if self._current is not None and self._pid == pid:
+            self._retired.append(self._current)
+        self._current = None
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{int(time.time())}-{pid}-{secrets.token_hex(6)}{SUFFIX}"
         temporary = self.directory / (name + ".new")
-        fd = os.open(temporary, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        size = max(self.rotate_bytes, at_least)
+        fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            os.rename(temporary, self.directory / name)
+            os.posix_fallocate(fd, 0, size)
+            mapping = mmap.mmap(fd, size)
         except OSError:
             os.close(fd)
+            with contextlib.suppress(OSError):
+                temporary.unlink()
             raise
-        self._fd, self._name, self._pid, self._done = fd, name, pid, 0
+        try:
+            os.rename(temporary, self.directory / name)
+        except OSError:
+            mapping.close()
+            os.close(fd)
+            raise
+        self._current, self._pid = _File(fd, name, mapping), pid
+        return self._current
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -386,40 +420,43 @@ class Journal:
                 count += self._load_orphans()
             return count
 
-    def _load_own(self) -> int:
-        if self._pid != os.getpid() or self._fd is None or self._name is None:
-            return 0
-        # Bounds what a crash of the machine (not just of the process) could lose.
-        os.fdatasync(self._fd)
-        self._done, count = _load_file(
-            self.sessions, self.directory / self._name, self._name, self._done
-        )
-        if self._done >= self.rotate_bytes:
-            count += self._rotate()
-        return count
-
-    def _rotate(self, reopen: bool = True) -> int:
-        """Switch to a new file, load the rest of the old one, delete it (load lock held)."""
+    def _load_own(self, final: bool = False) -> int:
+        """Load this process's files (load lock held); retired files, loaded to their end,
+        are deleted, and so is the current one when ``final`` (a clean shutdown)."""
         with self._write_lock:
-            fd, name, done = self._fd, self._name, self._done
-            if reopen:
-                self._open_new()
-            else:
-                self._fd = self._name = self._pid = None
-        assert fd is not None and name is not None
-        try:
-            # No request writes to the old file any more: load it to its end.
-            _, count = _load_file(self.sessions, self.directory / name, name, done, final=True)
-            _forget(self.sessions, self.directory / name, name)
-        finally:
-            os.close(fd)  # releases the lock: if loading failed, the file is an orphan
+            if self._pid != os.getpid():
+                return 0
+            current = self._current
+            files = [*self._retired, *([current] if current else [])]
+            ends = [file.end for file in files]  # retired files are not written any more
+            if final:
+                self._current, self._retired, self._pid = None, [], None
+        count = 0
+        for file, end in zip(files, ends, strict=True):
+            # Bounds what a crash of the machine (not just of the process) could lose.
+            os.fdatasync(file.fd)
+            while file.done < end:
+                data = file.map[file.done : min(end, file.done + CHUNK_BYTES)]
+                records, consumed = parse(data, file.done)
+                if not consumed:  # cannot happen: appends write whole lines
+                    break
+                with self.sessions() as session, session.begin():
+                    count += load_records(session, file.name, records, file.done + consumed)
+                file.done += consumed
+            if file is not current or final:
+                _forget(self.sessions, self.directory / file.name, file.name)
+                file.close()
+                if not final:
+                    with self._write_lock:
+                        self._retired.remove(file)
         return count
 
     def _load_orphans(self) -> int:
-        return load_orphans(self.sessions, self.directory, own=self._name)
+        current = self._current
+        return load_orphans(self.sessions, self.directory, own=current.name if current else None)
 
     def close(self) -> None:
-        """Stop the loader and load (then delete) this process's file: a clean shutdown."""
+        """Stop the loader and load (then delete) this process's files: a clean shutdown."""
         if self._closed:
             return
         self._closed = True
@@ -432,11 +469,10 @@ class Journal:
         ):
             thread.join(10)
         with self._load_lock:
-            if self._pid == os.getpid() and self._fd is not None:
-                try:
-                    self._rotate(reopen=False)
-                except Exception:  # noqa: BLE001 - left for the next start (an orphan)
-                    log.exception("could not load the visit journal at shutdown")
+            try:
+                self._load_own(final=True)
+            except Exception:  # noqa: BLE001 - left for the next start (orphans)
+                log.exception("could not load the visit journal at shutdown")
 
 
 def _load_file(
@@ -448,6 +484,7 @@ def _load_file(
         while True:
             file.seek(start)
             data = file.read(CHUNK_BYTES)
+            data = data[: data.find(b"\0")] if b"\0" in data else data  # the unwritten rest
             records, consumed = parse(data, start)
             if not consumed:
                 if final and data:

@@ -234,3 +234,36 @@ def test_the_fast_paths_cookie_has_the_same_attributes_as_the_views(
     monkeypatch.setattr(links.VisitWriter, "resolve", lambda *_: 1 / 0)
     slow = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
     assert attributes(fast) == attributes(slow)
+
+
+def test_a_link_revoked_or_closed_after_a_visit_is_not_followed_from_memory(
+    client, session, link
+):
+    # The fast path keeps what it read of the link for a second; a change made by this
+    # process shows at once.
+    assert client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA}).status_code == 302
+    link.offer.status = OfferStatus.CLOSED.value
+    session.commit()
+    response = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
+    assert "ref=" not in response.headers["Location"]
+    links.revoke(session, link, link.agent, utcnow())
+    session.commit()
+    assert client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA}).status_code == 404
+
+
+def test_a_revocation_by_another_process_shows_within_the_cache_time(
+    client, session, link, engine, monkeypatch
+):
+    assert client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA}).status_code == 302
+    # Another process revokes the link: no ORM event reaches this one.
+    with engine.begin() as conn:
+        conn.execute(
+            ShareLink.__table__.update()
+            .where(ShareLink.__table__.c.id == link.id)
+            .values(revoked_at=utcnow())
+        )
+    clock = [links.time.monotonic()]
+    monkeypatch.setattr(links.time, "monotonic", lambda: clock[0])
+    assert client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA}).status_code == 302
+    clock[0] += links.TARGET_CACHE_S + 0.01
+    assert client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA}).status_code == 404

@@ -363,3 +363,32 @@ def test_relais_visits_load_loads_the_orphans(app, runner, session, link, journa
     assert result.exit_code == 0, result.output
     assert "Loaded 1 visit(s)." in result.output
     assert rows_and_counters(session, link)[1] == (1, 1, 0)
+
+
+def test_full_journal_files_are_loaded_then_deleted_and_a_clean_stop_leaves_none(
+    journal_app, session, link, journals
+):
+    journal = journal_app.wsgi_app.journal
+    journal.rotate_bytes = 300  # three records per file
+    client = journal_app.test_client()
+    for n in range(10):
+        client.get(f"/r/{link.code}", headers={"User-Agent": f"{PERSON_UA} {n}"})
+    assert len(list(journals.glob("*.jnl"))) == 4
+    journal.close()
+    assert not list(journals.glob("*.jnl"))
+    assert rows_and_counters(session, link)[1] == (10, 10, 0)
+    assert session.scalar(select(func.count()).select_from(VisitJournalMark)) == 0
+
+
+def test_a_disk_too_full_for_a_new_journal_file_falls_back_to_the_database(
+    journal_app, session, link, journals, monkeypatch
+):
+    def full(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(visit_journal.os, "posix_fallocate", full)
+    client = journal_app.test_client()
+    response = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
+    assert response.status_code == 302
+    assert rows_and_counters(session, link)[1] == (1, 1, 0)  # written before the answer
+    assert not list(journals.glob("*.jnl*"))  # nor a file left half made
