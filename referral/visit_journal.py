@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 SUFFIX = ".jnl"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CHUNK_BYTES = 1 << 20  # read (and load in one transaction) at most this much at a time
-ROTATE_BYTES = 4 << 20  # start a new file once this much of the current one is loaded
+ROTATE_BYTES = 4 << 20  # the size of a journal file, allocated on disk when it is created
 ORPHAN_SCAN_S = 5.0
 
 _links = ShareLink.__table__
