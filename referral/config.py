@@ -79,6 +79,9 @@ class Settings:
     # (referral/visit_journal.py); false: each visit is written before the redirect.
     visit_journal: bool = True
     visit_journal_interval_s: float = 0.25
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none).
+    # The visitor's address (visitor hash, rate limits) is then the one they forward.
+    proxies: int = 0
 
     @property
     def outbox_path(self) -> Path:
@@ -181,6 +184,8 @@ def validate(settings: Settings) -> None:
     for name in positive:
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{PREFIX}{name.upper()}: must be greater than 0")
+    if not 0 <= settings.proxies <= 5:
+        raise ConfigError(f"{PREFIX}PROXIES: must be between 0 and 5")
     if not 0 <= settings.digest_hour <= 23:
         raise ConfigError(f"{PREFIX}DIGEST_HOUR: must be between 0 and 23")
     if settings.database_url:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from referral.config import Settings, load_settings, prepare_instance
 
@@ -125,6 +126,12 @@ def register_fast_paths(app: Flask) -> None:
     from web import fastlinks
 
     fastlinks.init_app(app)
+    proxies = app.extensions["relais"].settings.proxies
+    if proxies:
+        # Outermost, so that the fast path too sees the visitor's address.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
 
 def register_commands(app: Flask) -> None:

@@ -267,3 +267,29 @@ def test_a_revocation_by_another_process_shows_within_the_cache_time(
     assert client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA}).status_code == 302
     clock[0] += links.TARGET_CACHE_S + 0.01
     assert client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA}).status_code == 404
+
+
+@pytest.mark.parametrize("proxies", ["0", "1"])
+def test_the_visitor_is_the_forwarded_address_only_behind_a_declared_proxy(
+    app_config, engine, make_offer, session, proxies
+):
+    from tests.conftest import empty_tables
+    from web import create_app
+
+    app = create_app({**app_config, "RELAIS_PROXIES": proxies})
+    try:
+        offer = make_offer()
+        link = make_link(session, offer, offer.hiring_manager, "email")
+        app.test_client().get(
+            f"/r/{link.code}",
+            headers={"User-Agent": PERSON_UA, "X-Forwarded-For": "203.0.113.9"},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        )
+        [visit] = _visits(session, link)
+        # Without a declared proxy, anyone could claim any address in the header.
+        seen = "203.0.113.9" if proxies == "1" else "10.0.0.1"
+        day = visit.occurred_at.date()
+        assert visit.visitor_hash == links.visitor_hash(SECRET, day, seen, PERSON_UA)
+    finally:
+        app.extensions["relais"].engine.dispose()
+        empty_tables(engine)
