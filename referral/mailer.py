@@ -164,6 +164,19 @@ def make_backend(settings: Settings) -> Backend:
     return FileBackend(settings.outbox_path)
 
 
+def is_permanent(exc: BaseException) -> bool:
+    """A refusal that trying again cannot change: every recipient, or the message itself,
+    refused with a 5xx reply (``550 mailbox unavailable``, ``553 bad address``, ``554 message
+    rejected``). A 4xx reply, a connection failure, or a 5xx about the sender or the login
+    (the server's configuration: fixed by an admin, then the rows go) is retried."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return 500 <= exc.smtp_code < 600
+    return False
+
+
 def describe_error(exc: BaseException) -> str:
     """A short, safe line for ``notification.last_error`` (shown to admins)."""
     if isinstance(exc, ServerUnavailable):

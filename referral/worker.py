@@ -31,6 +31,7 @@ from referral.mailer import (
     ServerUnavailable,
     build_message,
     describe_error,
+    is_permanent,
     make_backend,
 )
 from referral.models import AuditEvent, Notification, NotificationStatus, utcnow
@@ -160,7 +161,7 @@ def mark_sent(session: Session, row: Notification, now: datetime) -> None:
 
 def _record_failure(row: Notification, exc: BaseException, now: datetime, settings) -> None:
     row.last_error = describe_error(exc)
-    if row.attempts >= settings.mail_max_attempts:
+    if is_permanent(exc) or row.attempts >= settings.mail_max_attempts:
         row.status = NotificationStatus.FAILED.value
         row.next_attempt_at = None
         log.error("notification %s failed for good: %s", row.id, row.last_error)

@@ -21,15 +21,17 @@ NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
 
 class Recorder:
-    """An aiosmtpd handler that keeps every message and refuses the addresses in ``refuse``."""
+    """An aiosmtpd handler that keeps every message and refuses the addresses in ``refuse``
+    (with ``refusal``: by default a temporary one)."""
 
     def __init__(self):
         self.received: list[tuple[list[str], bytes]] = []
         self.refuse: set[str] = set()
+        self.refusal = "450 4.2.1 Mailbox busy, try again later"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
-            return "550 5.1.1 Mailbox unavailable"
+            return self.refusal
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -171,7 +173,7 @@ def test_server_stopped_mid_run_then_restarted_every_message_arrives_once(
     assert got[french.message_id][1]["Subject"] != "Reset your Relais password"
 
 
-def test_refused_recipient_is_retried_then_accepted(session, app, smtp_server, smtp_settings):
+def test_temporarily_refused_recipient_is_retried_then_accepted(session, app, smtp_server, smtp_settings):
     sessions = app.extensions["relais"].sessions
     smtp_server.handler.refuse = {"bounce@example.org"}
     refused, fine = (
@@ -187,7 +189,7 @@ def test_refused_recipient_is_retried_then_accepted(session, app, smtp_server, s
     session.expire_all()
     row = session.get(Notification, refused.id)
     assert row.status == "pending" and row.attempts == 1
-    assert "recipient refused" in row.last_error and "550" in row.last_error
+    assert "recipient refused" in row.last_error and "450" in row.last_error
     assert session.get(Notification, fine.id).status == "sent"
 
     smtp_server.handler.refuse = set()
@@ -222,3 +224,27 @@ def test_a_dropped_connection_is_opened_again(session, app, smtp_server, smtp_se
     backend.close()
     assert second.sent == 1
     assert len(received_by_message_id(smtp_server.handler)) == 2
+
+
+def test_a_recipient_refused_for_good_fails_at_once_and_the_others_go(
+    session, app, smtp_server, smtp_settings
+):
+    sessions = app.extensions["relais"].sessions
+    smtp_server.handler.refuse = {"nobody@example.org"}
+    smtp_server.handler.refusal = "550 5.1.1 Mailbox unavailable"
+    refused, fine = (
+        notifications.notify(
+            session, "password_reset", email=email, locale="en", link="http://localhost/x", now=NOW
+        )
+        for email in ("nobody@example.org", "fine@example.org")
+    )
+    session.commit()
+
+    report = worker.deliver_due(sessions, smtp_settings, NOW)
+    assert (report.sent, report.retrying, report.failed) == (1, 0, 1)
+    session.expire_all()
+    row = session.get(Notification, refused.id)
+    assert row.status == "failed" and row.attempts == 1 and row.next_attempt_at is None
+    assert "550" in row.last_error
+    # Nothing is tried again on its own (an admin can, from the delivery page).
+    assert worker.deliver_due(sessions, smtp_settings, NOW + worker.max_backoff()).claimed == 0
