@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from babel.dates import get_timezone
+
 PREFIX = "RELAIS_"
 SECRET_NAMES = {"secret_key", "smtp_password"}
 
@@ -60,7 +62,9 @@ class Settings:
     worker_enabled: bool = True
     worker_interval_s: float = 5.0
     mail_max_attempts: int = 8
-    digest_hour: int = 7
+    digest_hour: int = 7  # in ``timezone``
+    # Times shown on pages and in e-mails, and the digest hour (an IANA name).
+    timezone: str = "Europe/Paris"
     # Rate limits
     ratelimit_storage_url: str = "memory://"
     login_rate_limit: str = "10 per minute"
@@ -186,6 +190,12 @@ def validate(settings: Settings) -> None:
             raise ConfigError(f"{PREFIX}{name.upper()}: must be greater than 0")
     if not 0 <= settings.proxies <= 5:
         raise ConfigError(f"{PREFIX}PROXIES: must be between 0 and 5")
+    try:
+        get_timezone(settings.timezone)
+    except LookupError:
+        raise ConfigError(
+            f"{PREFIX}TIMEZONE: not a time zone: {settings.timezone!r} (e.g. Europe/Paris)"
+        ) from None
     if not 0 <= settings.digest_hour <= 23:
         raise ConfigError(f"{PREFIX}DIGEST_HOUR: must be between 0 and 23")
     if settings.database_url:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import get_timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,8 +19,12 @@ from referral.notifications import notify
 KIND = "digest"
 
 
-def send_digests(session: Session, now: datetime, base_url: str = "") -> list[Notification]:
-    """Queue a digest for every staff member with held rows; returns the digests queued."""
+def send_digests(
+    session: Session, now: datetime, base_url: str = "", timezone: str = "UTC"
+) -> list[Notification]:
+    """Queue a digest for every staff member with held rows (their times shown in
+    ``timezone``); returns the digests queued."""
+    zone = get_timezone(timezone)
     held = (
         select(Notification)
         .where(
@@ -41,7 +46,10 @@ def send_digests(session: Session, now: datetime, base_url: str = "") -> list[No
         user = session.get(User, user_id)
         if user is None:
             continue
-        items = [{"subject": r.subject, "link": r.link_url, "at": r.created_at} for r in rows]
+        items = [
+            {"subject": r.subject, "link": r.link_url, "at": r.created_at.astimezone(zone)}
+            for r in rows
+        ]
         digest = notify(
             session,
             KIND,

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from babel.dates import get_timezone
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -193,7 +194,9 @@ def _done_today(session: Session, action: str, now: datetime) -> bool:
 def run_daily_jobs(
     session_factory: sessionmaker[Session], settings: Settings, now: datetime
 ) -> list[str]:
-    """Run the jobs that are due today and not yet done (each at most once a day)."""
+    """Run the jobs that are due today and not yet done (each at most once a day); today
+    and the digest hour are those of ``settings.timezone``."""
+    local = now.astimezone(get_timezone(settings.timezone))
     jobs: list[tuple[str, bool, Callable[[Session], int]]] = [
         (
             "worker.offer_closing_scan",
@@ -202,8 +205,8 @@ def run_daily_jobs(
         ),
         (
             "worker.digest",
-            now.hour >= settings.digest_hour,
-            lambda s: len(digests.send_digests(s, now, settings.base_url)),
+            local.hour >= settings.digest_hour,
+            lambda s: len(digests.send_digests(s, now, settings.base_url, settings.timezone)),
         ),
     ]
     ran = []
@@ -212,10 +215,10 @@ def run_daily_jobs(
             continue
         try:
             with session_factory() as session, session.begin():
-                if _done_today(session, action, now):
+                if _done_today(session, action, local):
                     continue
                 count = job(session)
-                audit.record(session, None, action, "worker", _day_key(now), count=count)
+                audit.record(session, None, action, "worker", _day_key(local), count=count)
         except IntegrityError:
             log.info("%s: another worker did it first", action)
             continue

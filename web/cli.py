@@ -325,7 +325,8 @@ def worker_command(once: bool) -> None:
     signal.signal(signal.SIGINT, request_stop)
     click.echo(
         f"Relais worker: every {state.settings.worker_interval_s:g} s, "
-        f"digest at {state.settings.digest_hour}:00 UTC, mail back-end {state.settings.mail_backend}."
+        f"digest at {state.settings.digest_hour}:00 {state.settings.timezone}, "
+        f"mail back-end {state.settings.mail_backend}."
     )
     worker.run_forever(state.sessions, state.settings, stop)
 
@@ -358,7 +359,9 @@ def digest_command() -> None:
     state = app.extensions["relais"]
     now = utcnow()
     with state.sessions() as session, session.begin():
-        count = len(digests.send_digests(session, now, state.settings.base_url))
+        count = len(
+            digests.send_digests(session, now, state.settings.base_url, state.settings.timezone)
+        )
     sent = retrying = 0
     while True:
         report = worker.deliver_due(state.sessions, state.settings, now)

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     compile_catalogues()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "fr")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.extensions["relais"].settings.timezone)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

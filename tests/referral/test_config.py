@@ -31,6 +31,7 @@ def test_values_are_converted():
         ("RELAIS_DATABASE_URL", "not a url", "RELAIS_DATABASE_URL: not a database URL"),
         ("RELAIS_ATTRIBUTION_WINDOW_DAYS", "0", "RELAIS_ATTRIBUTION_WINDOW_DAYS: must be"),
         ("RELAIS_PROXIES", "-1", "RELAIS_PROXIES: must be between 0 and 5"),
+        ("RELAIS_TIMEZONE", "Europe/Lutece", "RELAIS_TIMEZONE: not a time zone"),
     ],
 )
 def test_malformed_values_name_the_variable(name, value, message):

@@ -238,7 +238,7 @@ def test_held_rows_go_out_in_the_next_digest(session, sessions, settings, make_u
 def test_daily_jobs_run_once_a_day_and_the_digest_at_its_hour(
     session, sessions, settings, make_user, make_offer
 ):
-    settings = dataclasses.replace(settings, digest_hour=7)
+    settings = dataclasses.replace(settings, digest_hour=7, timezone="UTC")
     manager = make_user(Role.MANAGER)
     offer = make_offer(hiring_manager=manager, closing_date=date(2026, 11, 30))
     make_offer(closing_date=date(2026, 12, 15))  # too far away
@@ -373,3 +373,21 @@ def test_a_password_reset_does_not_claim_to_come_from_the_settings(session, sett
     text = build_message(row, settings).get_body(("plain",)).get_content()
     assert "notification settings" not in text
     assert "because of a request made to" in text
+
+
+def test_the_digest_hour_and_the_digests_times_are_those_of_the_time_zone(
+    session, sessions, settings, make_user
+):
+    settings = dataclasses.replace(settings, digest_hour=7, timezone="Europe/Paris")
+    manager = make_user(Role.MANAGER, locale="en")
+    session.add(NotificationPreference(user_id=manager.id, kind="offer_closing", mode="digest"))
+    session.commit()
+    closing(session, manager, 1, when=datetime(2026, 11, 26, 15, 30, tzinfo=UTC))
+    session.commit()
+    # 05:59 UTC is 06:59 in Paris (winter time, UTC+1): not yet; 06:00 UTC is 07:00 there.
+    early = datetime(2026, 11, 27, 5, 59, tzinfo=UTC)
+    on_time = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    assert worker.run_daily_jobs(sessions, settings, early) == ["worker.offer_closing_scan"]
+    assert worker.run_daily_jobs(sessions, settings, on_time) == ["worker.digest"]
+    digest = session.scalars(select(Notification).where(Notification.kind == "digest")).one()
+    assert "4:30" in digest.body_text and "3:30" not in digest.body_text  # 16:30 in Paris

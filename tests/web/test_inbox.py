@@ -251,3 +251,15 @@ def test_inbox_and_admin_pages_load_in_a_fixed_number_of_queries(
         client.get("/inbox/")
         client.get("/admin/notifications/")
     assert few.count == many.count
+
+
+def test_times_on_pages_are_in_the_organisations_time_zone(
+    client, auth, make_user, notify_user, session
+):
+    admin = make_user(Role.ADMIN, locale="fr")
+    row = notify_user(make_user(Role.MANAGER), 1)
+    row.created_at = datetime(2026, 11, 26, 15, 30, tzinfo=UTC)
+    session.commit()
+    auth.login(admin)
+    page = client.get("/admin/notifications/").get_data(as_text=True)
+    assert ">26/11/2026 16:30</time>" in page  # Europe/Paris, winter time (UTC+1)
