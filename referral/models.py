@@ -503,6 +503,7 @@ class Candidate(Base):
     consent_at: Mapped[datetime | None]
     talent_pool_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     retention_until: Mapped[date | None] = mapped_column(Date)
+    erased_at: Mapped[datetime | None]  # personal data erased (referral.privacy)
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("candidate.id", ondelete="SET NULL")

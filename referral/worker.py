@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral import audit, digests, notification_events, visit_journal
+from referral import audit, digests, notification_events, privacy, scoring, visit_journal
 from referral.config import Settings
 from referral.mailer import (
     Backend,
@@ -197,6 +197,12 @@ def run_daily_jobs(
     """Run the jobs that are due today and not yet done (each at most once a day); today
     and the digest hour are those of ``settings.timezone``."""
     local = now.astimezone(get_timezone(settings.timezone))
+    purged: list[privacy.Erasure] = []
+
+    def purge(session: Session) -> int:
+        purged.append(privacy.purge_expired(session, settings, now))
+        return purged[-1].candidates
+
     jobs: list[tuple[str, bool, Callable[[Session], int]]] = [
         (
             "worker.offer_closing_scan",
@@ -208,6 +214,7 @@ def run_daily_jobs(
             local.hour >= settings.digest_hour,
             lambda s: len(digests.send_digests(s, now, settings.base_url, settings.timezone)),
         ),
+        ("worker.retention_purge", True, purge),
     ]
     ran = []
     for action, due, job in jobs:
@@ -223,6 +230,11 @@ def run_daily_jobs(
             log.info("%s: another worker did it first", action)
             continue
         ran.append(action)
+    if "worker.retention_purge" in ran and purged[-1].candidates:
+        # Committed: the files can go, and the index must forget the CV text.
+        purged[-1].remove_files()
+        with session_factory() as session:
+            scoring.build_index(session, settings)
     return ran
 
 

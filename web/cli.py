@@ -207,6 +207,34 @@ def offers_close_expired() -> None:
     click.echo(f"Closed {closed} expired offer(s).")
 
 
+@main.group()
+def candidates() -> None:
+    """Candidates' personal data."""
+
+
+@candidates.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count the candidates that would be erased.")
+@handle_errors
+def candidates_purge(dry_run: bool) -> None:
+    """Erase the candidates whose retention period is over (the worker does it daily)."""
+    from referral import privacy, scoring
+    from referral.models import utcnow
+
+    app = make_app()
+    settings = app.extensions["relais"].settings
+    now = utcnow()
+    with session_of(app) as session, session.begin():
+        if dry_run:
+            click.echo(f"{len(privacy.expired(session, now))} candidate(s) would be erased.")
+            return
+        erasure = privacy.purge_expired(session, settings, now)
+    erasure.remove_files()
+    if erasure.candidates:
+        with session_of(app) as session:
+            scoring.build_index(session, settings)
+    click.echo(f"Erased the personal data of {erasure.candidates} candidate(s).")
+
+
 @main.command("reindex")
 @handle_errors
 def reindex() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -40,6 +41,13 @@ def nav_items() -> list[tuple[str, object]]:
     return items
 
 
+def candidate_name(candidate) -> str:
+    """A candidate's name, or what stands for it once their personal data is erased."""
+    if candidate.erased_at is not None:
+        return _("Erased candidate")
+    return candidate.full_name
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
@@ -48,4 +56,5 @@ def init_app(app: Flask) -> None:
             "nav_items": nav_items,
             "current_locale": lambda: str(get_locale() or "fr"),
             "view_endpoints": app.view_functions,
+            "candidate_name": candidate_name,
         }

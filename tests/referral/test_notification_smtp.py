@@ -173,7 +173,9 @@ def test_server_stopped_mid_run_then_restarted_every_message_arrives_once(
     assert got[french.message_id][1]["Subject"] != "Reset your Relais password"
 
 
-def test_temporarily_refused_recipient_is_retried_then_accepted(session, app, smtp_server, smtp_settings):
+def test_temporarily_refused_recipient_is_retried_then_accepted(
+    session, app, smtp_server, smtp_settings
+):
     sessions = app.extensions["relais"].sessions
     smtp_server.handler.refuse = {"bounce@example.org"}
     refused, fine = (

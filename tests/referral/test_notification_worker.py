@@ -244,7 +244,10 @@ def test_daily_jobs_run_once_a_day_and_the_digest_at_its_hour(
     make_offer(closing_date=date(2026, 12, 15))  # too far away
     early = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
 
-    assert worker.run_daily_jobs(sessions, settings, early) == ["worker.offer_closing_scan"]
+    assert worker.run_daily_jobs(sessions, settings, early) == [
+        "worker.offer_closing_scan",
+        "worker.retention_purge",
+    ]
     assert worker.run_daily_jobs(sessions, settings, early + timedelta(hours=1)) == []
     assert worker.run_daily_jobs(sessions, settings, NOW) == ["worker.digest"]
     assert worker.run_daily_jobs(sessions, settings, NOW + timedelta(hours=2)) == []
@@ -387,7 +390,7 @@ def test_the_digest_hour_and_the_digests_times_are_those_of_the_time_zone(
     # 05:59 UTC is 06:59 in Paris (winter time, UTC+1): not yet; 06:00 UTC is 07:00 there.
     early = datetime(2026, 11, 27, 5, 59, tzinfo=UTC)
     on_time = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
-    assert worker.run_daily_jobs(sessions, settings, early) == ["worker.offer_closing_scan"]
+    assert "worker.digest" not in worker.run_daily_jobs(sessions, settings, early)
     assert worker.run_daily_jobs(sessions, settings, on_time) == ["worker.digest"]
     digest = session.scalars(select(Notification).where(Notification.kind == "digest")).one()
     assert "4:30" in digest.body_text and "3:30" not in digest.body_text  # 16:30 in Paris

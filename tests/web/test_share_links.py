@@ -236,9 +236,7 @@ def test_the_fast_paths_cookie_has_the_same_attributes_as_the_views(
     assert attributes(fast) == attributes(slow)
 
 
-def test_a_link_revoked_or_closed_after_a_visit_is_not_followed_from_memory(
-    client, session, link
-):
+def test_a_link_revoked_or_closed_after_a_visit_is_not_followed_from_memory(client, session, link):
     # The fast path keeps what it read of the link for a second; a change made by this
     # process shows at once.
     assert client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA}).status_code == 302

@@ -35,9 +35,18 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from referral import attribution, candidates, exports, pipeline, shortlists, talentpool
+from referral import (
+    attribution,
+    candidates,
+    exports,
+    pipeline,
+    privacy,
+    scoring,
+    shortlists,
+    talentpool,
+)
 from referral.errors import DomainError, Forbidden, InvalidInput, NotFound
-from referral.models import Application, Candidate, Role
+from referral.models import Application, Candidate, Role, utcnow
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.views.auth import _safe_next
@@ -229,6 +238,13 @@ class NoteForm(FlaskForm):
     application_id = SelectField(_l("About the application"), validators=[Optional()])
 
 
+class EraseForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I confirm: erase this person's identity, CV files, messages and notes for good"),
+        validators=[DataRequired(_l("Tick the box to confirm the erasure."))],
+    )
+
+
 class MergeForm(FlaskForm):
     other_id = IntegerField(validators=[DataRequired()])
     keep = SelectField(choices=[("this", "this"), ("other", "other")], validators=[DataRequired()])
@@ -372,7 +388,12 @@ def candidate(candidate_id: int):
     return _candidate_page(candidate_id)
 
 
-def _candidate_page(candidate_id: int, note_form: NoteForm | None = None, status: int = 200):
+def _candidate_page(
+    candidate_id: int,
+    note_form: NoteForm | None = None,
+    status: int = 200,
+    erase_form: EraseForm | None = None,
+):
     session = db()
     user = me()
     file = shortlists.candidate_file(session, user, candidate_id)
@@ -395,10 +416,15 @@ def _candidate_page(candidate_id: int, note_form: NoteForm | None = None, status
             c=file.candidate,
             move_forms=move_forms,
             note_form=note_form,
+            erase_form=erase_form or (EraseForm(formdata=None) if can_erase(user) else None),
             in_pool=talentpool.in_pool(file.candidate),
         ),
         status,
     )
+
+
+def can_erase(user) -> bool:
+    return user.has_role(Role.RECRUITER) or user.has_role(Role.ADMIN)
 
 
 def _note_choices(form: NoteForm, file: shortlists.CandidateFile, user) -> None:
@@ -519,6 +545,27 @@ def merge(candidate_id: int):
     session.commit()
     flash(_("The two candidates are merged."), "success")
     return redirect(url_for(".candidate", candidate_id=kept.id))
+
+
+@bp.route("/candidates/<int:candidate_id>/erase", methods=["POST"])
+@roles_required(Role.RECRUITER, Role.ADMIN)
+def erase(candidate_id: int):
+    """Erase a candidate's personal data (an erasure request), after a confirmation."""
+    session = db()
+    candidate = session.get(Candidate, candidate_id) if shortlists.valid_id(candidate_id) else None
+    if candidate is None:
+        raise NotFound("candidate")
+    form = EraseForm()
+    if not form.validate_on_submit():
+        return _candidate_page(candidate_id, status=400, erase_form=form)
+    erasure = privacy.erase(session, settings(), candidate, utcnow(), actor=me())
+    session.commit()
+    erasure.remove_files()
+    if erasure.candidates:
+        # The index holds the CV text: build it again without it.
+        scoring.build_index(session, settings())
+    flash(_("The candidate's personal data is erased."), "success")
+    return redirect(url_for(".candidate", candidate_id=candidate.id))
 
 
 @bp.route("/cv/<int:cv_file_id>")

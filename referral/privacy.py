@@ -1,0 +1,148 @@
+"""Erasing a candidate's personal data: on request, and when the retention period is over.
+
+Candidates are told (apply form, privacy page) that their data is kept ``retention_months``
+after their last application. :func:`purge_expired` keeps that promise (the worker runs it
+daily; ``relais candidates purge``), and :func:`erase` answers an erasure request (a recruiter
+or an admin, from the candidate's page).
+
+Erasing keeps what the organisation's figures and the agents' credits rest on — that an
+application to an offer arrived through a link, when, and how far it went — and removes who
+the person is and what they wrote: identity, CV files and their text, messages, notes,
+score explanations (they quote the CV), duplicate flags, the name and e-mail an agent gave
+when referring them. The candidate row stays, marked ``erased_at``, so that an application
+never points to nothing. The CV files are deleted once the transaction has committed
+(:meth:`Erasure.remove_files`); the matching index, which holds the CV text, is then built
+again without it (:func:`referral.scoring.build_index`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from referral import audit, cvstore
+from referral.config import Settings
+from referral.models import (
+    Application,
+    ApplicationStatus,
+    Candidate,
+    CandidateNote,
+    CVFile,
+    DuplicateFlag,
+    Referral,
+    User,
+)
+
+log = logging.getLogger(__name__)
+
+# Applications still being decided: the candidate's data is needed until they are.
+OPEN_STATUSES = (
+    ApplicationStatus.NEW.value,
+    ApplicationStatus.SCREENING.value,
+    ApplicationStatus.INTERVIEW.value,
+    ApplicationStatus.OFFER.value,
+)
+
+
+@dataclass
+class Erasure:
+    """What one erasure (or purge) did; the files go once the caller has committed."""
+
+    candidates: int = 0
+    files: list[Path] = field(default_factory=list)
+
+    def remove_files(self) -> None:
+        """Delete the CV files of the erased candidates (call after the commit)."""
+        for path in self.files:
+            cvstore.remove(path)
+
+
+def erased_email(candidate_id: int) -> str:
+    """The e-mail an erased candidate keeps (unique, never deliverable)."""
+    return f"erased-{candidate_id}@erased.invalid"
+
+
+def erase(
+    session: Session,
+    settings: Settings,
+    candidate: Candidate,
+    now: datetime,
+    actor: User | None = None,
+    reason: str = "request",
+    erasure: Erasure | None = None,
+) -> Erasure:
+    """Erase ``candidate``'s personal data in the caller's transaction (see the module)."""
+    erasure = erasure or Erasure()
+    if candidate.erased_at is not None:
+        return erasure
+    cvs = list(session.scalars(select(CVFile).where(CVFile.candidate_id == candidate.id)))
+    erasure.files += [cvstore.path_for(settings, cv) for cv in cvs]
+    session.execute(
+        update(Application)
+        .where(Application.candidate_id == candidate.id)
+        .values(message="", score_explanation=None, cv_file_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(CVFile).where(CVFile.candidate_id == candidate.id))
+    session.execute(delete(CandidateNote).where(CandidateNote.candidate_id == candidate.id))
+    session.execute(
+        delete(DuplicateFlag).where(
+            or_(DuplicateFlag.candidate_id == candidate.id, DuplicateFlag.other_id == candidate.id)
+        )
+    )
+    session.execute(
+        update(Referral)
+        .where(or_(Referral.candidate_id == candidate.id, Referral.email == candidate.email))
+        .values(
+            first_name="",
+            last_name="",
+            email=erased_email(candidate.id),
+            relationship_note="",
+            reason="",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    candidate.email = erased_email(candidate.id)
+    candidate.first_name = candidate.last_name = candidate.city = ""
+    candidate.phone = candidate.linkedin_url = None
+    candidate.skills = []
+    candidate.talent_pool_consent = False
+    candidate.retention_until = None
+    candidate.erased_at = now
+    session.expire(candidate, ["cv_files", "applications"])
+    audit.record(session, actor, "candidate.erased", "candidate", candidate.id, reason=reason)
+    erasure.candidates += 1
+    return erasure
+
+
+def expired(session: Session, now: datetime) -> list[Candidate]:
+    """Candidates whose retention period is over and who have no application still open."""
+    still_open = select(Application.id).where(
+        Application.candidate_id == Candidate.id, Application.status.in_(OPEN_STATUSES)
+    )
+    return list(
+        session.scalars(
+            select(Candidate)
+            .where(
+                Candidate.erased_at.is_(None),
+                Candidate.retention_until < now.date(),
+                ~still_open.exists(),
+            )
+            .order_by(Candidate.id)
+        )
+    )
+
+
+def purge_expired(session: Session, settings: Settings, now: datetime) -> Erasure:
+    """Erase every candidate of :func:`expired` in the caller's transaction."""
+    erasure = Erasure()
+    for candidate in expired(session, now):
+        erase(session, settings, candidate, now, reason="retention", erasure=erasure)
+    if erasure.candidates:
+        log.info("erased %d candidate(s) at the end of their retention", erasure.candidates)
+    return erasure

@@ -1,0 +1,61 @@
+"""Erasing a candidate's personal data from their page (an erasure request)."""
+
+from __future__ import annotations
+
+import pytest
+
+from referral.models import Candidate, Role
+
+pytest_plugins = ["tests.shortlist_fixtures"]
+
+
+@pytest.fixture
+def marie(make_offer, make_application, make_candidate, session):
+    candidate = make_candidate("Marie", "Erasable", city="Lyon", phone="0601020304")
+    application = make_application(make_offer(title="Juriste"), candidate, score=64)
+    session.commit()
+    return application
+
+
+def test_a_recruiter_erases_a_candidate_after_confirming(client, auth, make_user, session, marie):
+    auth.login(make_user(Role.RECRUITER, locale="en"))
+    candidate_id = marie.candidate_id
+    page = client.get(f"/recruiter/candidates/{candidate_id}").get_data(as_text=True)
+    assert "Erase the personal data" in page and "I confirm: erase" in page
+
+    refused = client.post(f"/recruiter/candidates/{candidate_id}/erase", data={})
+    assert refused.status_code == 400
+    assert "Tick the box to confirm the erasure." in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Candidate, candidate_id).erased_at is None
+
+    done = client.post(
+        f"/recruiter/candidates/{candidate_id}/erase", data={"confirm": "y"}, follow_redirects=True
+    )
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200 and "personal data is erased" in html
+    assert "<h1>Erased candidate</h1>" in html
+    assert "Erasable" not in html and "0601020304" not in html
+    assert "Erase the personal data" not in html  # nothing left to erase
+    shortlist = client.get(f"/recruiter/offers/{marie.offer_id}/shortlist").get_data(as_text=True)
+    assert "Erased candidate" in shortlist and "Erasable" not in shortlist
+
+
+def test_in_french_the_page_says_so(client, auth, make_user, session, marie):
+    auth.login(make_user(Role.ADMIN, locale="fr"))
+    client.post(f"/recruiter/candidates/{marie.candidate_id}/erase", data={"confirm": "y"})
+    html = client.get(f"/recruiter/candidates/{marie.candidate_id}").get_data(as_text=True)
+    assert "<h1>Candidat effacé</h1>" in html
+
+
+def test_a_manager_cannot_erase(client, auth, session, marie):
+    manager = marie.offer.hiring_manager
+    auth.login(manager)
+    page = client.get(f"/recruiter/candidates/{marie.candidate_id}").get_data(as_text=True)
+    assert "/erase" not in page
+    response = client.post(
+        f"/recruiter/candidates/{marie.candidate_id}/erase", data={"confirm": "y"}
+    )
+    assert response.status_code == 403
+    session.expire_all()
+    assert session.get(Candidate, marie.candidate_id).erased_at is None
