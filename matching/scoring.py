@@ -55,8 +55,10 @@ __all__ = [
 ]
 
 EMPTY_CV_REASON = "no text could be read from the CV"
-# Job titles are short: their char n-grams (gendered forms, plurals, typos) matter more.
-TITLE_CHAR_WEIGHT = 0.9
+# Job titles are short: their words compared through char n-grams (gendered forms, plurals,
+# typos) carry the signal. MELO titles with the index's model (min_df=2): MAP 0.6078 at 0.9,
+# 0.6117 at 1.0 (the fuzzy cosine alone); 0.6013 with the former char cosine at 0.9.
+TITLE_CHAR_WEIGHT = 1.0
 _TOP_TERMS = 10
 
 
