@@ -116,16 +116,16 @@ def char_ngrams(word: str, bounds: tuple[int, int]) -> list[str]:
 
 @dataclass(frozen=True)
 class QueryVector:
-    """A query ready to be compared with document rows: two dense vectors over the features.
+    """A query ready to be compared with document rows: dense vectors over the features.
 
-    Two contiguous vectors rather than one (n, 2) block: scipy multiplies a CSR matrix by
-    one vector much faster than by a block of two.
+    Contiguous vectors rather than one (n, 3) block: scipy multiplies a CSR matrix by one
+    vector much faster than by a block of several.
     """
 
     word: np.ndarray  # float32: word TF-IDF, L2-normalised
     char: np.ndarray  # float32: char TF-IDF projected on the words, divided by word idf
+    fuzzy: np.ndarray  # float32: fuzzy vector (unit length) projected on the words
     has_text: bool
-    fuzzy: np.ndarray | None = None  # float32: fuzzy vector projected on the words
 
 
 class Parts(NamedTuple):
@@ -304,7 +304,8 @@ class TextModel:
     def query(self, fields: Sequence[tuple[str, float]]) -> QueryVector:
         """A query vector from weighted text fields (``[(title, 3.0), (missions, 1.0)]``).
 
-        Each field's words count ``weight`` times; the word and char parts are L2-normalised.
+        Each field's words count ``weight`` times; the word, char and fuzzy parts are
+        L2-normalised.
         """
         n_features = len(self.features)
         word_counts: Counter[int] = Counter()
@@ -314,13 +315,12 @@ class TextModel:
             if not text or weight <= 0:
                 continue
             tokens = self.words(text)
-            for token in tokens:
-                token_counts[token] += weight
             for feature in ngrams(tokens, self.config.word_ngrams):
                 col = self.vocabulary.get(feature)
                 if col is not None:
                     word_counts[col] += weight
             for token in tokens:
+                token_counts[token] += weight
                 for gram in char_ngrams(token, self.config.char_ngrams):
                     char_counts[gram] += weight
         word = np.zeros(n_features, dtype=np.float32)
@@ -351,8 +351,8 @@ class TextModel:
                 # Rows store word tf*idf/word_norm: divide by idf to get back to counts.
                 projected = self._word_to_char @ q
                 char = (projected / self._idf).astype(np.float32)
-        fuzzy = self._fuzzy_query(token_counts) if token_counts else None
-        return QueryVector(word, char, bool(word_counts or char_counts), fuzzy)
+        fuzzy = self._fuzzy_query(token_counts)
+        return QueryVector(word, char, fuzzy, bool(word_counts or char_counts))
 
     def _fuzzy_query(self, token_counts: Counter[str]) -> np.ndarray:
         """The query's fuzzy vector (words' unit char vectors weighted by their TF-IDF, unit
@@ -374,10 +374,11 @@ class TextModel:
         known = [
             (self.char_vocabulary[g], v) for g, v in grams.items() if g in self.char_vocabulary
         ]
+        if not known or norm == 0:
+            return np.zeros(len(self.features), dtype=np.float32)
         q = np.zeros(len(self.char_vocabulary), dtype=np.float32)
-        if known and norm > 0:
-            cols, values = zip(*known, strict=True)
-            q[list(cols)] = np.asarray(values, np.float32) / np.float32(norm)
+        cols, values = zip(*known, strict=True)
+        q[list(cols)] = np.asarray(values, np.float32) / np.float32(norm)
         return (self._word_shapes() @ q).astype(np.float32)
 
     def similarities(
@@ -415,8 +416,6 @@ class TextModel:
 
     @staticmethod
     def _fuzzy_cosine(matrix: DocumentMatrix, query: QueryVector) -> np.ndarray:
-        if query.fuzzy is None:
-            return np.zeros(matrix.shape[0], dtype=np.float32)
         fuzzy = matrix.rows @ query.fuzzy
         fuzzy *= matrix.fuzzy_ratio
         return fuzzy

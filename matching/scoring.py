@@ -269,8 +269,7 @@ def _top_terms(
     share = model.config.fuzzy_share
     contrib = (1 - weight) * vals * query.word[cols]
     contrib = contrib + weight * (1 - share) * matrix.char_ratio[row] * vals * query.char[cols]
-    if query.fuzzy is not None:
-        contrib = contrib + weight * share * matrix.fuzzy_ratio[row] * vals * query.fuzzy[cols]
+    contrib = contrib + weight * share * matrix.fuzzy_ratio[row] * vals * query.fuzzy[cols]
     order = np.argsort(-contrib, kind="stable")[: _TOP_TERMS * 2]
     # CvWords normalises words as the default model does; otherwise tokenize again.
     if model.config.stemming == "fr":
