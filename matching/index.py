@@ -4,8 +4,10 @@ File format (one file, written with ``joblib``): a dict with ``format`` =
 ``"relais-matching-index"``, ``version`` (:data:`INDEX_VERSION`), the scikit-learn version
 that wrote it, the fitted :class:`~matching.model.TextModel`, the CSR float32 matrix of the
 CVs with its per-row char ratios, the candidates (key, CV text, message, application time,
-readable flag) and, since version 2, what was read in each CV once for all offers (``profiles``:
-past titles, languages, dates; see :class:`~matching.profile.ProfileFacts`). :meth:`MatchIndex.load` refuses a file of another format or version with
+readable flag), since version 2 what was read in each CV once for all offers (``profiles``:
+past titles, languages, dates; see :class:`~matching.profile.ProfileFacts`) and, since
+version 3, the per-row fuzzy ratios (``fuzzy_ratio``, see :mod:`matching.model`).
+:meth:`MatchIndex.load` refuses a file of another format or version with
 :class:`IndexVersionError`; rebuild it (``relais reindex``).
 
 Only load index files you wrote: joblib files are pickles.
@@ -37,7 +39,7 @@ from matching.skills import CvWords, Vocabulary
 __all__ = ["INDEX_FORMAT", "INDEX_VERSION", "IndexVersionError", "MatchIndex"]
 
 INDEX_FORMAT = "relais-matching-index"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 # The corpus-level model for offers and CVs: bigrams need two documents to count, which keeps
 # a 100,000-CV vocabulary small without losing the words themselves (char n-grams see them).
@@ -110,7 +112,7 @@ class MatchIndex:
         texts = [c.text() for c in candidates] + [o.text() for o in offers]
         model, matrix = TextModel.fit(texts or [""], config, progress)
         n = len(candidates)
-        rows = DocumentMatrix(matrix.rows[:n], matrix.char_ratio[:n])
+        rows = matrix.select(slice(None, n))
         return cls(model, rows, candidates)
 
     def add(self, candidates: CandidateDoc | Sequence[CandidateDoc]) -> None:
@@ -149,6 +151,7 @@ class MatchIndex:
                 "model": self.model,
                 "rows": self.matrix.rows,
                 "char_ratio": self.matrix.char_ratio,
+                "fuzzy_ratio": self.matrix.fuzzy_ratio,
                 "candidates": [
                     (c.key, c.cv_text, c.message, c.applied_at, c.cv_readable)
                     for c in self.candidates
@@ -180,7 +183,10 @@ class MatchIndex:
             for titles, langs, experience in data["profiles"]
         ]
         return cls(
-            data["model"], DocumentMatrix(data["rows"], data["char_ratio"]), candidates, profiles
+            data["model"],
+            DocumentMatrix(data["rows"], data["char_ratio"], data["fuzzy_ratio"]),
+            candidates,
+            profiles,
         )
 
     # -- queries -----------------------------------------------------------------------
@@ -267,7 +273,7 @@ class MatchIndex:
             lengths.sum()
         )
         sims = self.model.similarities(
-            DocumentMatrix(self._titles.rows[picked], self._titles.char_ratio[picked]),
+            self._titles.select(picked),
             title_query,
             TITLE_CHAR_WEIGHT,
         )

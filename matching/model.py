@@ -12,7 +12,17 @@ words (``W @ char_query``) and two numbers kept per document (its word and char 
 This keeps a 100,000-CV index small and its build fast, and lets a query word that the
 corpus never saw (a typo) still meet the corpus words that share its n-grams.
 
-Similarity = ``(1 - char_weight) * word_cosine + char_weight * char_cosine``, in [0, 1].
+The *fuzzy* cosine is a second character-level view: each word is the unit vector of its
+char n-grams (weighted by char idf), a text is the sum of its words' vectors weighted by the
+words' TF-IDF, and two texts compare by the cosine of those sums. Unlike the char cosine,
+where a long word weighs as much as its many n-grams, every word weighs what its idf says
+and meets a similar word ("controleur", "control") in proportion to how alike they are:
+a soft word match (Sidorov et al.'s soft cosine with a char n-gram word similarity). It is
+computed the same way as the char cosine: one product with the word matrix and one number
+kept per document.
+
+Similarity = ``(1 - char_weight) * word_cosine + char_weight * ((1 - fuzzy_share) *
+char_cosine + fuzzy_share * fuzzy_cosine)``, in [0, 1].
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,7 +39,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from matching.normalize import analyze
 
-__all__ = ["DocumentMatrix", "ModelConfig", "Progress", "QueryVector", "TextModel"]
+__all__ = ["DocumentMatrix", "ModelConfig", "Parts", "Progress", "QueryVector", "TextModel"]
 
 _NO_WORD = "\x00"  # the one feature of a model fitted on texts without any word
 
@@ -43,12 +54,14 @@ class ModelConfig:
     Measured on real data (benchmarks/matching_quality.py): word bigrams did not help either
     data set, and char n-grams help short texts (job titles) much more than long ones, whose
     many short n-grams are shared by every CV; so long texts lean on words, titles on chars
-    (``similarities(..., char_weight=...)``).
+    (``similarities(..., char_weight=...)``). ``fuzzy_share`` is the part of the char weight
+    given to the fuzzy cosine (see the module docstring) rather than the char cosine.
     """
 
     word_ngrams: tuple[int, int] = (1, 1)
     char_ngrams: tuple[int, int] = (3, 5)
     char_weight: float = 0.2
+    fuzzy_share: float = 1.0
     stemming: str | None = "fr"
     min_df: int = 1
     sublinear_tf: bool = False
@@ -103,33 +116,49 @@ def char_ngrams(word: str, bounds: tuple[int, int]) -> list[str]:
 
 @dataclass(frozen=True)
 class QueryVector:
-    """A query ready to be compared with document rows: two dense vectors over the features.
+    """A query ready to be compared with document rows: dense vectors over the features.
 
-    Two contiguous vectors rather than one (n, 2) block: scipy multiplies a CSR matrix by
-    one vector much faster than by a block of two.
+    Contiguous vectors rather than one (n, 3) block: scipy multiplies a CSR matrix by one
+    vector much faster than by a block of several.
     """
 
     word: np.ndarray  # float32: word TF-IDF, L2-normalised
     char: np.ndarray  # float32: char TF-IDF projected on the words, divided by word idf
+    fuzzy: np.ndarray  # float32: fuzzy vector (unit length) projected on the words
     has_text: bool
+
+
+class Parts(NamedTuple):
+    """The three cosines of a query with every row (float32 arrays, each in [0, 1])."""
+
+    word: np.ndarray
+    char: np.ndarray
+    fuzzy: np.ndarray
 
 
 @dataclass(frozen=True)
 class DocumentMatrix:
-    """Documents as rows: word TF-IDF (L2-normalised) and, per row, char-norm ratio."""
+    """Documents as rows: word TF-IDF (L2-normalised) and, per row, the char-norm and
+    fuzzy-norm ratios."""
 
     rows: sp.csr_matrix  # float32
     char_ratio: np.ndarray  # float32: word norm / char norm of each row (0 when empty)
+    fuzzy_ratio: np.ndarray  # float32: 1 / fuzzy norm of each (normalised) row (0 when empty)
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.rows.shape
+
+    def select(self, rows: Sequence[int] | np.ndarray | slice) -> DocumentMatrix:
+        """The rows ``rows`` (indices or a slice), in that order."""
+        return DocumentMatrix(self.rows[rows], self.char_ratio[rows], self.fuzzy_ratio[rows])
 
     def vstack(self, other: DocumentMatrix) -> DocumentMatrix:
         """Rows of ``self`` followed by rows of ``other`` (same model)."""
         return DocumentMatrix(
             sp.vstack([self.rows, other.rows], format="csr", dtype=np.float32),
             np.concatenate([self.char_ratio, other.char_ratio]),
+            np.concatenate([self.fuzzy_ratio, other.fuzzy_ratio]),
         )
 
 
@@ -174,6 +203,7 @@ class TextModel:
         model._idf = (
             TfidfTransformer(sublinear_tf=config.sublinear_tf).fit(counts).idf_.astype(np.float32)
         )
+        model._idf_unseen = np.float32(np.log(1 + counts.shape[0]) + 1)
         model._setup_vocabulary()
         model._fit_char_idf(counts)
         return model, model._matrix_from_counts(counts)
@@ -209,6 +239,25 @@ class TextModel:
         self._char_idf = (np.log((1 + n_docs) / (1 + df)) + 1).astype(np.float32)
         self._char_idf_unseen = np.float32(np.log(1 + n_docs) + 1)
 
+    def _word_shapes(self) -> sp.csr_matrix:
+        """Each feature's unit vector of char n-gram TF-IDF (empty rows for word n-grams).
+
+        Derived from the word-to-n-gram matrix and the char idf, so not saved with the model.
+        """
+        shapes = getattr(self, "_shapes", None)
+        if shapes is None:
+            weighted = (self._word_to_char @ sp.diags(self._char_idf)).tocsr()
+            norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+            inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+            shapes = (sp.diags(inv) @ weighted).tocsr().astype(np.float32)
+            self._shapes = shapes
+        return shapes
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_shapes", None)
+        return state
+
     # -- documents ---------------------------------------------------------------------
 
     def _tf(self, counts: sp.csr_matrix) -> sp.csr_matrix:
@@ -232,7 +281,15 @@ class TextModel:
         rows = (sp.diags(inv.astype(np.float32)) @ weighted).tocsr().astype(np.float32)
         ratio = np.divide(word_norm, char_norm, out=np.zeros_like(char_norm), where=char_norm > 0)
         rows.sort_indices()
-        return DocumentMatrix(rows, ratio.astype(np.float32))
+        shapes = self._word_shapes()
+        fuzzy_norm = np.zeros(counts.shape[0], dtype=np.float64)
+        for start in range(0, counts.shape[0], chunk):
+            summed = (rows[start : start + chunk] @ shapes).tocsr()
+            fuzzy_norm[start : start + chunk] = np.sqrt(
+                np.asarray(summed.multiply(summed).sum(axis=1), dtype=np.float64).ravel()
+            )
+        fuzzy = np.divide(1.0, fuzzy_norm, out=np.zeros_like(fuzzy_norm), where=fuzzy_norm > 0)
+        return DocumentMatrix(rows, ratio.astype(np.float32), fuzzy.astype(np.float32))
 
     def transform(self, texts: Iterable[str]) -> DocumentMatrix:
         """Rows for ``texts`` with the fitted vocabulary (unknown words are ignored)."""
@@ -247,11 +304,13 @@ class TextModel:
     def query(self, fields: Sequence[tuple[str, float]]) -> QueryVector:
         """A query vector from weighted text fields (``[(title, 3.0), (missions, 1.0)]``).
 
-        Each field's words count ``weight`` times; the word and char parts are L2-normalised.
+        Each field's words count ``weight`` times; the word, char and fuzzy parts are
+        L2-normalised.
         """
         n_features = len(self.features)
         word_counts: Counter[int] = Counter()
         char_counts: Counter[str] = Counter()
+        token_counts: Counter[str] = Counter()
         for text, weight in fields:
             if not text or weight <= 0:
                 continue
@@ -261,6 +320,7 @@ class TextModel:
                 if col is not None:
                     word_counts[col] += weight
             for token in tokens:
+                token_counts[token] += weight
                 for gram in char_ngrams(token, self.config.char_ngrams):
                     char_counts[gram] += weight
         word = np.zeros(n_features, dtype=np.float32)
@@ -291,22 +351,71 @@ class TextModel:
                 # Rows store word tf*idf/word_norm: divide by idf to get back to counts.
                 projected = self._word_to_char @ q
                 char = (projected / self._idf).astype(np.float32)
-        return QueryVector(word, char, bool(word_counts or char_counts))
+        fuzzy = self._fuzzy_query(token_counts)
+        return QueryVector(word, char, fuzzy, bool(word_counts or char_counts))
+
+    def _fuzzy_query(self, token_counts: Counter[str]) -> np.ndarray:
+        """The query's fuzzy vector (words' unit char vectors weighted by their TF-IDF, unit
+        length) projected on the features, as :meth:`parts` multiplies it with the rows."""
+        grams: Counter[str] = Counter()
+        for token, count in token_counts.items():
+            tf = float(np.log(count) + 1) if self.config.sublinear_tf else float(count)
+            col = self.vocabulary.get(token)
+            weight = tf * float(self._idf[col] if col is not None else self._idf_unseen)
+            shape = {}
+            for gram, n in Counter(char_ngrams(token, self.config.char_ngrams)).items():
+                gram_col = self.char_vocabulary.get(gram)
+                idf = self._char_idf[gram_col] if gram_col is not None else self._char_idf_unseen
+                shape[gram] = n * float(idf)
+            norm = np.sqrt(sum(v * v for v in shape.values()))
+            for gram, value in shape.items():
+                grams[gram] += weight * value / norm
+        norm = np.sqrt(sum(v * v for v in grams.values()))
+        known = [
+            (self.char_vocabulary[g], v) for g, v in grams.items() if g in self.char_vocabulary
+        ]
+        if not known or norm == 0:
+            return np.zeros(len(self.features), dtype=np.float32)
+        q = np.zeros(len(self.char_vocabulary), dtype=np.float32)
+        cols, values = zip(*known, strict=True)
+        q[list(cols)] = np.asarray(values, np.float32) / np.float32(norm)
+        return (self._word_shapes() @ q).astype(np.float32)
 
     def similarities(
         self, matrix: DocumentMatrix, query: QueryVector, char_weight: float | None = None
     ) -> np.ndarray:
         """Combined cosine of ``query`` with every row of ``matrix`` (float32, in [0, 1]).
 
-        ``char_weight`` overrides the configured share of the char cosine (titles use more).
+        ``char_weight`` overrides the configured share of the char-level cosines (titles use
+        more); it is split between char and fuzzy cosines as the model's ``fuzzy_share`` says.
         """
         weight = np.float32(self.config.char_weight if char_weight is None else char_weight)
-        word, char = self.parts(matrix, query)
-        return (1 - weight) * word + weight * char
+        share = np.float32(self.config.fuzzy_share)
+        out = np.zeros(matrix.shape[0], dtype=np.float32)
+        if weight < 1:
+            out += (1 - weight) * (matrix.rows @ query.word)
+        if weight > 0 and share < 1:
+            out += (weight * (1 - share)) * self._char_cosine(matrix, query)
+        if weight > 0 and share > 0:
+            out += (weight * share) * self._fuzzy_cosine(matrix, query)
+        return out
 
-    def parts(self, matrix: DocumentMatrix, query: QueryVector) -> tuple[np.ndarray, np.ndarray]:
-        """Word cosine and char cosine separately (for explanations and evaluation)."""
-        word = matrix.rows @ query.word
+    def parts(self, matrix: DocumentMatrix, query: QueryVector) -> Parts:
+        """Word, char and fuzzy cosines separately (for explanations and evaluation)."""
+        return Parts(
+            matrix.rows @ query.word,
+            self._char_cosine(matrix, query),
+            self._fuzzy_cosine(matrix, query),
+        )
+
+    @staticmethod
+    def _char_cosine(matrix: DocumentMatrix, query: QueryVector) -> np.ndarray:
         char = matrix.rows @ query.char
         char *= matrix.char_ratio
-        return word, char
+        return char
+
+    @staticmethod
+    def _fuzzy_cosine(matrix: DocumentMatrix, query: QueryVector) -> np.ndarray:
+        fuzzy = matrix.rows @ query.fuzzy
+        fuzzy *= matrix.fuzzy_ratio
+        return fuzzy

@@ -197,6 +197,10 @@ _GENDER_RULES = (
     ("ive", "if"),
     ("eres", "ers"),
     ("ere", "er"),
+    ("ees", "es"),
+    ("ee", "e"),
+    ("ffes", "fs"),
+    ("ffe", "f"),
 )
 
 

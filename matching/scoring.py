@@ -55,8 +55,10 @@ __all__ = [
 ]
 
 EMPTY_CV_REASON = "no text could be read from the CV"
-# Job titles are short: their char n-grams (gendered forms, plurals, typos) matter more.
-TITLE_CHAR_WEIGHT = 0.9
+# Job titles are short: their words compared through char n-grams (gendered forms, plurals,
+# typos) carry the signal. MELO titles with the index's model (min_df=2): MAP 0.6078 at 0.9,
+# 0.6117 at 1.0 (the fuzzy cosine alone); 0.6013 with the former char cosine at 0.9.
+TITLE_CHAR_WEIGHT = 1.0
 _TOP_TERMS = 10
 
 
@@ -264,8 +266,10 @@ def _top_terms(
     cols = matrix.rows.indices[start:end]
     vals = matrix.rows.data[start:end]
     weight = model.config.char_weight
+    share = model.config.fuzzy_share
     contrib = (1 - weight) * vals * query.word[cols]
-    contrib = contrib + weight * matrix.char_ratio[row] * vals * query.char[cols]
+    contrib = contrib + weight * (1 - share) * matrix.char_ratio[row] * vals * query.char[cols]
+    contrib = contrib + weight * share * matrix.fuzzy_ratio[row] * vals * query.fuzzy[cols]
     order = np.argsort(-contrib, kind="stable")[: _TOP_TERMS * 2]
     # CvWords normalises words as the default model does; otherwise tokenize again.
     if model.config.stemming == "fr":
@@ -381,7 +385,7 @@ def score_rows(
     if vocabulary is None:
         vocabulary = load_vocabulary()
     rows = list(rows)
-    selected = DocumentMatrix(matrix.rows[rows], matrix.char_ratio[rows])
+    selected = matrix.select(rows)
     sims = model.similarities(selected, ctx.query) if rows else np.zeros(0)
     readable = [i for i, c in enumerate(candidates) if not c.is_empty()]
     if profiles is None:
@@ -445,7 +449,7 @@ def rank_candidates(
         matrix = model.transform([c.text() for c in candidates])
     else:
         model, fitted = TextModel.fit([offer.text()] + [c.text() for c in candidates])
-        matrix = DocumentMatrix(fitted.rows[1:], fitted.char_ratio[1:])
+        matrix = fitted.select(slice(1, None))
     scores = score_rows(
         offer,
         candidates,
@@ -501,7 +505,7 @@ def rank_offers(
     person = CandidateDoc("profile", profile_text)
     if model is None:
         model, fitted = TextModel.fit([o.text() for o in offers] + [profile_text])
-        matrix = DocumentMatrix(fitted.rows[-1:], fitted.char_ratio[-1:])
+        matrix = fitted.select(slice(-1, None))
     else:
         matrix = model.transform([profile_text])
     profile = read_profile([profile_text], reference_year)
@@ -570,7 +574,7 @@ def similar_candidates(
         keep = [i for i, c in enumerate(index.candidates) if c.key != query.key]
         pool = [index.candidates[i] for i in keep]
         model = index.model
-        matrix = DocumentMatrix(index.matrix.rows[keep], index.matrix.char_ratio[keep])
+        matrix = index.matrix.select(keep)
     else:
         pool = [c for c in pool or () if c.key != query.key]
         model = index.model if index is not None else model
@@ -579,7 +583,7 @@ def similar_candidates(
         return [(c.key, 0.0) for c in pool]
     if model is None:
         model, fitted = TextModel.fit([c.text() for c in pool] + [query.text()])
-        matrix = DocumentMatrix(fitted.rows[:-1], fitted.char_ratio[:-1])
+        matrix = fitted.select(slice(None, -1))
     elif matrix is None:
         matrix = model.transform([c.text() for c in pool])
     cosines = model.similarities(matrix, model.query([(query.text(), 1.0)]))

@@ -3,7 +3,14 @@ import pickle
 import numpy as np
 import pytest
 
-from matching import CandidateDoc, IndexVersionError, MatchIndex, OfferCriteria, TextModel
+from matching import (
+    CandidateDoc,
+    IndexVersionError,
+    MatchIndex,
+    ModelConfig,
+    OfferCriteria,
+    TextModel,
+)
 from matching.index import INDEX_VERSION
 
 CVS = [
@@ -68,15 +75,93 @@ def test_char_part_equals_explicit_char_wb_cosine():
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=model.config.char_ngrams)
     docs = vectorizer.fit_transform([" ".join(model.words(t)) for t in texts])
     for query in texts:  # queries made of known n-grams: same norm on both sides
-        _, char = model.parts(matrix, model.query([(query, 1.0)]))
+        char = model.parts(matrix, model.query([(query, 1.0)])).char
         expected = (docs @ vectorizer.transform([" ".join(model.words(query))]).T).toarray()
         assert np.allclose(char, expected.ravel(), atol=1e-5)
 
 
+def _explicit_fuzzy(texts, queries, config):
+    """The fuzzy cosine computed the plain way: words as unit char_wb TF-IDF vectors (idf
+    over the documents), texts as word-TF-IDF-weighted sums of them, cosine of the sums."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    analyzer = TextModel(config).words
+    doc_words, query_words = [analyzer(t) for t in texts], [analyzer(q) for q in queries]
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=config.char_ngrams, norm=None)
+    char.fit([" ".join(words) for words in doc_words])
+    word = TfidfVectorizer(analyzer=lambda words: words, norm=None).fit(doc_words)
+    n_docs, vocabulary = len(texts), char.vocabulary_
+
+    def summed(words):
+        vector = np.zeros(len(vocabulary) + 1000)
+        unseen = {}
+        for token in set(words):
+            idf = word.idf_[word.vocabulary_[token]] if token in word.vocabulary_ else None
+            idf = np.log(1 + n_docs) + 1 if idf is None else idf
+            grams = char.build_analyzer()(token)
+            shape = np.zeros_like(vector)
+            for gram in grams:
+                if gram in vocabulary:
+                    shape[vocabulary[gram]] += char.idf_[vocabulary[gram]]
+                else:  # unseen n-grams count in the norm, as the largest idf
+                    col = unseen.setdefault(gram, len(vocabulary) + len(unseen))
+                    shape[col] += np.log(1 + n_docs) + 1
+            vector += words.count(token) * idf * shape / np.linalg.norm(shape)
+        return vector
+
+    docs = normalize(np.array([summed(w) for w in doc_words]))
+    return [docs @ normalize(summed(w)[None, :]).ravel() for w in query_words]
+
+
+def test_fuzzy_part_equals_explicit_soft_cosine():
+    texts = [c.cv_text for c in CVS] + ["Développeuse Python, projets informatiques"]
+    queries = ["Développeur Pyhton et comptable", "chef de projets agiles", "Zzyzx"]
+    model, matrix = TextModel.fit(texts)
+    for query, expected in zip(queries, _explicit_fuzzy(texts, queries, model.config), strict=True):
+        fuzzy = model.parts(matrix, model.query([(query, 1.0)])).fuzzy
+        assert np.allclose(fuzzy, expected, atol=1e-5)
+        assert fuzzy.max() <= 1 + 1e-6
+
+
 def test_typo_in_offer_still_meets_the_cv_through_char_ngrams():
     model, matrix = TextModel.fit([c.cv_text for c in CVS])
-    word, char = model.parts(matrix, model.query([("Pyhton Djnago", 1.0)]))
-    assert word.max() == 0 and int(np.argmax(char)) == 0
+    parts = model.parts(matrix, model.query([("Pyhton Djnago", 1.0)]))
+    assert parts.word.max() == 0
+    assert int(np.argmax(parts.char)) == 0 and int(np.argmax(parts.fuzzy)) == 0
+
+
+def test_fuzzy_cosine_weighs_words_by_idf_not_by_length():
+    """A short rare word shared with a document counts for more than a long common one."""
+    texts = [
+        "administrateur systemes linux",
+        "administrateur reseaux",
+        "administrateur bases",
+        "administrateur paie",
+        "developpeur linux",
+    ]
+    model, matrix = TextModel.fit(texts, ModelConfig(char_weight=1.0))
+    sims = model.similarities(matrix, model.query([("administrateur linux", 1.0)]))
+    assert int(np.argmax(sims)) == 0 and sims[4] > sims[1]
+
+
+def test_model_pickle_keeps_scores_without_its_derived_matrix():
+    model, matrix = TextModel.fit([c.cv_text for c in CVS])
+    before = model.similarities(matrix, model.query([("Développeur Python", 1.0)]))
+    data = pickle.dumps(model)
+    assert b"_shapes" not in data
+    loaded = pickle.loads(data)  # noqa: S301 (our own bytes, just written)
+    after = loaded.similarities(matrix, loaded.query([("Développeur Python", 1.0)]))
+    assert np.array_equal(before, after)
+
+
+def test_select_keeps_rows_and_ratios_together():
+    _, matrix = TextModel.fit([c.cv_text for c in CVS])
+    picked = matrix.select([2, 0])
+    assert picked.shape == (2, matrix.shape[1])
+    assert list(picked.fuzzy_ratio) == [matrix.fuzzy_ratio[2], matrix.fuzzy_ratio[0]]
+    assert list(picked.char_ratio) == [matrix.char_ratio[2], matrix.char_ratio[0]]
+    assert (picked.rows[0] != matrix.rows[2]).nnz == 0
 
 
 def test_top_k_is_repeatable_and_agrees_with_rank_candidates():

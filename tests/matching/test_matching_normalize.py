@@ -31,6 +31,14 @@ def test_gendered_title_forms_collapse():
     assert analyze("directrice") == analyze("directeur")
 
 
+def test_feminine_ee_and_ffe_forms_meet_the_masculine():
+    """Snowball stems "chargée" and "chargé" apart ("charge", "charg"): fold them first."""
+    assert analyze("Chargée de mission") == analyze("Chargé de mission")
+    assert analyze("attachées territoriales") == analyze("attachés territoriaux")
+    assert analyze("Cheffe de projet") == analyze("Chef de projet")
+    assert analyze("employée") == analyze("employé")
+
+
 def test_unrelated_slash_is_kept():
     assert analyze("Python / Java", stemming=None) == ["python", "java"]
 
