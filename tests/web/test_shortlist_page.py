@@ -353,3 +353,23 @@ def test_a_cv_without_text_is_flagged_next_to_its_score(
     make_application(offer, make_candidate(cv_text="", text_status="no_text"), score=3.0)
     html = client.get(f"/recruiter/offers/{offer.id}/shortlist").get_data(as_text=True)
     assert "no text could be read" in html
+
+
+def test_every_export_is_in_the_audit_trail(
+    client, recruiter, make_offer, make_application, session
+):
+    from sqlalchemy import select
+
+    from referral.models import AuditEvent
+
+    offer = make_offer()
+    make_application(offer, score=50)
+    client.get(f"/recruiter/offers/{offer.id}/shortlist.csv")
+    client.get(f"/recruiter/offers/{offer.id}/shortlist.xlsx")
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "shortlist.exported").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_id, e.entity_id, e.details["format"], e.details["rows"]) for e in events] == [
+        (recruiter.id, offer.id, "csv", 1),
+        (recruiter.id, offer.id, "xlsx", 1),
+    ]

@@ -37,6 +37,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from referral import (
     attribution,
+    audit,
     candidates,
     exports,
     pipeline,
@@ -318,12 +319,21 @@ def _export_rows(offer_id: int):
     return offer, table
 
 
+def _audit_export(offer, table, kind: str) -> None:
+    """An export carries candidates' personal data out of the application: say who took it."""
+    audit.record(
+        db(), me(), "shortlist.exported", "offer", offer.id, format=kind, rows=len(table.rows)
+    )
+    db().commit()
+
+
 @bp.route("/offers/<int:offer_id>/shortlist.csv")
 @roles_required(*READERS)
 def shortlist_csv(offer_id: int):
     """The shortlist as CSV (semicolons for French, commas for English), with the filters."""
     offer, table = _export_rows(offer_id)
     body = exports.to_csv(table, str(get_locale() or "fr"))
+    _audit_export(offer, table, "csv")
     return _download(body, "text/csv; charset=utf-8", exports.filename(offer, "csv"))
 
 
@@ -333,6 +343,7 @@ def shortlist_xlsx(offer_id: int):
     """The shortlist as an XLSX workbook, with the filters."""
     offer, table = _export_rows(offer_id)
     body = exports.to_xlsx(table, offer.reference)
+    _audit_export(offer, table, "xlsx")
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return _download(body, mimetype, exports.filename(offer, "xlsx"))
 
