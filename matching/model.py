@@ -294,19 +294,28 @@ class TextModel:
         return QueryVector(word, char, bool(word_counts or char_counts))
 
     def similarities(
-        self, matrix: DocumentMatrix, query: QueryVector, char_weight: float | None = None
+        self,
+        matrix: DocumentMatrix,
+        query: QueryVector,
+        char_weight: float | None = None,
+        *,
+        word: np.ndarray | None = None,
     ) -> np.ndarray:
         """Combined cosine of ``query`` with every row of ``matrix`` (float32, in [0, 1]).
 
-        ``char_weight`` overrides the configured share of the char cosine (titles use more).
+        ``char_weight`` overrides the configured share of the char cosine (titles use more);
+        ``word`` is ``matrix.rows @ query.word`` when the caller has it already.
         """
         weight = np.float32(self.config.char_weight if char_weight is None else char_weight)
-        word, char = self.parts(matrix, query)
+        word, char = self.parts(matrix, query, word=word)
         return (1 - weight) * word + weight * char
 
-    def parts(self, matrix: DocumentMatrix, query: QueryVector) -> tuple[np.ndarray, np.ndarray]:
+    def parts(
+        self, matrix: DocumentMatrix, query: QueryVector, *, word: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Word cosine and char cosine separately (for explanations and evaluation)."""
-        word = matrix.rows @ query.word
+        if word is None:
+            word = matrix.rows @ query.word
         char = matrix.rows @ query.char
         char *= matrix.char_ratio
         return word, char
