@@ -258,31 +258,52 @@ def _surface_forms(text: str, stemming: str | None) -> dict[str, str]:
 
 
 def _top_terms(
-    model: TextModel, matrix: DocumentMatrix, row: int, query: QueryVector, words: CvWords
-) -> tuple[tuple[str, float], ...]:
-    start, end = matrix.rows.indptr[row], matrix.rows.indptr[row + 1]
-    cols = matrix.rows.indices[start:end]
-    vals = matrix.rows.data[start:end]
+    model: TextModel,
+    matrix: DocumentMatrix,
+    rows: Sequence[int],
+    query: QueryVector,
+    words: Sequence[CvWords],
+) -> list[tuple[tuple[str, float], ...]]:
+    """The words that weigh most in the similarity of each of ``rows`` with the query, with
+    their weight, as the CV spells them. The contributions of all the rows are computed at
+    once; only each row's best few are looked at one by one."""
+    rows_ = np.asarray(rows, dtype=np.int64)
+    starts = matrix.rows.indptr[rows_]
+    lengths = matrix.rows.indptr[rows_ + 1] - starts
+    ends = np.cumsum(lengths)
+    stored = np.repeat(starts - ends + lengths, lengths) + np.arange(ends[-1] if len(rows_) else 0)
+    cols = matrix.rows.indices[stored]
+    vals = matrix.rows.data[stored]
     weight = model.config.char_weight
     contrib = (1 - weight) * vals * query.word[cols]
-    contrib = contrib + weight * matrix.char_ratio[row] * vals * query.char[cols]
-    order = np.argsort(-contrib, kind="stable")[: _TOP_TERMS * 2]
-    # CvWords normalises words as the default model does; otherwise tokenize again.
-    if model.config.stemming == "fr":
-        form = words.form
-    else:
-        forms = _surface_forms(words.text, model.config.stemming)
-        form = forms.get
-    terms: dict[str, float] = {}
-    for i in order:
-        if contrib[i] <= 0:
-            break
-        feature = model.features[cols[i]]
-        term = " ".join(form(part) or part for part in feature.split(" "))
-        terms[term] = terms.get(term, 0.0) + float(contrib[i])
-        if len(terms) >= _TOP_TERMS:
-            break
-    return tuple((t, round(w, 4)) for t, w in terms.items())
+    contrib = (
+        contrib + weight * np.repeat(matrix.char_ratio[rows_], lengths) * vals * query.char[cols]
+    )
+    # Each row's values by decreasing contribution (stable: ties keep the column order).
+    segment = np.repeat(np.arange(len(rows_)), lengths)
+    order = np.lexsort((-contrib, segment))
+    rank = np.arange(len(order)) - np.repeat(ends - lengths, lengths)
+    order = order[rank < _TOP_TERMS * 2]
+    firsts = np.searchsorted(segment[order], np.arange(len(rows_) + 1)).tolist()
+    best_cols, best_contrib = cols[order].tolist(), contrib[order].tolist()
+    result = []
+    for n, cv_words in enumerate(words):
+        # CvWords normalises words as the default model does; otherwise tokenize again.
+        if model.config.stemming == "fr":
+            form = cv_words.form
+        else:
+            form = _surface_forms(cv_words.text, model.config.stemming).get
+        terms: dict[str, float] = {}
+        for i in range(firsts[n], firsts[n + 1]):
+            if best_contrib[i] <= 0:
+                break
+            feature = model.features[best_cols[i]]
+            term = " ".join(form(part) or part for part in feature.split(" "))
+            terms[term] = terms.get(term, 0.0) + best_contrib[i]
+            if len(terms) >= _TOP_TERMS:
+                break
+        result.append(tuple((t, round(w, 4)) for t, w in terms.items()))
+    return result
 
 
 def _coverage(hits: Sequence[SkillHit]) -> float:
@@ -291,15 +312,13 @@ def _coverage(hits: Sequence[SkillHit]) -> float:
 
 def _score(
     ctx: _OfferContext,
-    model: TextModel,
-    matrix: DocumentMatrix,
-    row: int,
     cosine: float,
     title_similarity: float,
     profile: CvProfile,
     words: CvWords,
     required: tuple[SkillHit, ...],
     nice: tuple[SkillHit, ...],
+    top_terms: tuple[tuple[str, float], ...],
 ) -> Score:
     raw: dict[str, float] = {
         "similarity": math.sqrt(min(1.0, max(0.0, cosine))),
@@ -326,7 +345,7 @@ def _score(
         components=components,
         required_skills=required,
         nice_skills=nice,
-        top_terms=_top_terms(model, matrix, row, ctx.query, words),
+        top_terms=top_terms,
         past_titles=profile.titles,
         experience_years=profile.years,
         languages=tuple(sorted(profile.languages)),
@@ -401,19 +420,18 @@ def score_rows(
     # Skills for all the candidates at once: one fuzzy comparison for all their words.
     required = find_skills_many(cv_words, ctx.required, vocabulary) if ctx.required else None
     nice = find_skills_many(cv_words, ctx.nice, vocabulary) if ctx.nice else None
+    top_terms = _top_terms(model, selected, readable, ctx.query, cv_words)
     scores: list[Score] = [_empty_score()] * len(candidates)
     for n, (i, title_sim) in enumerate(zip(readable, title_sims, strict=True)):
         scores[i] = _score(
             ctx,
-            model,
-            selected,
-            i,
             float(sims[i]),
             title_sim,
             profiles[i],
             cv_words[n],
             tuple(required[n]) if required is not None else (),
             tuple(nice[n]) if nice is not None else (),
+            top_terms[n],
         )
     return scores
 

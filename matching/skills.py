@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,8 @@ _LINK_WORDS = frozenset(
     ]
 )
 _WORD = re.compile(r"(?<!\w)\.net\b|[^\W_]+(?:[+#]+|\.js\b|\.net\b)?", re.UNICODE | re.IGNORECASE)
+# The same words with the text between them: one pass gives the words and where they are.
+_WORDS_AND_GAPS = re.compile(f"({_WORD.pattern})", _WORD.flags)
 _SPECIAL = {"c++": "cplusplus", "c#": "csharp", "f#": "fsharp", "node.js": "nodejs"}
 _MAX_WINDOW = 5
 _FUZZY_CUTOFF = 80.0  # rapidfuzz ratio for one word (a transposition in six letters scores 83)
@@ -231,26 +234,37 @@ class CvWords:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        raw = _WORD.findall(text)
+        # Gaps and words alternate, so word i ends where the text up to part 2i + 1 ends.
+        parts = _WORDS_AND_GAPS.split(text)
+        raw = parts[1::2]
         every = list(map(_raw_key, raw))
         keep = [i for i, key in enumerate(every) if key not in _LINK_WORDS]
         self._raw = raw
         self._keep = keep  # index in ``raw`` of each word of ``keys``
-        self.keys = [every[i] for i in keep]
+        self._ends = list(accumulate(map(len, parts)))
+        self.keys = keys = [every[i] for i in keep]
         positions: dict[str, list[int]] = {}
-        for p, key in enumerate(self.keys):
-            positions.setdefault(key, []).append(p)
+        for p, key in enumerate(keys):
+            if key in positions:
+                positions[key].append(p)
+            else:
+                positions[key] = [p]
         self.positions = positions
         self.distinct = sorted(positions)
-        self._spans: list[tuple[int, int]] | None = None
 
     @property
     def spans(self) -> list[tuple[int, int]]:
-        """``(start, end)`` of each word of :attr:`keys` in the text (found when first needed)."""
-        if self._spans is None:
-            every = [m.span() for m in _WORD.finditer(self.text)]
-            self._spans = [every[i] for i in self._keep]
-        return self._spans
+        """``(start, end)`` of each word of :attr:`keys` in the text."""
+        return [self.span(p) for p in range(len(self.keys))]
+
+    def span(self, p: int) -> tuple[int, int]:
+        """``(start, end)`` of word ``p`` of :attr:`keys` in the text."""
+        part = 2 * self._keep[p] + 1
+        return self._ends[part - 1], self._ends[part]
+
+    def matched(self, first: int, last: int) -> str:
+        """The original text of words ``first`` to ``last`` (inclusive)."""
+        return self.text[self.span(first)[0] : self.span(last)[1]]
 
     def form(self, key: str) -> str | None:
         """The first spelling in the CV (lower-cased) of the normalised word ``key``."""
@@ -282,8 +296,8 @@ class CvWords:
 
     def excerpt(self, first: int, count: int, chars: int = _EXCERPT_CHARS) -> str:
         """The original text around words ``first`` to ``first + count``, on one line."""
-        start = self.spans[first][0]
-        end = self.spans[first + count - 1][1]
+        start = self.span(first)[0]
+        end = self.span(first + count - 1)[1]
         left = max(0, start - chars)
         right = min(len(self.text), end + chars)
         # Cut on word boundaries so the excerpt does not start or end mid-word.
@@ -302,6 +316,8 @@ class _Target:
     name: str
     skill_id: str | None
     labels: tuple[tuple[str, ...], ...]  # each label as its normalised words
+    keys: tuple[str, ...] = ()  # each label's :func:`skill_key`
+    fuzzy: bool = False  # a word of a label is long enough to be matched fuzzily
 
 
 @functools.lru_cache(maxsize=256)
@@ -317,7 +333,15 @@ def _targets(skills: tuple[str, ...], vocabulary: Vocabulary | None) -> list[_Ta
             if w and key not in seen:
                 seen.add(key)
                 words.append(w)
-        targets.append(_Target(name, skill.id if skill else None, tuple(words)))
+        targets.append(
+            _Target(
+                name,
+                skill.id if skill else None,
+                tuple(words),
+                tuple(" ".join(sorted(w)) for w in words),
+                any(len(word) >= _MIN_FUZZY_LEN for w in words for word in w),
+            )
+        )
     return targets
 
 
@@ -351,8 +375,8 @@ def find_skills_many(
         hits: list[SkillHit | None] = [None] * len(targets)
         pending = []
         for t, target in enumerate(targets):
-            for label in target.labels:
-                where = words.exact(" ".join(sorted(label)))
+            for key in target.keys:
+                where = words.exact(key)
                 if where is not None:
                     hits[t] = SkillHit(
                         target.name,
@@ -360,9 +384,7 @@ def find_skills_many(
                         words.excerpt(*where),
                         1.0,
                         target.skill_id,
-                        words.text[
-                            words.spans[where[0]][0] : words.spans[where[0] + where[1] - 1][1]
-                        ],
+                        words.matched(where[0], where[0] + where[1] - 1),
                     )
                     break
             else:
@@ -406,9 +428,7 @@ def _fuzzy(
     for i, j, value in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist(), strict=True):
         close_all[label_words[i]].append((distinct[j], value / 100))
     for words, pending, hits in waiting:
-        if not any(
-            len(w) >= _MIN_FUZZY_LEN for t in pending for lb in targets[t].labels for w in lb
-        ):
+        if not any(targets[t].fuzzy for t in pending):
             continue  # as when this CV is alone: no label word long enough to be fuzzy
         positions = words.positions
         mine = {w for t in pending for lb in targets[t].labels for w in lb if w in close_all}
@@ -416,6 +436,11 @@ def _fuzzy(
         for t in pending:
             best: tuple[float, int, int] | None = None
             for label in targets[t].labels:
+                # Most labels have a word with no spot in the CV: skip them before placing.
+                if not all(
+                    close.get(w) if len(w) >= _MIN_FUZZY_LEN else w in positions for w in label
+                ):
+                    continue
                 found = _place(label, close, positions, len(words.keys))
                 if found is not None and (best is None or found[0] > best[0]):
                     best = found
@@ -427,7 +452,7 @@ def _fuzzy(
                     words.excerpt(first, last - first + 1),
                     round(score, 3),
                     targets[t].skill_id,
-                    words.text[words.spans[first][0] : words.spans[last][1]],
+                    words.matched(first, last),
                 )
 
 
