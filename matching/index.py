@@ -4,8 +4,9 @@ File format (one file, written with ``joblib``): a dict with ``format`` =
 ``"relais-matching-index"``, ``version`` (:data:`INDEX_VERSION`), the scikit-learn version
 that wrote it, the fitted :class:`~matching.model.TextModel`, the CSR float32 matrix of the
 CVs with its per-row char ratios, the candidates (key, CV text, message, application time,
-readable flag) and, since version 2, what was read in each CV once for all offers (``profiles``:
-past titles, languages, dates; see :class:`~matching.profile.ProfileFacts`). :meth:`MatchIndex.load` refuses a file of another format or version with
+readable flag), since version 2 what was read in each CV once for all offers (``profiles``:
+past titles, languages, dates; see :class:`~matching.profile.ProfileFacts`) and since version
+3 the CVs' skill words and spellings (``words``, see :class:`~matching.word_table.WordTable`). :meth:`MatchIndex.load` refuses a file of another format or version with
 :class:`IndexVersionError`; rebuild it (``relais reindex``).
 
 Only load index files you wrote: joblib files are pickles.
@@ -30,15 +31,17 @@ from matching.scoring import (
     TITLE_CHAR_WEIGHT,
     RankedCandidate,
     Weights,
+    _language_ids,
     _order_key,
     score_rows,
 )
-from matching.skills import CvWords, Vocabulary
+from matching.skills import CvWords, Vocabulary, _targets, labels_of, load_vocabulary
+from matching.word_table import WordTable, vocabulary_words
 
 __all__ = ["INDEX_FORMAT", "INDEX_VERSION", "IndexVersionError", "MatchIndex"]
 
 INDEX_FORMAT = "relais-matching-index"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 # The corpus-level model for offers and CVs: bigrams need two documents to count, which keeps
 # a 100,000-CV vocabulary small without losing the words themselves (char n-grams see them).
@@ -99,6 +102,7 @@ class MatchIndex:
         matrix: DocumentMatrix,
         candidates: Sequence[CandidateDoc],
         profiles: Sequence[ProfileFacts] | None = None,
+        words: WordTable | None = None,
     ) -> None:
         if matrix.shape[0] != len(candidates):
             raise ValueError("one matrix row per candidate is required")
@@ -120,6 +124,12 @@ class MatchIndex:
         self._title_start = np.cumsum([0] + [len(f.titles) for f in self._facts], dtype=np.int64)
         self._words: OrderedDict[int, CvWords] = OrderedDict()
         self._columns = _WordColumns(self.matrix.rows)
+        if words is None:
+            words = WordTable(vocabulary_words(load_vocabulary()))
+            words.extend([c.text() for c in self.candidates], self.matrix.rows, self._features())
+        if len(words) != len(self.candidates):
+            raise ValueError("one row of words per candidate is required")
+        self._table = words
         if len(self._rows) != len(self.candidates):
             raise ValueError("candidate keys must be unique")
 
@@ -161,7 +171,9 @@ class MatchIndex:
                 raise ValueError(f"candidate {candidate.key!r} is already indexed")
         if not new:
             return
-        self.matrix = self.matrix.vstack(self.model.transform([c.text() for c in new]))
+        rows = self.model.transform([c.text() for c in new])
+        self.matrix = self.matrix.vstack(rows)
+        self._table.extend([c.text() for c in new], rows.rows, self._features())
         if self.matrix.shape[0] - self._columns.n_rows > _UNCOPIED_ROWS:
             self._columns = _WordColumns(self.matrix.rows)
         facts = [_read_facts(candidate) for candidate in new]
@@ -192,6 +204,7 @@ class MatchIndex:
                     for c in self.candidates
                 ],
                 "profiles": [tuple(f) for f in self._facts],
+                "words": self._table,
             },
             Path(path),
             compress=3,
@@ -218,7 +231,11 @@ class MatchIndex:
             for titles, langs, experience in data["profiles"]
         ]
         return cls(
-            data["model"], DocumentMatrix(data["rows"], data["char_ratio"]), candidates, profiles
+            data["model"],
+            DocumentMatrix(data["rows"], data["char_ratio"]),
+            candidates,
+            profiles,
+            data["words"],
         )
 
     # -- queries -----------------------------------------------------------------------
@@ -275,6 +292,12 @@ class MatchIndex:
         picked = picked[np.lexsort((picked, -sims[picked]))]
         rows = [int(i) for i in picked]
         chosen = [self.candidates[i] for i in rows]
+        vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
+        label_words = self._label_words(offer, vocabulary)
+        if label_words is not None:
+            words = self._table.words(rows, [c.text() for c in chosen], label_words)
+        else:
+            words = [self._cv_words(row) for row in rows]
         scores = score_rows(
             offer,
             chosen,
@@ -285,9 +308,10 @@ class MatchIndex:
             vocabulary=vocabulary,
             reference_year=reference_year,
             profiles=[self._profile(row, reference_year) for row in rows],
-            words=[self._cv_words(row) for row in rows],
+            words=words,
             query=query,
             title_similarities=lambda title_query: self._title_similarities(rows, title_query),
+            term_spans=self._table.term_spans if label_words is not None else None,
         )
         order = sorted(
             range(len(chosen)),
@@ -297,6 +321,31 @@ class MatchIndex:
             RankedCandidate(chosen[i].key, rank, scores[i], chosen[i].applied_at)
             for rank, i in enumerate(order[:k], start=1)
         ]
+
+    def _features(self) -> list[str] | None:
+        """The model's features when they are words normalised as CvWords does, else None."""
+        features = [str(f) for f in self.model.features]
+        if self.model.config.stemming != "fr" or any(" " in f for f in features):
+            return None
+        return features
+
+    def _label_words(self, offer: OfferCriteria, vocabulary: Vocabulary) -> set[str] | None:
+        """The words of the labels of ``offer``'s skills, when the stored skill words and
+        spellings explain its scores as the CVs' full words would: the labels are made of
+        vocabulary words, and no language it asks for is looked up among the CV's words (a
+        name longer than a language id). Else None: the CVs are read again."""
+        if self._table.term_spans is None:
+            return None
+        if any(len(lang) > 3 for lang in _language_ids(offer.languages)):
+            return None
+        words = {
+            word
+            for skills in (offer.required_skills, offer.nice_skills)
+            for target in _targets(tuple(labels_of(skills)), vocabulary)
+            for label in target.labels
+            for word in label
+        }
+        return words if all(self._table.knows(word) for word in words) else None
 
     def _title_similarities(self, rows: Sequence[int], title_query: QueryVector) -> np.ndarray:
         """Best similarity of the offer's title with the stored past titles of each row."""

@@ -263,10 +263,12 @@ def _top_terms(
     rows: Sequence[int],
     query: QueryVector,
     words: Sequence[CvWords],
+    term_spans: np.ndarray | None = None,
 ) -> list[tuple[tuple[str, float], ...]]:
     """The words that weigh most in the similarity of each of ``rows`` with the query, with
     their weight, as the CV spells them. The contributions of all the rows are computed at
-    once; only each row's best few are looked at one by one."""
+    once; only each row's best few are looked at one by one. ``term_spans`` (see
+    :attr:`matching.word_table.WordTable.term_spans`) gives the spellings without ``words``."""
     rows_ = np.asarray(rows, dtype=np.int64)
     starts = matrix.rows.indptr[rows_]
     lengths = matrix.rows.indptr[rows_ + 1] - starts
@@ -286,10 +288,13 @@ def _top_terms(
     order = order[rank < _TOP_TERMS * 2]
     firsts = np.searchsorted(segment[order], np.arange(len(rows_) + 1)).tolist()
     best_cols, best_contrib = cols[order].tolist(), contrib[order].tolist()
+    spans = term_spans[stored[order]].tolist() if term_spans is not None else None
     result = []
     for n, cv_words in enumerate(words):
         # CvWords normalises words as the default model does; otherwise tokenize again.
-        if model.config.stemming == "fr":
+        if spans is not None:
+            form = None
+        elif model.config.stemming == "fr":
             form = cv_words.form
         else:
             form = _surface_forms(cv_words.text, model.config.stemming).get
@@ -298,7 +303,11 @@ def _top_terms(
             if best_contrib[i] <= 0:
                 break
             feature = model.features[best_cols[i]]
-            term = " ".join(form(part) or part for part in feature.split(" "))
+            if spans is not None:  # a one-word feature, and where the CV first spells it
+                start, end = spans[i]
+                term = cv_words.text[start:end].lower() if start >= 0 else feature
+            else:
+                term = " ".join(form(part) or part for part in feature.split(" "))
             terms[term] = terms.get(term, 0.0) + best_contrib[i]
             if len(terms) >= _TOP_TERMS:
                 break
@@ -386,6 +395,7 @@ def score_rows(
     words: Sequence[CvWords] | None = None,
     query: QueryVector | None = None,
     title_similarities: Callable[[QueryVector], np.ndarray] | None = None,
+    term_spans: np.ndarray | None = None,
 ) -> list[Score]:
     """Scores of ``candidates`` whose vectors are ``matrix`` rows ``rows`` (same order).
 
@@ -394,7 +404,9 @@ def score_rows(
     from a cache (see :class:`matching.index.MatchIndex`); ``query`` is the offer's
     ``model.query(offer.fields())`` when the caller already has it; ``title_similarities``
     gives, from the offer's title query, every candidate's best title similarity (from
-    stored title vectors, see :class:`matching.index.MatchIndex`).
+    stored title vectors, see :class:`matching.index.MatchIndex`); ``term_spans`` where each
+    stored value of ``matrix`` is first spelled in its CV (see
+    :class:`matching.word_table.WordTable`), which ``words`` then need not know.
     """
     ctx = _offer_context(offer, model, weights, query)
     if vocabulary is None:
@@ -420,7 +432,9 @@ def score_rows(
     # Skills for all the candidates at once: one fuzzy comparison for all their words.
     required = find_skills_many(cv_words, ctx.required, vocabulary) if ctx.required else None
     nice = find_skills_many(cv_words, ctx.nice, vocabulary) if ctx.nice else None
-    top_terms = _top_terms(model, selected, readable, ctx.query, cv_words)
+    top_terms = _top_terms(
+        model, matrix, [rows[i] for i in readable], ctx.query, cv_words, term_spans
+    )
     scores: list[Score] = [_empty_score()] * len(candidates)
     for n, (i, title_sim) in enumerate(zip(readable, title_sims, strict=True)):
         scores[i] = _score(

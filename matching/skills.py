@@ -423,16 +423,19 @@ def _fuzzy(
     scores = process.cdist(
         label_words, distinct, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, dtype=np.uint8
     )
-    close_all: dict[str, list[tuple[str, float]]] = {word: [] for word in label_words}
+    # For each word of the CVs, the label words it is close to: a CV looks up its own words.
+    close_to: dict[str, list[tuple[str, float]]] = {}
     rows, cols = np.nonzero(scores)
     for i, j, value in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist(), strict=True):
-        close_all[label_words[i]].append((distinct[j], value / 100))
+        close_to.setdefault(distinct[j], []).append((label_words[i], value / 100))
     for words, pending, hits in waiting:
         if not any(targets[t].fuzzy for t in pending):
             continue  # as when this CV is alone: no label word long enough to be fuzzy
         positions = words.positions
-        mine = {w for t in pending for lb in targets[t].labels for w in lb if w in close_all}
-        close = {word: {v: s for v, s in close_all[word] if v in positions} for word in mine}
+        close: dict[str, dict[str, float]] = {}  # label word -> the CV's words close to it
+        for variant in words.distinct:
+            for word, score in close_to.get(variant, ()):
+                close.setdefault(word, {})[variant] = score
         for t in pending:
             best: tuple[float, int, int] | None = None
             for label in targets[t].labels:

@@ -1,0 +1,283 @@
+"""What the offers look for in the words of every indexed CV, read once when it is indexed.
+
+Ranking a talent pool explains its best CVs: skill hits with excerpts, and the words that
+weigh most, as the CV spells them. Reading each of those CVs again for every offer
+(tokenising, normalising, placing every word) costs more than ranking all of them. So when
+the CVs are indexed, :class:`WordTable` keeps, for each CV:
+
+- the *skill words*: every word that a label of the skills vocabulary is made of, or that is
+  close enough to a long one to be matched fuzzily, with its place among the CV's words and
+  in the text. Exact and fuzzy skill matching only ever look at those words, so
+  :meth:`WordTable.words` gives a :class:`~matching.skills.CvWords` holding just them, with
+  which :func:`~matching.skills.find_skills_many` finds the same hits as with every word;
+- for each stored value of the CV's TF-IDF row, where the term is first written in the CV
+  (the top terms of an explanation show the CV's own spelling).
+
+An offer whose skills are not in the vocabulary, or that asks for a language by a name that
+only the CV's full words could show, is scored from the CVs' texts as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import accumulate
+
+import numpy as np
+import scipy.sparse as sp
+from rapidfuzz import fuzz, process
+
+from matching.skills import (
+    _FUZZY_CUTOFF,
+    _LINK_WORDS,
+    _MIN_FUZZY_LEN,
+    _WORDS_AND_GAPS,
+    CvWords,
+    Vocabulary,
+    _label_words,
+    _raw_key,
+)
+
+__all__ = ["WordTable", "vocabulary_words"]
+
+_CHUNK = 4096  # CVs read at once: their words are Python objects until they are arrays
+
+
+def vocabulary_words(vocabulary: Vocabulary) -> frozenset[str]:
+    """The normalised words that the labels (and ids) of ``vocabulary``'s skills are made of."""
+    return frozenset(
+        word
+        for skill in vocabulary.skills
+        for label in (skill.id.replace("-", " "), *skill.labels)
+        for word in _label_words(label)
+    )
+
+
+class _KeyIds(dict):
+    """Raw word -> id of its normalised form (:func:`matching.skills._raw_key`) in ``keys``."""
+
+    def __init__(self, keys: list[str], ids: dict[str, int]) -> None:
+        super().__init__()
+        self.keys_, self.ids = keys, ids
+
+    def __missing__(self, raw: str) -> int:
+        key = _raw_key(raw)
+        key_id = self.ids.get(key)
+        if key_id is None:
+            key_id = self.ids[key] = len(self.keys_)
+            self.keys_.append(key)
+        self[raw] = key_id
+        return key_id
+
+
+class WordTable:
+    """Per indexed CV (in index order): its skill words and the spelling of its terms."""
+
+    def __init__(self, label_words: frozenset[str]) -> None:
+        self.label_words = label_words
+        self._long_words = sorted(w for w in label_words if len(w) >= _MIN_FUZZY_LEN)
+        self.keys: list[str] = []  # every normalised word met, by id
+        self._ids: dict[str, int] = {}
+        self._skill_word = np.zeros(0, dtype=bool)  # by key id: a label word or close to one
+        self._close: dict[str, list[int]] = {}  # long label word -> ids of the keys close to it
+        self._link = np.zeros(0, dtype=bool)  # by key id: a link word (not among CvWords.keys)
+        self.n_words = np.zeros(0, dtype=np.int32)
+        self.start = np.zeros(1, dtype=np.int64)  # CV i: skill words start[i]:start[i + 1]
+        self.position = np.zeros(0, dtype=np.int32)  # place among the CV's words
+        self.key = np.zeros(0, dtype=np.int32)
+        self.span = np.zeros((0, 2), dtype=np.int32)  # (start, end) in the CV's text
+        # (start, end) in the text of the first spelling of each stored TF-IDF value's term,
+        # (-1, -1) when the CV has no word of that form; None when not recorded.
+        self.term_spans: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.n_words)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def extend(
+        self, texts: Sequence[str], rows: sp.csr_matrix, features: Sequence[str] | None
+    ) -> None:
+        """Read ``texts`` (the CVs appended to the index, whose TF-IDF rows are ``rows``).
+
+        ``features`` are the model's features when they are single words normalised as
+        :class:`~matching.skills.CvWords` does (the default model), else ``None``: then the
+        spelling of terms is not recorded and explanations read the CV again.
+        """
+        if features is None or (len(self) and self.term_spans is None):
+            features = None  # spellings are recorded for every CV or for none
+        ids = _KeyIds(self.keys, self._ids)
+        chunks = [
+            self._read(texts[i : i + _CHUNK], rows[i : i + _CHUNK], features, ids)
+            for i in range(0, len(texts), _CHUNK)
+        ]
+        if not chunks:
+            return
+        n_words, position, key, span, per_cv, term_spans = map(list, zip(*chunks, strict=True))
+        self.n_words = np.concatenate([self.n_words, *n_words])
+        self.position = np.concatenate([self.position, *position])
+        self.key = np.concatenate([self.key, *key])
+        self.span = np.concatenate([self.span, *span])
+        self.start = np.concatenate(
+            [self.start, self.start[-1] + np.cumsum(np.concatenate(per_cv))]
+        )
+        self.term_spans = (
+            np.concatenate([*([] if self.term_spans is None else [self.term_spans]), *term_spans])
+            if features is not None
+            else None
+        )
+
+    def _read(
+        self,
+        texts: Sequence[str],
+        rows: sp.csr_matrix,
+        features: Sequence[str] | None,
+        ids: _KeyIds,
+    ) -> tuple[np.ndarray, ...]:
+        """:meth:`extend` for a few thousand CVs (a word at a time is a Python object)."""
+        raw: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        counts: list[int] = []
+        for text in texts:
+            # Gaps and words alternate: word i runs from offsets[2i] to offsets[2i + 1].
+            parts = _WORDS_AND_GAPS.split(text)
+            offsets = list(accumulate(map(len, parts)))
+            raw.extend(parts[1::2])
+            starts.extend(offsets[0:-1:2])
+            ends.extend(offsets[1::2])
+            counts.append(len(parts) // 2)
+        known = len(self.keys)
+        key_ids = np.fromiter(map(ids.__getitem__, raw), dtype=np.int32, count=len(raw))
+        self._classify(known)
+        cv = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+        kept = ~self._link[key_ids]
+        key_ids, cv = key_ids[kept], cv[kept]
+        spans = np.stack([np.asarray(starts, np.int32), np.asarray(ends, np.int32)], axis=1)
+        spans = spans[kept] if len(raw) else np.zeros((0, 2), np.int32)
+        n_words = np.bincount(cv, minlength=len(texts)).astype(np.int32)
+        first = np.concatenate([[0], np.cumsum(n_words)[:-1]]).astype(np.int64)
+        position = (np.arange(len(key_ids)) - first[cv]).astype(np.int32)
+        skill = self._skill_word[key_ids]
+        per_cv = np.bincount(cv[skill], minlength=len(texts))
+        term_spans = (
+            self._term_spans(rows, features, cv, key_ids, spans) if features is not None else None
+        )
+        return n_words, position[skill], key_ids[skill], spans[skill], per_cv, term_spans
+
+    def _classify(self, known: int) -> None:
+        """Skill word and link word flags of the keys met since ``known``."""
+        new = self.keys[known:]
+        skill = np.fromiter((key in self.label_words for key in new), dtype=bool, count=len(new))
+        if new and self._long_words:
+            scores = process.cdist(
+                self._long_words,
+                new,
+                scorer=fuzz.ratio,
+                score_cutoff=_FUZZY_CUTOFF,
+                dtype=np.uint8,
+            )
+            skill |= scores.any(axis=0)
+            for i, j in zip(*np.nonzero(scores), strict=True):
+                self._close.setdefault(self._long_words[i], []).append(known + int(j))
+        link = np.fromiter((key in _LINK_WORDS for key in new), dtype=bool, count=len(new))
+        self._skill_word = np.concatenate([self._skill_word, skill])
+        self._link = np.concatenate([self._link, link])
+
+    def _term_spans(
+        self,
+        rows: sp.csr_matrix,
+        features: Sequence[str],
+        cv: np.ndarray,
+        key_ids: np.ndarray,
+        spans: np.ndarray,
+    ) -> np.ndarray:
+        """For each stored value of ``rows``, the span of the first word of that CV whose
+        normalised form is the value's feature (:meth:`CvWords.form`), else (-1, -1)."""
+        n_keys = np.int64(len(self.keys))
+        feature_key = np.fromiter(
+            (self._ids.get(feature, -1) for feature in features), dtype=np.int64
+        )
+        codes, first = np.unique(cv * n_keys + key_ids, return_index=True)
+        row_of = np.repeat(np.arange(rows.shape[0], dtype=np.int64), np.diff(rows.indptr))
+        wanted = feature_key[rows.indices]
+        codes_wanted = row_of * n_keys + wanted
+        at = np.minimum(np.searchsorted(codes, codes_wanted), max(len(codes) - 1, 0))
+        found = (wanted >= 0) & (codes[at] == codes_wanted) if len(codes) else wanted < -1
+        result = np.full((len(wanted), 2), -1, dtype=np.int32)
+        result[found] = spans[first[at[found]]]
+        return result
+
+    # -- queries -----------------------------------------------------------------------
+
+    def knows(self, word: str) -> bool:
+        """True when the normalised ``word`` belongs to a label of the vocabulary read."""
+        return word in self.label_words
+
+    def words(
+        self, rows: Sequence[int], texts: Sequence[str], label_words: set[str]
+    ) -> list[CvWords]:
+        """The words of CVs ``rows`` (whose texts are ``texts``) that skill matching for
+        labels made of ``label_words`` can use (those words and the words close to the long
+        ones), each CV's as a :class:`CvWords` in which it finds what it finds in the whole
+        CV. ``label_words`` must be words this table :meth:`knows`."""
+        wanted = np.zeros(len(self.keys), dtype=bool)
+        for word in label_words:
+            if word in self._ids:
+                wanted[self._ids[word]] = True
+            wanted[self._close.get(word, [])] = True
+        rows_ = np.asarray(rows, dtype=np.int64)
+        starts = self.start[rows_]
+        lengths = self.start[rows_ + 1] - starts
+        ends = np.cumsum(lengths)
+        stored = np.repeat(starts - ends + lengths, lengths) + np.arange(
+            ends[-1] if len(rows_) else 0
+        )
+        kept = wanted[self.key[stored]]
+        stored = stored[kept]
+        per_row = np.repeat(np.arange(len(rows_)), lengths)[kept]
+        cuts = np.cumsum(np.bincount(per_row, minlength=len(rows_))).tolist()
+        positions = self.position[stored].tolist()
+        keys = [self.keys[k] for k in self.key[stored].tolist()]
+        spans = self.span[stored].tolist()
+        n_words = self.n_words[rows_].tolist()
+        result, lo = [], 0
+        for n, text in enumerate(texts):
+            hi = cuts[n]
+            result.append(
+                _SkillWords(text, n_words[n], positions[lo:hi], keys[lo:hi], spans[lo:hi])
+            )
+            lo = hi
+        return result
+
+
+class _SkillWords(CvWords):
+    """Some of a CV's words (see :meth:`WordTable.words`), at their places among all its
+    words; other places hold no word. Exact windows and fuzzy placements of the labels are
+    made of those words, so :func:`~matching.skills.find_skills_many` finds the same hits."""
+
+    def __init__(
+        self,
+        text: str,
+        n_words: int,
+        positions: list[int],
+        keys: list[str],
+        spans: list[list[int]],
+    ) -> None:
+        self.text = text
+        self.keys = [""] * n_words  # "" is no label word: a window over it never matches
+        places: dict[str, list[int]] = {}
+        for p, key in zip(positions, keys, strict=True):
+            self.keys[p] = key
+            if key in places:
+                places[key].append(p)
+            else:
+                places[key] = [p]
+        self.positions = places
+        self.distinct = sorted(places)
+        self._span_of = dict(zip(positions, map(tuple, spans), strict=True))
+
+    def span(self, p: int) -> tuple[int, int]:
+        return self._span_of[p]
+
+    def form(self, key: str) -> str | None:
+        raise NotImplementedError("skill words only: the spelling of terms is in term_spans")
