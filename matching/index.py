@@ -24,6 +24,11 @@ import numpy as np
 import scipy.sparse as sp
 import sklearn
 
+try:  # scipy's own column-by-column product; private, hence the fallback below
+    from scipy.sparse._sparsetools import csc_matvec as _add_columns
+except ImportError:  # pragma: no cover - scipy without it: numpy adds the columns (slower)
+    _add_columns = None
+
 from matching.documents import CandidateDoc, OfferCriteria
 from matching.model import DocumentMatrix, ModelConfig, Progress, QueryVector, TextModel
 from matching.profile import CvProfile, ProfileFacts, read_profile_facts
@@ -36,7 +41,7 @@ from matching.scoring import (
     score_rows,
 )
 from matching.skills import CvWords, Vocabulary, _targets, labels_of, load_vocabulary
-from matching.word_table import WordTable, vocabulary_words
+from matching.word_table import WordTable
 
 __all__ = ["INDEX_FORMAT", "INDEX_VERSION", "IndexVersionError", "MatchIndex"]
 
@@ -78,8 +83,13 @@ class _WordColumns:
             return rows @ word  # a query made of most of the vocabulary: rows are faster
         out = np.zeros(rows.shape[0], dtype=np.float32)
         for col in cols.tolist():
-            start, end = indptr[col], indptr[col + 1]
-            out[indices[start:end]] += data[start:end] * word[col]
+            if _add_columns is not None:  # out += word[col] * column col, in C
+                _add_columns(
+                    self.n_rows, 1, indptr[col : col + 2], indices, data, word[col : col + 1], out
+                )
+            else:
+                start, end = indptr[col], indptr[col + 1]
+                out[indices[start:end]] += data[start:end] * word[col]
         if rows.shape[0] > self.n_rows:
             out[self.n_rows :] = rows[self.n_rows :] @ word
         return out
@@ -125,7 +135,7 @@ class MatchIndex:
         self._words: OrderedDict[int, CvWords] = OrderedDict()
         self._columns = _WordColumns(self.matrix.rows)
         if words is None:
-            words = WordTable(vocabulary_words(load_vocabulary()))
+            words = WordTable(load_vocabulary())
             words.extend([c.text() for c in self.candidates], self.matrix.rows, self._features())
         if len(words) != len(self.candidates):
             raise ValueError("one row of words per candidate is required")
@@ -293,9 +303,9 @@ class MatchIndex:
         rows = [int(i) for i in picked]
         chosen = [self.candidates[i] for i in rows]
         vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
-        label_words = self._label_words(offer, vocabulary)
-        if label_words is not None:
-            words = self._table.words(rows, [c.text() for c in chosen], label_words)
+        labels = self._offer_labels(offer, vocabulary)
+        if labels is not None:
+            words = self._table.words(rows, [c.text() for c in chosen], *labels)
         else:
             words = [self._cv_words(row) for row in rows]
         scores = score_rows(
@@ -311,7 +321,7 @@ class MatchIndex:
             words=words,
             query=query,
             title_similarities=lambda title_query: self._title_similarities(rows, title_query),
-            term_spans=self._table.term_spans if label_words is not None else None,
+            term_spans=self._table.term_spans if labels is not None else None,
         )
         order = sorted(
             range(len(chosen)),
@@ -329,23 +339,26 @@ class MatchIndex:
             return None
         return features
 
-    def _label_words(self, offer: OfferCriteria, vocabulary: Vocabulary) -> set[str] | None:
-        """The words of the labels of ``offer``'s skills, when the stored skill words and
-        spellings explain its scores as the CVs' full words would: the labels are made of
-        vocabulary words, and no language it asks for is looked up among the CV's words (a
-        name longer than a language id). Else None: the CVs are read again."""
+    def _offer_labels(
+        self, offer: OfferCriteria, vocabulary: Vocabulary
+    ) -> tuple[set[str], set[str]] | None:
+        """The words and the keys of the labels of ``offer``'s skills, when the stored skill
+        words and spellings explain its scores as the CVs' full words would: the labels are
+        made of vocabulary words, and no language it asks for is looked up among the CV's
+        words (a name longer than a language id). Else None: the CVs are read again."""
         if self._table.term_spans is None:
             return None
         if any(len(lang) > 3 for lang in _language_ids(offer.languages)):
             return None
-        words = {
-            word
+        targets = [
+            target
             for skills in (offer.required_skills, offer.nice_skills)
             for target in _targets(tuple(labels_of(skills)), vocabulary)
-            for label in target.labels
-            for word in label
-        }
-        return words if all(self._table.knows(word) for word in words) else None
+        ]
+        words = {word for target in targets for label in target.labels for word in label}
+        if not all(self._table.knows(word) for word in words):
+            return None
+        return words, {key for target in targets for key in target.keys}
 
     def _title_similarities(self, rows: Sequence[int], title_query: QueryVector) -> np.ndarray:
         """Best similarity of the offer's title with the stored past titles of each row."""

@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 from matching.skills import (
     _FUZZY_CUTOFF,
     _LINK_WORDS,
+    _MAX_WINDOW,
     _MIN_FUZZY_LEN,
     _WORDS_AND_GAPS,
     CvWords,
@@ -37,19 +38,18 @@ from matching.skills import (
     _raw_key,
 )
 
-__all__ = ["WordTable", "vocabulary_words"]
+__all__ = ["WordTable"]
 
 _CHUNK = 4096  # CVs read at once: their words are Python objects until they are arrays
 
 
-def vocabulary_words(vocabulary: Vocabulary) -> frozenset[str]:
-    """The normalised words that the labels (and ids) of ``vocabulary``'s skills are made of."""
-    return frozenset(
-        word
+def _vocabulary_labels(vocabulary: Vocabulary) -> set[tuple[str, ...]]:
+    """Every label (and id) of ``vocabulary``'s skills as its normalised words."""
+    return {
+        tuple(_label_words(label))
         for skill in vocabulary.skills
         for label in (skill.id.replace("-", " "), *skill.labels)
-        for word in _label_words(label)
-    )
+    } - {()}
 
 
 class _KeyIds(dict):
@@ -72,9 +72,26 @@ class _KeyIds(dict):
 class WordTable:
     """Per indexed CV (in index order): its skill words and the spelling of its terms."""
 
-    def __init__(self, label_words: frozenset[str]) -> None:
-        self.label_words = label_words
-        self._long_words = sorted(w for w in label_words if len(w) >= _MIN_FUZZY_LEN)
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        labels = _vocabulary_labels(vocabulary)
+        self.label_words = frozenset(word for label in labels for word in label)
+        self._long_words = sorted(w for w in self.label_words if len(w) >= _MIN_FUZZY_LEN)
+        # Exact hits of the labels' keys (skill_key: their words sorted) are looked for in
+        # windows of consecutive label words, a window as the code of its sorted word numbers.
+        words = sorted(self.label_words)
+        self._word_number = {word: n for n, word in enumerate(words)}
+        self._base = np.int64(len(words) + 1)
+        self.label_keys = sorted({" ".join(sorted(label)) for label in labels})
+        self._label_key_ids = {key: i for i, key in enumerate(self.label_keys)}
+        self._window_codes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for n in range(1, _MAX_WINDOW + 1):
+            keys = [key for key in self.label_keys if len(key.split(" ")) == n]
+            codes = np.array([self._code(key.split(" ")) for key in keys], dtype=np.int64)
+            order = np.argsort(codes)
+            ids = np.array([self._label_key_ids[key] for key in keys], dtype=np.int32)
+            if keys:
+                self._window_codes[n] = (codes[order], ids[order])
+        self._number = np.zeros(0, dtype=np.int64)  # by key id: its label word number, or -1
         self.keys: list[str] = []  # every normalised word met, by id
         self._ids: dict[str, int] = {}
         self._skill_word = np.zeros(0, dtype=bool)  # by key id: a label word or close to one
@@ -85,9 +102,18 @@ class WordTable:
         self.position = np.zeros(0, dtype=np.int32)  # place among the CV's words
         self.key = np.zeros(0, dtype=np.int32)
         self.span = np.zeros((0, 2), dtype=np.int32)  # (start, end) in the CV's text
+        # CV i: exact hits hit_start[i]:hit_start[i + 1], each the label key id and the place
+        # of the first window of the CV's words that holds the key's words.
+        self.hit_start = np.zeros(1, dtype=np.int64)
+        self.hit_key = np.zeros(0, dtype=np.int32)
+        self.hit_first = np.zeros(0, dtype=np.int32)
         # (start, end) in the text of the first spelling of each stored TF-IDF value's term,
         # (-1, -1) when the CV has no word of that form; None when not recorded.
         self.term_spans: np.ndarray | None = None
+
+    def _code(self, words: Sequence[int | str]) -> np.int64:
+        numbers = sorted(self._word_number[w] if isinstance(w, str) else w for w in words)
+        return np.int64(sum(int(n) * int(self._base) ** i for i, n in enumerate(numbers)))
 
     def __len__(self) -> int:
         return len(self.n_words)
@@ -112,7 +138,15 @@ class WordTable:
         ]
         if not chunks:
             return
-        n_words, position, key, span, per_cv, term_spans = map(list, zip(*chunks, strict=True))
+        n_words, position, key, span, per_cv, term_spans, hits = map(
+            list, zip(*chunks, strict=True)
+        )
+        hit_key, hit_first, hits_per_cv = map(list, zip(*hits, strict=True))
+        self.hit_key = np.concatenate([self.hit_key, *hit_key])
+        self.hit_first = np.concatenate([self.hit_first, *hit_first])
+        self.hit_start = np.concatenate(
+            [self.hit_start, self.hit_start[-1] + np.cumsum(np.concatenate(hits_per_cv))]
+        )
         self.n_words = np.concatenate([self.n_words, *n_words])
         self.position = np.concatenate([self.position, *position])
         self.key = np.concatenate([self.key, *key])
@@ -162,7 +196,37 @@ class WordTable:
         term_spans = (
             self._term_spans(rows, features, cv, key_ids, spans) if features is not None else None
         )
-        return n_words, position[skill], key_ids[skill], spans[skill], per_cv, term_spans
+        hits = self._exact_hits(len(texts), cv, key_ids, position)
+        return n_words, position[skill], key_ids[skill], spans[skill], per_cv, term_spans, hits
+
+    def _exact_hits(
+        self, n_cvs: int, cv: np.ndarray, key_ids: np.ndarray, position: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The first window of consecutive words of each CV that holds each label key's
+        words, in any order (:meth:`CvWords.exact`): (key id, place) by CV, and hits per CV."""
+        number = self._number[key_ids]
+        found_cv, found_key, found_at = [], [], []
+        for n, (codes, ids) in self._window_codes.items():
+            starts = np.arange(max(len(number) - n + 1, 0))
+            ok = cv[starts] == cv[starts + n - 1]
+            window = np.stack([number[starts + i] for i in range(n)], axis=1)
+            ok &= (window >= 0).all(axis=1)
+            window = np.sort(window[ok], axis=1)
+            code = window @ (self._base ** np.arange(n, dtype=np.int64))
+            at = np.minimum(np.searchsorted(codes, code), len(codes) - 1)
+            match = codes[at] == code
+            found_cv.append(cv[starts[ok][match]])
+            found_key.append(ids[at[match]])
+            found_at.append(starts[ok][match])
+        hit_cv, hit_key, hit_at = (
+            np.concatenate(found) for found in (found_cv, found_key, found_at)
+        )
+        order = np.lexsort((hit_at, hit_key, hit_cv))
+        hit_cv, hit_key, hit_at = hit_cv[order], hit_key[order], hit_at[order]
+        first = np.ones(len(order), dtype=bool)  # the earliest window of each (CV, key)
+        first[1:] = (hit_cv[1:] != hit_cv[:-1]) | (hit_key[1:] != hit_key[:-1])
+        per_cv = np.bincount(hit_cv[first], minlength=n_cvs)
+        return hit_key[first].astype(np.int32), position[hit_at[first]], per_cv
 
     def _classify(self, known: int) -> None:
         """Skill word and link word flags of the keys met since ``known``."""
@@ -180,6 +244,8 @@ class WordTable:
             for i, j in zip(*np.nonzero(scores), strict=True):
                 self._close.setdefault(self._long_words[i], []).append(known + int(j))
         link = np.fromiter((key in _LINK_WORDS for key in new), dtype=bool, count=len(new))
+        number = np.fromiter((self._word_number.get(key, -1) for key in new), np.int64, len(new))
+        self._number = np.concatenate([self._number, number])
         self._skill_word = np.concatenate([self._skill_word, skill])
         self._link = np.concatenate([self._link, link])
 
@@ -214,12 +280,18 @@ class WordTable:
         return word in self.label_words
 
     def words(
-        self, rows: Sequence[int], texts: Sequence[str], label_words: set[str]
+        self,
+        rows: Sequence[int],
+        texts: Sequence[str],
+        label_words: set[str],
+        label_keys: set[str] = frozenset(),
     ) -> list[CvWords]:
         """The words of CVs ``rows`` (whose texts are ``texts``) that skill matching for
         labels made of ``label_words`` can use (those words and the words close to the long
         ones), each CV's as a :class:`CvWords` in which it finds what it finds in the whole
-        CV. ``label_words`` must be words this table :meth:`knows`."""
+        CV. ``label_words`` must be words this table :meth:`knows`; the exact hits of those
+        of ``label_keys`` (the labels' :func:`~matching.skills.skill_key`) that are keys of
+        vocabulary labels come from the table."""
         wanted = np.zeros(len(self.keys), dtype=bool)
         for word in label_words:
             if word in self._ids:
@@ -240,14 +312,36 @@ class WordTable:
         keys = [self.keys[k] for k in self.key[stored].tolist()]
         spans = self.span[stored].tolist()
         n_words = self.n_words[rows_].tolist()
+        known = {key for key in label_keys if key in self._label_key_ids}
+        hits = self._hits(rows_, {self._label_key_ids[key] for key in known})
         result, lo = [], 0
         for n, text in enumerate(texts):
             hi = cuts[n]
-            result.append(
-                _SkillWords(text, n_words[n], positions[lo:hi], keys[lo:hi], spans[lo:hi])
-            )
+            words = _SkillWords(text, n_words[n], positions[lo:hi], keys[lo:hi], spans[lo:hi])
+            words.known_keys, words.hits = known, hits[n]
+            result.append(words)
             lo = hi
         return result
+
+    def _hits(self, rows: np.ndarray, key_ids: set[int]) -> list[dict[str, tuple[int, int]]]:
+        """Per row, its exact hits of ``key_ids``: key -> (first word, number of words)."""
+        wanted = np.zeros(len(self.label_keys), dtype=bool)
+        wanted[list(key_ids)] = True
+        starts = self.hit_start[rows]
+        lengths = self.hit_start[rows + 1] - starts
+        ends = np.cumsum(lengths)
+        stored = np.repeat(starts - ends + lengths, lengths) + np.arange(
+            ends[-1] if len(rows) else 0
+        )
+        kept = wanted[self.hit_key[stored]]
+        per_row = np.repeat(np.arange(len(rows)), lengths)[kept].tolist()
+        stored = stored[kept]
+        keys, firsts = self.hit_key[stored].tolist(), self.hit_first[stored].tolist()
+        hits: list[dict[str, tuple[int, int]]] = [{} for _ in range(len(rows))]
+        for row, key, first in zip(per_row, keys, firsts, strict=True):
+            label_key = self.label_keys[key]
+            hits[row][label_key] = (first, label_key.count(" ") + 1)
+        return hits
 
 
 class _SkillWords(CvWords):
@@ -275,6 +369,13 @@ class _SkillWords(CvWords):
         self.positions = places
         self.distinct = sorted(places)
         self._span_of = dict(zip(positions, map(tuple, spans), strict=True))
+        self.known_keys: set[str] = set()  # keys whose exact hits are all in ``hits``
+        self.hits: dict[str, tuple[int, int]] = {}
+
+    def exact(self, key: str) -> tuple[int, int] | None:
+        if key in self.known_keys:
+            return self.hits.get(key)
+        return super().exact(key)
 
     def span(self, p: int) -> tuple[int, int]:
         return self._span_of[p]

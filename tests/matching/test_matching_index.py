@@ -244,8 +244,12 @@ def test_top_k_equals_the_straightforward_ranking(reference_year, tmp_path):
         assert [(r.key, r.rank, r.score) for r in got] == want
 
 
-def test_word_cosines_by_column_equal_the_row_products():
+@pytest.mark.parametrize("scipy_columns", [True, False])
+def test_word_cosines_by_column_equal_the_row_products(scipy_columns, monkeypatch):
     from matching.index import _WordColumns
+
+    if not scipy_columns:
+        monkeypatch.setattr("matching.index._add_columns", None)
 
     cvs, offers = _synthetic(200)
     index = MatchIndex.build(cvs[:150])

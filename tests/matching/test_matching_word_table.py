@@ -16,8 +16,12 @@ def _index():
 
 
 def _words_of(skills, vocabulary=None):
-    vocabulary = vocabulary or load_vocabulary()
-    return {w for t in _targets(tuple(skills), vocabulary) for label in t.labels for w in label}
+    """The words and the keys of the labels of ``skills``."""
+    targets = _targets(tuple(skills), vocabulary or load_vocabulary())
+    return (
+        {w for t in targets for label in t.labels for w in label},
+        {key for t in targets for key in t.keys},
+    )
 
 
 def test_skill_words_find_the_hits_that_every_word_finds():
@@ -30,7 +34,7 @@ def test_skill_words_find_the_hits_that_every_word_finds():
     fuzzy = 0
     for _ in range(40):
         skills = rng.sample(labels, 8)
-        stored = index._table.words(range(len(cvs)), [cv.text() for cv in cvs], _words_of(skills))
+        stored = index._table.words(range(len(cvs)), [cv.text() for cv in cvs], *_words_of(skills))
         full = [CvWords(cv.text()) for cv in cvs]
         got = find_skills_many(stored, skills, vocabulary)
         assert got == find_skills_many(full, skills, vocabulary)
@@ -60,6 +64,22 @@ def test_the_table_survives_save_and_load(tmp_path):
     assert np.array_equal(loaded._table.term_spans, index._table.term_spans)
     words = _words_of(["Python", "Gestion de projet", "Comptabilité publique"])
     texts = [cv.text() for cv in cvs]
-    assert [w.positions for w in loaded._table.words(range(len(cvs)), texts, words)] == [
-        w.positions for w in index._table.words(range(len(cvs)), texts, words)
+    assert [w.positions for w in loaded._table.words(range(len(cvs)), texts, *words)] == [
+        w.positions for w in index._table.words(range(len(cvs)), texts, *words)
     ]
+
+
+def test_stored_exact_hits_are_the_first_windows_of_every_label():
+    """Every vocabulary label's stored exact hit in every CV is CvWords.exact's."""
+    index, cvs = _index()
+    table = index._table
+    keys = set(table.label_keys)
+    words = {w for key in keys for w in key.split(" ")}
+    stored = table.words(range(len(cvs)), [cv.text() for cv in cvs], words, keys)
+    found = 0
+    for cv, mine in zip(cvs, stored, strict=True):
+        full = CvWords(cv.text())
+        for key in keys:
+            assert mine.exact(key) == full.exact(key), key
+            found += mine.exact(key) is not None and " " in key
+    assert found > 50  # many labels of several words
