@@ -289,25 +289,30 @@ def _top_terms(
     firsts = np.searchsorted(segment[order], np.arange(len(rows_) + 1)).tolist()
     best_cols, best_contrib = cols[order].tolist(), contrib[order].tolist()
     spans = term_spans[stored[order]].tolist() if term_spans is not None else None
+    features = model.features
     result = []
     for n, cv_words in enumerate(words):
-        # CvWords normalises words as the default model does; otherwise tokenize again.
-        if spans is not None:
-            form = None
-        elif model.config.stemming == "fr":
-            form = cv_words.form
+        if spans is not None:  # one-word features, and where the CV first spells them
+            text = cv_words.text
+
+            def spell(i: int, text: str = text) -> str:
+                start, end = spans[i]
+                return text[start:end].lower() if start >= 0 else str(features[best_cols[i]])
         else:
-            form = _surface_forms(cv_words.text, model.config.stemming).get
+            # CvWords normalises words as the default model does; otherwise tokenize again.
+            if model.config.stemming == "fr":
+                form = cv_words.form
+            else:
+                form = _surface_forms(cv_words.text, model.config.stemming).get
+
+            def spell(i: int, form: Callable[[str], str | None] = form) -> str:
+                return " ".join(form(part) or part for part in features[best_cols[i]].split(" "))
+
         terms: dict[str, float] = {}
         for i in range(firsts[n], firsts[n + 1]):
             if best_contrib[i] <= 0:
                 break
-            feature = model.features[best_cols[i]]
-            if spans is not None:  # a one-word feature, and where the CV first spells it
-                start, end = spans[i]
-                term = cv_words.text[start:end].lower() if start >= 0 else feature
-            else:
-                term = " ".join(form(part) or part for part in feature.split(" "))
+            term = spell(i)
             terms[term] = terms.get(term, 0.0) + best_contrib[i]
             if len(terms) >= _TOP_TERMS:
                 break

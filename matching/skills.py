@@ -318,6 +318,8 @@ class _Target:
     labels: tuple[tuple[str, ...], ...]  # each label as its normalised words
     keys: tuple[str, ...] = ()  # each label's :func:`skill_key`
     fuzzy: bool = False  # a word of a label is long enough to be matched fuzzily
+    # Each label's short words (matched exactly) and long words (matched fuzzily).
+    parts: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
 
 @functools.lru_cache(maxsize=256)
@@ -340,6 +342,13 @@ def _targets(skills: tuple[str, ...], vocabulary: Vocabulary | None) -> list[_Ta
                 tuple(words),
                 tuple(" ".join(sorted(w)) for w in words),
                 any(len(word) >= _MIN_FUZZY_LEN for w in words for word in w),
+                tuple(
+                    (
+                        frozenset(word for word in w if len(word) < _MIN_FUZZY_LEN),
+                        frozenset(word for word in w if len(word) >= _MIN_FUZZY_LEN),
+                    )
+                    for w in words
+                ),
             )
         )
     return targets
@@ -406,20 +415,12 @@ def find_skills_many(
 def _fuzzy(
     targets: list[_Target], waiting: list[tuple[CvWords, list[int], list[SkillHit | None]]]
 ) -> None:
-    label_words = sorted(
-        {
-            w
-            for _, pending, _ in waiting
-            for t in pending
-            for label in targets[t].labels
-            for w in label
-            if len(w) >= _MIN_FUZZY_LEN
-        }
-    )
+    pending = set().union(*(pending for _, pending, _ in waiting))
+    label_words = sorted(set().union(*(long for t in pending for _, long in targets[t].parts)))
     if not label_words:
         return
     # Each distinct word of any CV once: the scores do not depend on the CV.
-    distinct = sorted({w for words, _, _ in waiting for w in words.distinct})
+    distinct = sorted(set().union(*(words.distinct for words, _, _ in waiting)))
     scores = process.cdist(
         label_words, distinct, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, dtype=np.uint8
     )
@@ -438,11 +439,9 @@ def _fuzzy(
                 close.setdefault(word, {})[variant] = score
         for t in pending:
             best: tuple[float, int, int] | None = None
-            for label in targets[t].labels:
+            for label, (short, long) in zip(targets[t].labels, targets[t].parts, strict=True):
                 # Most labels have a word with no spot in the CV: skip them before placing.
-                if not all(
-                    close.get(w) if len(w) >= _MIN_FUZZY_LEN else w in positions for w in label
-                ):
+                if not (short <= positions.keys() and long <= close.keys()):
                     continue
                 found = _place(label, close, positions, len(words.keys))
                 if found is not None and (best is None or found[0] > best[0]):
