@@ -288,16 +288,18 @@ def _top_terms(
     order = order[rank < _TOP_TERMS * 2]
     firsts = np.searchsorted(segment[order], np.arange(len(rows_) + 1)).tolist()
     best_cols, best_contrib = cols[order].tolist(), contrib[order].tolist()
-    spans = term_spans[stored[order]].tolist() if term_spans is not None else None
+    if term_spans is not None:
+        shown = stored[order]
+        starts, ends = term_spans[shown, 0].tolist(), term_spans[shown, 1].tolist()
     features = model.features
     result = []
     for n, cv_words in enumerate(words):
-        if spans is not None:  # one-word features, and where the CV first spells them
+        if term_spans is not None:  # one-word features, and where the CV first spells them
             text = cv_words.text
 
             def spell(i: int, text: str = text) -> str:
-                start, end = spans[i]
-                return text[start:end].lower() if start >= 0 else str(features[best_cols[i]])
+                start = starts[i]
+                return text[start : ends[i]].lower() if start >= 0 else str(features[best_cols[i]])
         else:
             # CvWords normalises words as the default model does; otherwise tokenize again.
             if model.config.stemming == "fr":

@@ -271,6 +271,17 @@ class CvWords:
         places = self.positions.get(key)
         return self._raw[self._keep[places[0]]].lower() if places else None
 
+    def first_exact(
+        self, keys: Sequence[str], key_set: frozenset[str] = frozenset()
+    ) -> tuple[int, int] | None:
+        """:meth:`exact` of the first of ``keys`` that occurs (``key_set``: the same keys as a
+        set, for subclasses that can rule them all out at once)."""
+        for key in keys:
+            where = self.exact(key)
+            if where is not None:
+                return where
+        return None
+
     def exact(self, key: str) -> tuple[int, int] | None:
         """Word range ``(first, count)`` where the order-free ``key`` occurs, or ``None``.
 
@@ -320,6 +331,7 @@ class _Target:
     fuzzy: bool = False  # a word of a label is long enough to be matched fuzzily
     # Each label's short words (matched exactly) and long words (matched fuzzily).
     parts: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    key_set: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=256)
@@ -349,6 +361,7 @@ def _targets(skills: tuple[str, ...], vocabulary: Vocabulary | None) -> list[_Ta
                     )
                     for w in words
                 ),
+                frozenset(" ".join(sorted(w)) for w in words),
             )
         )
     return targets
@@ -384,18 +397,16 @@ def find_skills_many(
         hits: list[SkillHit | None] = [None] * len(targets)
         pending = []
         for t, target in enumerate(targets):
-            for key in target.keys:
-                where = words.exact(key)
-                if where is not None:
-                    hits[t] = SkillHit(
-                        target.name,
-                        True,
-                        words.excerpt(*where),
-                        1.0,
-                        target.skill_id,
-                        words.matched(where[0], where[0] + where[1] - 1),
-                    )
-                    break
+            where = words.first_exact(target.keys, target.key_set)
+            if where is not None:
+                hits[t] = SkillHit(
+                    target.name,
+                    True,
+                    words.excerpt(*where),
+                    1.0,
+                    target.skill_id,
+                    words.matched(where[0], where[0] + where[1] - 1),
+                )
             else:
                 pending.append(t)
         if pending and words.distinct:

@@ -310,7 +310,7 @@ class WordTable:
         cuts = np.cumsum(np.bincount(per_row, minlength=len(rows_))).tolist()
         positions = self.position[stored].tolist()
         keys = [self.keys[k] for k in self.key[stored].tolist()]
-        spans = self.span[stored].tolist()
+        spans = list(zip(self.span[stored, 0].tolist(), self.span[stored, 1].tolist(), strict=True))
         n_words = self.n_words[rows_].tolist()
         known = {key for key in label_keys if key in self._label_key_ids}
         hits = self._hits(rows_, {self._label_key_ids[key] for key in known})
@@ -355,7 +355,7 @@ class _SkillWords(CvWords):
         n_words: int,
         positions: list[int],
         keys: list[str],
-        spans: list[list[int]],
+        spans: list[tuple[int, int]],
     ) -> None:
         self.text = text
         self.keys = [""] * n_words  # "" is no label word: a window over it never matches
@@ -368,9 +368,16 @@ class _SkillWords(CvWords):
                 places[key] = [p]
         self.positions = places
         self.distinct = sorted(places)
-        self._span_of = dict(zip(positions, map(tuple, spans), strict=True))
+        self._span_of = dict(zip(positions, spans, strict=True))
         self.known_keys: set[str] = set()  # keys whose exact hits are all in ``hits``
         self.hits: dict[str, tuple[int, int]] = {}
+
+    def first_exact(
+        self, keys: Sequence[str], key_set: frozenset[str] = frozenset()
+    ) -> tuple[int, int] | None:
+        if key_set and key_set <= self.known_keys and key_set.isdisjoint(self.hits):
+            return None  # most labels: none of the keys occurs
+        return super().first_exact(keys, key_set)
 
     def exact(self, key: str) -> tuple[int, int] | None:
         if key in self.known_keys:
