@@ -322,6 +322,7 @@ class MatchIndex:
             query=query,
             title_similarities=lambda title_query: self._title_similarities(rows, title_query),
             term_spans=self._table.term_spans if labels is not None else None,
+            similarities=sims[picked],
         )
         order = sorted(
             range(len(chosen)),

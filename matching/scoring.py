@@ -403,6 +403,7 @@ def score_rows(
     query: QueryVector | None = None,
     title_similarities: Callable[[QueryVector], np.ndarray] | None = None,
     term_spans: np.ndarray | None = None,
+    similarities: np.ndarray | None = None,
 ) -> list[Score]:
     """Scores of ``candidates`` whose vectors are ``matrix`` rows ``rows`` (same order).
 
@@ -413,14 +414,22 @@ def score_rows(
     gives, from the offer's title query, every candidate's best title similarity (from
     stored title vectors, see :class:`matching.index.MatchIndex`); ``term_spans`` where each
     stored value of ``matrix`` is first spelled in its CV (see
-    :class:`matching.word_table.WordTable`), which ``words`` then need not know.
+    :class:`matching.word_table.WordTable`), which ``words`` then need not know;
+    ``similarities`` the rows' ``model.similarities`` with the offer's query when the caller
+    has them.
     """
     ctx = _offer_context(offer, model, weights, query)
     if vocabulary is None:
         vocabulary = load_vocabulary()
     rows = list(rows)
-    selected = DocumentMatrix(matrix.rows[rows], matrix.char_ratio[rows])
-    sims = model.similarities(selected, ctx.query) if rows else np.zeros(0)
+    if similarities is not None:
+        sims = similarities
+    elif rows:
+        sims = model.similarities(
+            DocumentMatrix(matrix.rows[rows], matrix.char_ratio[rows]), ctx.query
+        )
+    else:
+        sims = np.zeros(0)
     readable = [i for i, c in enumerate(candidates) if not c.is_empty()]
     if profiles is None:
         profiles = [read_profile([c.cv_text, c.message], reference_year) for c in candidates]

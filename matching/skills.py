@@ -414,13 +414,9 @@ def find_skills_many(
         results.append(hits)
     if waiting:
         _fuzzy(targets, waiting)
-    return [
-        [
-            h if h is not None else SkillHit(targets[i].name, False, "", 0.0, targets[i].skill_id)
-            for i, h in enumerate(hits)
-        ]
-        for hits in results
-    ]
+    # A hit is immutable: every CV that lacks a skill shares one "not found".
+    missing = [SkillHit(target.name, False, "", 0.0, target.skill_id) for target in targets]
+    return [[h if h is not None else missing[i] for i, h in enumerate(hits)] for hits in results]
 
 
 def _fuzzy(
