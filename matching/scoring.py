@@ -351,11 +351,12 @@ def _score(
             lang in profile.languages or (len(lang) > 3 and lang in words.positions)
             for lang in ctx.languages
         ) / len(ctx.languages)
+    points = [100 * w * raw[name] for name, w in ctx.weights.items()]
     components = tuple(
-        Component(name, round(raw[name], 4), round(w, 4), round(100 * w * raw[name], 2))
-        for name, w in ctx.weights.items()
+        Component(name, round(raw[name], 4), round(w, 4), round(p, 2))
+        for (name, w), p in zip(ctx.weights.items(), points, strict=True)
     )
-    value = round(sum(100 * w * raw[name] for name, w in ctx.weights.items()), 2)
+    value = round(sum(points), 2)
     return Score(
         value=value,
         components=components,

@@ -450,7 +450,7 @@ def _fuzzy(
                 # Most labels have a word with no spot in the CV: skip them before placing.
                 if not (short <= positions.keys() and long <= close.keys()):
                     continue
-                found = _place(label, close, positions, len(words.keys))
+                found = _place(label, close, positions)
                 if found is not None and (best is None or found[0] > best[0]):
                     best = found
             if best is not None:
@@ -469,7 +469,6 @@ def _place(
     label: tuple[str, ...],
     close: dict[str, dict[str, float]],
     positions: dict[str, list[int]],
-    n_words: int,
 ) -> tuple[float, int, int] | None:
     """Best placement of a label's words in the CV: (mean similarity, first word, last word)."""
     options: list[list[tuple[int, float]]] = []

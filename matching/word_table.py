@@ -358,10 +358,9 @@ class _SkillWords(CvWords):
         spans: list[tuple[int, int]],
     ) -> None:
         self.text = text
-        self.keys = [""] * n_words  # "" is no label word: a window over it never matches
+        self._n_words, self._places, self._keys = n_words, positions, keys
         places: dict[str, list[int]] = {}
         for p, key in zip(positions, keys, strict=True):
-            self.keys[p] = key
             if key in places:
                 places[key].append(p)
             else:
@@ -369,8 +368,19 @@ class _SkillWords(CvWords):
         self.positions = places
         self.distinct = sorted(places)
         self._span_of = dict(zip(positions, spans, strict=True))
+        self._all_keys: list[str] | None = None
         self.known_keys: set[str] = set()  # keys whose exact hits are all in ``hits``
         self.hits: dict[str, tuple[int, int]] = {}
+
+    @property
+    def keys(self) -> list[str]:  # type: ignore[override]
+        """The words at their places; "" (no label word: a window over it never matches)
+        elsewhere. Made when first needed (exact hits of keys that are not stored)."""
+        if self._all_keys is None:
+            self._all_keys = [""] * self._n_words
+            for p, key in zip(self._places, self._keys, strict=True):
+                self._all_keys[p] = key
+        return self._all_keys
 
     def first_exact(
         self, keys: Sequence[str], key_set: frozenset[str] = frozenset()
