@@ -209,6 +209,11 @@ class _OfferContext:
     languages: tuple[str, ...]
     weights: dict[str, float]
 
+    @functools.cached_property
+    def rounded_weights(self) -> list[tuple[str, float]]:
+        """The weights as the components show them (4 decimals)."""
+        return [(name, round(w, 4)) for name, w in self.weights.items()]
+
 
 def _offer_context(
     offer: OfferCriteria, model: TextModel, weights: Weights, query: QueryVector | None = None
@@ -353,8 +358,8 @@ def _score(
         ) / len(ctx.languages)
     points = [100 * w * raw[name] for name, w in ctx.weights.items()]
     components = tuple(
-        Component(name, round(raw[name], 4), round(w, 4), round(p, 2))
-        for (name, w), p in zip(ctx.weights.items(), points, strict=True)
+        Component(name, round(raw[name], 4), w, round(p, 2))
+        for (name, w), p in zip(ctx.rounded_weights, points, strict=True)
     )
     value = round(sum(points), 2)
     return Score(
