@@ -6,7 +6,8 @@ that wrote it, the fitted :class:`~matching.model.TextModel`, the CSR float32 ma
 CVs with its per-row char ratios, the candidates (key, CV text, message, application time,
 readable flag), since version 2 what was read in each CV once for all offers (``profiles``:
 past titles, languages, dates; see :class:`~matching.profile.ProfileFacts`) and since version
-3 the CVs' skill words and spellings (``words``, see :class:`~matching.word_table.WordTable`). :meth:`MatchIndex.load` refuses a file of another format or version with
+3 the CVs' skill words and spellings (``words``, see :class:`~matching.word_table.WordTable`).
+:meth:`MatchIndex.load` refuses a file of another format or version with
 :class:`IndexVersionError`; rebuild it (``relais reindex``).
 
 Only load index files you wrote: joblib files are pickles.
@@ -274,9 +275,10 @@ class MatchIndex:
 
         One sparse product and the offer's word columns give the TF-IDF similarity of every
         CV; the best ``pool_factor * k`` by similarity are fully scored (skills, titles,
-        experience, languages) and the best ``k`` of those returned. A CV that shares almost no words with
-        the offer cannot reach the top through its other components. ``keys`` restricts
-        the search to those candidates (an offer's applicants).
+        experience, languages) and the best ``k`` of those returned. A CV that shares almost
+        no words with the offer cannot reach the top through its other components. ``keys``
+        restricts the search to those candidates (an offer's applicants). What the CVs' words
+        say is read from the index (see :class:`~matching.word_table.WordTable`).
         """
         if k <= 0 or not self.candidates:
             return []

@@ -295,7 +295,7 @@ def _top_terms(
     best_cols, best_contrib = cols[order].tolist(), contrib[order].tolist()
     if term_spans is not None:
         shown = stored[order]
-        starts, ends = term_spans[shown, 0].tolist(), term_spans[shown, 1].tolist()
+        span_starts, span_ends = term_spans[shown, 0].tolist(), term_spans[shown, 1].tolist()
     features = model.features
     result = []
     for n, cv_words in enumerate(words):
@@ -303,8 +303,10 @@ def _top_terms(
             text = cv_words.text
 
             def spell(i: int, text: str = text) -> str:
-                start = starts[i]
-                return text[start : ends[i]].lower() if start >= 0 else str(features[best_cols[i]])
+                start = span_starts[i]
+                if start < 0:  # the CV has no word of that form
+                    return str(features[best_cols[i]])
+                return text[start : span_ends[i]].lower()
         else:
             # CvWords normalises words as the default model does; otherwise tokenize again.
             if model.config.stemming == "fr":
