@@ -6,7 +6,8 @@ that wrote it, the fitted :class:`~matching.model.TextModel`, the CSR float32 ma
 CVs with its per-row char ratios, the candidates (key, CV text, message, application time,
 readable flag), since version 2 what was read in each CV once for all offers (``profiles``:
 past titles, languages, dates; see :class:`~matching.profile.ProfileFacts`) and, since
-version 3, the per-row fuzzy ratios (``fuzzy_ratio``, see :mod:`matching.model`).
+version 4, the per-row fuzzy ratios (``fuzzy_ratio``, see :mod:`matching.model`) and the CVs'
+skill words and spellings (``words``, see :class:`~matching.word_table.WordTable`).
 :meth:`MatchIndex.load` refuses a file of another format or version with
 :class:`IndexVersionError`; rebuild it (``relais reindex``).
 
@@ -22,7 +23,13 @@ from typing import Any
 
 import joblib
 import numpy as np
+import scipy.sparse as sp
 import sklearn
+
+try:  # scipy's own column-by-column product; private, hence the fallback below
+    from scipy.sparse._sparsetools import csc_matvec as _add_columns
+except ImportError:  # pragma: no cover - scipy without it: numpy adds the columns (slower)
+    _add_columns = None
 
 from matching.documents import CandidateDoc, OfferCriteria
 from matching.model import DocumentMatrix, ModelConfig, Progress, QueryVector, TextModel
@@ -31,15 +38,17 @@ from matching.scoring import (
     TITLE_CHAR_WEIGHT,
     RankedCandidate,
     Weights,
+    _language_ids,
     _order_key,
     score_rows,
 )
-from matching.skills import CvWords, Vocabulary
+from matching.skills import CvWords, Vocabulary, _targets, labels_of, load_vocabulary
+from matching.word_table import WordTable
 
 __all__ = ["INDEX_FORMAT", "INDEX_VERSION", "IndexVersionError", "MatchIndex"]
 
 INDEX_FORMAT = "relais-matching-index"
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 # The corpus-level model for offers and CVs: bigrams need two documents to count, which keeps
 # a 100,000-CV vocabulary small without losing the words themselves (char n-grams see them).
@@ -47,6 +56,45 @@ INDEX_CONFIG = ModelConfig(min_df=2)
 
 
 _WORDS_CACHE = 2048
+# Rows added since the column copy was made are multiplied row-wise; past this many the copy
+# is made again.
+_UNCOPIED_ROWS = 2048
+
+
+class _WordColumns:
+    """The index matrix by column, for the word part of the similarity.
+
+    An offer names a few dozen words, so its word cosines are the sum of those words' columns
+    (about a tenth of the matrix) rather than a product over every stored value. The sum runs
+    in float32, column after column, exactly as the row-wise product adds up each row: the
+    cosines are equal to the last bit, so rankings do not move.
+    """
+
+    def __init__(self, rows: sp.csr_matrix) -> None:
+        columns = rows.tocsc()
+        columns.sort_indices()
+        self.columns = columns
+        self.n_rows = rows.shape[0]
+
+    def cosines(self, rows: sp.csr_matrix, word: np.ndarray) -> np.ndarray:
+        """``rows @ word`` for ``rows``, the matrix this copy was made of plus rows appended
+        since."""
+        indptr, indices, data = self.columns.indptr, self.columns.indices, self.columns.data
+        cols = np.flatnonzero(word)
+        if (indptr[cols + 1] - indptr[cols]).sum() > data.size // 2:
+            return rows @ word  # a query made of most of the vocabulary: rows are faster
+        out = np.zeros(rows.shape[0], dtype=np.float32)
+        for col in cols.tolist():
+            if _add_columns is not None:  # out += word[col] * column col, in C
+                _add_columns(
+                    self.n_rows, 1, indptr[col : col + 2], indices, data, word[col : col + 1], out
+                )
+            else:
+                start, end = indptr[col], indptr[col + 1]
+                out[indices[start:end]] += data[start:end] * word[col]
+        if rows.shape[0] > self.n_rows:
+            out[self.n_rows :] = rows[self.n_rows :] @ word
+        return out
 
 
 def _read_facts(candidate: CandidateDoc) -> ProfileFacts:
@@ -66,6 +114,7 @@ class MatchIndex:
         matrix: DocumentMatrix,
         candidates: Sequence[CandidateDoc],
         profiles: Sequence[ProfileFacts] | None = None,
+        words: WordTable | None = None,
     ) -> None:
         if matrix.shape[0] != len(candidates):
             raise ValueError("one matrix row per candidate is required")
@@ -86,6 +135,13 @@ class MatchIndex:
         self._titles = self.model.transform([t for f in self._facts for t in f.titles])
         self._title_start = np.cumsum([0] + [len(f.titles) for f in self._facts], dtype=np.int64)
         self._words: OrderedDict[int, CvWords] = OrderedDict()
+        self._columns = _WordColumns(self.matrix.rows)
+        if words is None:
+            words = WordTable(load_vocabulary())
+            words.extend([c.text() for c in self.candidates], self.matrix.rows, self._features())
+        if len(words) != len(self.candidates):
+            raise ValueError("one row of words per candidate is required")
+        self._table = words
         if len(self._rows) != len(self.candidates):
             raise ValueError("candidate keys must be unique")
 
@@ -127,7 +183,11 @@ class MatchIndex:
                 raise ValueError(f"candidate {candidate.key!r} is already indexed")
         if not new:
             return
-        self.matrix = self.matrix.vstack(self.model.transform([c.text() for c in new]))
+        rows = self.model.transform([c.text() for c in new])
+        self.matrix = self.matrix.vstack(rows)
+        self._table.extend([c.text() for c in new], rows.rows, self._features())
+        if self.matrix.shape[0] - self._columns.n_rows > _UNCOPIED_ROWS:
+            self._columns = _WordColumns(self.matrix.rows)
         facts = [_read_facts(candidate) for candidate in new]
         for candidate, fact in zip(new, facts, strict=True):
             self._rows[candidate.key] = len(self.candidates)
@@ -157,6 +217,7 @@ class MatchIndex:
                     for c in self.candidates
                 ],
                 "profiles": [tuple(f) for f in self._facts],
+                "words": self._table,
             },
             Path(path),
             compress=3,
@@ -187,13 +248,19 @@ class MatchIndex:
             DocumentMatrix(data["rows"], data["char_ratio"], data["fuzzy_ratio"]),
             candidates,
             profiles,
+            data["words"],
         )
 
     # -- queries -----------------------------------------------------------------------
 
     def similarities(self, offer: OfferCriteria) -> np.ndarray:
-        """TF-IDF similarity of ``offer`` with every indexed CV (one sparse product)."""
-        return self.model.similarities(self.matrix, self.model.query(offer.fields()))
+        """TF-IDF similarity of ``offer`` with every indexed CV."""
+        return self._similarities(self.model.query(offer.fields()))
+
+    def _similarities(self, query: QueryVector) -> np.ndarray:
+        """One sparse product for the char part; the word part from the offer's columns."""
+        word = self._columns.cosines(self.matrix.rows, query.word)
+        return self.model.similarities(self.matrix, query, word=word)
 
     def top_k(
         self,
@@ -208,16 +275,17 @@ class MatchIndex:
     ) -> list[RankedCandidate]:
         """The ``k`` best candidates for ``offer``, with full explanations.
 
-        One sparse product gives the TF-IDF similarity of every CV; the best
-        ``pool_factor * k`` by similarity are fully scored (skills, titles, experience,
-        languages) and the best ``k`` of those returned. A CV that shares almost no words with
-        the offer cannot reach the top through its other components. ``keys`` restricts
-        the search to those candidates (an offer's applicants).
+        One sparse product and the offer's word columns give the TF-IDF similarity of every
+        CV; the best ``pool_factor * k`` by similarity are fully scored (skills, titles,
+        experience, languages) and the best ``k`` of those returned. A CV that shares almost
+        no words with the offer cannot reach the top through its other components. ``keys``
+        restricts the search to those candidates (an offer's applicants). What the CVs' words
+        say is read from the index (see :class:`~matching.word_table.WordTable`).
         """
         if k <= 0 or not self.candidates:
             return []
         query = self.model.query(offer.fields())
-        sims = self.model.similarities(self.matrix, query)
+        sims = self._similarities(query)
         if keys is not None:
             allowed = np.fromiter(
                 (self._rows[key] for key in keys if key in self._rows), dtype=np.int64
@@ -238,6 +306,12 @@ class MatchIndex:
         picked = picked[np.lexsort((picked, -sims[picked]))]
         rows = [int(i) for i in picked]
         chosen = [self.candidates[i] for i in rows]
+        vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
+        labels = self._offer_labels(offer, vocabulary)
+        if labels is not None:
+            words = self._table.words(rows, [c.text() for c in chosen], *labels)
+        else:
+            words = [self._cv_words(row) for row in rows]
         scores = score_rows(
             offer,
             chosen,
@@ -248,9 +322,11 @@ class MatchIndex:
             vocabulary=vocabulary,
             reference_year=reference_year,
             profiles=[self._profile(row, reference_year) for row in rows],
-            words=[self._cv_words(row) for row in rows],
+            words=words,
             query=query,
             title_similarities=lambda title_query: self._title_similarities(rows, title_query),
+            term_spans=self._table.term_spans if labels is not None else None,
+            similarities=sims[picked],
         )
         order = sorted(
             range(len(chosen)),
@@ -260,6 +336,34 @@ class MatchIndex:
             RankedCandidate(chosen[i].key, rank, scores[i], chosen[i].applied_at)
             for rank, i in enumerate(order[:k], start=1)
         ]
+
+    def _features(self) -> list[str] | None:
+        """The model's features when they are words normalised as CvWords does, else None."""
+        features = [str(f) for f in self.model.features]
+        if self.model.config.stemming != "fr" or any(" " in f for f in features):
+            return None
+        return features
+
+    def _offer_labels(
+        self, offer: OfferCriteria, vocabulary: Vocabulary
+    ) -> tuple[set[str], set[str]] | None:
+        """The words and the keys of the labels of ``offer``'s skills, when the stored skill
+        words and spellings explain its scores as the CVs' full words would: the labels are
+        made of vocabulary words, and no language it asks for is looked up among the CV's
+        words (a name longer than a language id). Else None: the CVs are read again."""
+        if self._table.term_spans is None:
+            return None
+        if any(len(lang) > 3 for lang in _language_ids(offer.languages)):
+            return None
+        targets = [
+            target
+            for skills in (offer.required_skills, offer.nice_skills)
+            for target in _targets(tuple(labels_of(skills)), vocabulary)
+        ]
+        words = {word for target in targets for label in target.labels for word in label}
+        if not all(self._table.knows(word) for word in words):
+            return None
+        return words, {key for target in targets for key in target.keys}
 
     def _title_similarities(self, rows: Sequence[int], title_query: QueryVector) -> np.ndarray:
         """Best similarity of the offer's title with the stored past titles of each row."""

@@ -382,28 +382,37 @@ class TextModel:
         return (self._word_shapes() @ q).astype(np.float32)
 
     def similarities(
-        self, matrix: DocumentMatrix, query: QueryVector, char_weight: float | None = None
+        self,
+        matrix: DocumentMatrix,
+        query: QueryVector,
+        char_weight: float | None = None,
+        *,
+        word: np.ndarray | None = None,
     ) -> np.ndarray:
         """Combined cosine of ``query`` with every row of ``matrix`` (float32, in [0, 1]).
 
         ``char_weight`` overrides the configured share of the char-level cosines (titles use
         more); it is split between char and fuzzy cosines as the model's ``fuzzy_share`` says.
+        ``word`` is ``matrix.rows @ query.word`` when the caller has it already.
         """
         weight = np.float32(self.config.char_weight if char_weight is None else char_weight)
         share = np.float32(self.config.fuzzy_share)
         out = np.zeros(matrix.shape[0], dtype=np.float32)
         if weight < 1:
-            out += (1 - weight) * (matrix.rows @ query.word)
+            out += (1 - weight) * (matrix.rows @ query.word if word is None else word)
         if weight > 0 and share < 1:
             out += (weight * (1 - share)) * self._char_cosine(matrix, query)
         if weight > 0 and share > 0:
             out += (weight * share) * self._fuzzy_cosine(matrix, query)
         return out
 
-    def parts(self, matrix: DocumentMatrix, query: QueryVector) -> Parts:
-        """Word, char and fuzzy cosines separately (for explanations and evaluation)."""
+    def parts(
+        self, matrix: DocumentMatrix, query: QueryVector, *, word: np.ndarray | None = None
+    ) -> Parts:
+        """Word, char and fuzzy cosines separately (for explanations and evaluation);
+        ``word`` as in :meth:`similarities`."""
         return Parts(
-            matrix.rows @ query.word,
+            matrix.rows @ query.word if word is None else word,
             self._char_cosine(matrix, query),
             self._fuzzy_cosine(matrix, query),
         )

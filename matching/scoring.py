@@ -211,6 +211,11 @@ class _OfferContext:
     languages: tuple[str, ...]
     weights: dict[str, float]
 
+    @functools.cached_property
+    def rounded_weights(self) -> list[tuple[str, float]]:
+        """The weights as the components show them (4 decimals)."""
+        return [(name, round(w, 4)) for name, w in self.weights.items()]
+
 
 def _offer_context(
     offer: OfferCriteria, model: TextModel, weights: Weights, query: QueryVector | None = None
@@ -260,33 +265,74 @@ def _surface_forms(text: str, stemming: str | None) -> dict[str, str]:
 
 
 def _top_terms(
-    model: TextModel, matrix: DocumentMatrix, row: int, query: QueryVector, words: CvWords
-) -> tuple[tuple[str, float], ...]:
-    start, end = matrix.rows.indptr[row], matrix.rows.indptr[row + 1]
-    cols = matrix.rows.indices[start:end]
-    vals = matrix.rows.data[start:end]
+    model: TextModel,
+    matrix: DocumentMatrix,
+    rows: Sequence[int],
+    query: QueryVector,
+    words: Sequence[CvWords],
+    term_spans: np.ndarray | None = None,
+) -> list[tuple[tuple[str, float], ...]]:
+    """The words that weigh most in the similarity of each of ``rows`` with the query, with
+    their weight, as the CV spells them. The contributions of all the rows are computed at
+    once; only each row's best few are looked at one by one. ``term_spans`` (see
+    :attr:`matching.word_table.WordTable.term_spans`) gives the spellings without ``words``."""
+    rows_ = np.asarray(rows, dtype=np.int64)
+    starts = matrix.rows.indptr[rows_]
+    lengths = matrix.rows.indptr[rows_ + 1] - starts
+    ends = np.cumsum(lengths)
+    stored = np.repeat(starts - ends + lengths, lengths) + np.arange(ends[-1] if len(rows_) else 0)
+    cols = matrix.rows.indices[stored]
+    vals = matrix.rows.data[stored]
     weight = model.config.char_weight
     share = model.config.fuzzy_share
     contrib = (1 - weight) * vals * query.word[cols]
-    contrib = contrib + weight * (1 - share) * matrix.char_ratio[row] * vals * query.char[cols]
-    contrib = contrib + weight * share * matrix.fuzzy_ratio[row] * vals * query.fuzzy[cols]
-    order = np.argsort(-contrib, kind="stable")[: _TOP_TERMS * 2]
-    # CvWords normalises words as the default model does; otherwise tokenize again.
-    if model.config.stemming == "fr":
-        form = words.form
-    else:
-        forms = _surface_forms(words.text, model.config.stemming)
-        form = forms.get
-    terms: dict[str, float] = {}
-    for i in order:
-        if contrib[i] <= 0:
-            break
-        feature = model.features[cols[i]]
-        term = " ".join(form(part) or part for part in feature.split(" "))
-        terms[term] = terms.get(term, 0.0) + float(contrib[i])
-        if len(terms) >= _TOP_TERMS:
-            break
-    return tuple((t, round(w, 4)) for t, w in terms.items())
+    if share < 1:
+        char_ratio = np.repeat(matrix.char_ratio[rows_], lengths)
+        contrib = contrib + weight * (1 - share) * char_ratio * vals * query.char[cols]
+    if share > 0:
+        fuzzy_ratio = np.repeat(matrix.fuzzy_ratio[rows_], lengths)
+        contrib = contrib + weight * share * fuzzy_ratio * vals * query.fuzzy[cols]
+    # Each row's values by decreasing contribution (stable: ties keep the column order).
+    segment = np.repeat(np.arange(len(rows_)), lengths)
+    order = np.lexsort((-contrib, segment))
+    rank = np.arange(len(order)) - np.repeat(ends - lengths, lengths)
+    order = order[rank < _TOP_TERMS * 2]
+    firsts = np.searchsorted(segment[order], np.arange(len(rows_) + 1)).tolist()
+    best_cols, best_contrib = cols[order].tolist(), contrib[order].tolist()
+    if term_spans is not None:
+        shown = stored[order]
+        span_starts, span_ends = term_spans[shown, 0].tolist(), term_spans[shown, 1].tolist()
+    features = model.features
+    result = []
+    for n, cv_words in enumerate(words):
+        if term_spans is not None:  # one-word features, and where the CV first spells them
+            text = cv_words.text
+
+            def spell(i: int, text: str = text) -> str:
+                start = span_starts[i]
+                if start < 0:  # the CV has no word of that form
+                    return str(features[best_cols[i]])
+                return text[start : span_ends[i]].lower()
+        else:
+            # CvWords normalises words as the default model does; otherwise tokenize again.
+            if model.config.stemming == "fr":
+                form = cv_words.form
+            else:
+                form = _surface_forms(cv_words.text, model.config.stemming).get
+
+            def spell(i: int, form: Callable[[str], str | None] = form) -> str:
+                return " ".join(form(part) or part for part in features[best_cols[i]].split(" "))
+
+        terms: dict[str, float] = {}
+        for i in range(firsts[n], firsts[n + 1]):
+            if best_contrib[i] <= 0:
+                break
+            term = spell(i)
+            terms[term] = terms.get(term, 0.0) + best_contrib[i]
+            if len(terms) >= _TOP_TERMS:
+                break
+        result.append(tuple((t, round(w, 4)) for t, w in terms.items()))
+    return result
 
 
 def _coverage(hits: Sequence[SkillHit]) -> float:
@@ -295,15 +341,13 @@ def _coverage(hits: Sequence[SkillHit]) -> float:
 
 def _score(
     ctx: _OfferContext,
-    model: TextModel,
-    matrix: DocumentMatrix,
-    row: int,
     cosine: float,
     title_similarity: float,
     profile: CvProfile,
     words: CvWords,
     required: tuple[SkillHit, ...],
     nice: tuple[SkillHit, ...],
+    top_terms: tuple[tuple[str, float], ...],
 ) -> Score:
     raw: dict[str, float] = {
         "similarity": math.sqrt(min(1.0, max(0.0, cosine))),
@@ -320,17 +364,18 @@ def _score(
             lang in profile.languages or (len(lang) > 3 and lang in words.positions)
             for lang in ctx.languages
         ) / len(ctx.languages)
+    points = [100 * w * raw[name] for name, w in ctx.weights.items()]
     components = tuple(
-        Component(name, round(raw[name], 4), round(w, 4), round(100 * w * raw[name], 2))
-        for name, w in ctx.weights.items()
+        Component(name, round(raw[name], 4), w, round(p, 2))
+        for (name, w), p in zip(ctx.rounded_weights, points, strict=True)
     )
-    value = round(sum(100 * w * raw[name] for name, w in ctx.weights.items()), 2)
+    value = round(sum(points), 2)
     return Score(
         value=value,
         components=components,
         required_skills=required,
         nice_skills=nice,
-        top_terms=_top_terms(model, matrix, row, ctx.query, words),
+        top_terms=top_terms,
         past_titles=profile.titles,
         experience_years=profile.years,
         languages=tuple(sorted(profile.languages)),
@@ -371,6 +416,8 @@ def score_rows(
     words: Sequence[CvWords] | None = None,
     query: QueryVector | None = None,
     title_similarities: Callable[[QueryVector], np.ndarray] | None = None,
+    term_spans: np.ndarray | None = None,
+    similarities: np.ndarray | None = None,
 ) -> list[Score]:
     """Scores of ``candidates`` whose vectors are ``matrix`` rows ``rows`` (same order).
 
@@ -379,14 +426,22 @@ def score_rows(
     from a cache (see :class:`matching.index.MatchIndex`); ``query`` is the offer's
     ``model.query(offer.fields())`` when the caller already has it; ``title_similarities``
     gives, from the offer's title query, every candidate's best title similarity (from
-    stored title vectors, see :class:`matching.index.MatchIndex`).
+    stored title vectors, see :class:`matching.index.MatchIndex`); ``term_spans`` where each
+    stored value of ``matrix`` is first spelled in its CV (see
+    :class:`matching.word_table.WordTable`), which ``words`` then need not know;
+    ``similarities`` the rows' ``model.similarities`` with the offer's query when the caller
+    has them.
     """
     ctx = _offer_context(offer, model, weights, query)
     if vocabulary is None:
         vocabulary = load_vocabulary()
     rows = list(rows)
-    selected = matrix.select(rows)
-    sims = model.similarities(selected, ctx.query) if rows else np.zeros(0)
+    if similarities is not None:
+        sims = similarities
+    elif rows:
+        sims = model.similarities(matrix.select(rows), ctx.query)
+    else:
+        sims = np.zeros(0)
     readable = [i for i, c in enumerate(candidates) if not c.is_empty()]
     if profiles is None:
         profiles = [read_profile([c.cv_text, c.message], reference_year) for c in candidates]
@@ -405,19 +460,20 @@ def score_rows(
     # Skills for all the candidates at once: one fuzzy comparison for all their words.
     required = find_skills_many(cv_words, ctx.required, vocabulary) if ctx.required else None
     nice = find_skills_many(cv_words, ctx.nice, vocabulary) if ctx.nice else None
+    top_terms = _top_terms(
+        model, matrix, [rows[i] for i in readable], ctx.query, cv_words, term_spans
+    )
     scores: list[Score] = [_empty_score()] * len(candidates)
     for n, (i, title_sim) in enumerate(zip(readable, title_sims, strict=True)):
         scores[i] = _score(
             ctx,
-            model,
-            selected,
-            i,
             float(sims[i]),
             title_sim,
             profiles[i],
             cv_words[n],
             tuple(required[n]) if required is not None else (),
             tuple(nice[n]) if nice is not None else (),
+            top_terms[n],
         )
     return scores
 

@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,8 @@ _LINK_WORDS = frozenset(
     ]
 )
 _WORD = re.compile(r"(?<!\w)\.net\b|[^\W_]+(?:[+#]+|\.js\b|\.net\b)?", re.UNICODE | re.IGNORECASE)
+# The same words with the text between them: one pass gives the words and where they are.
+_WORDS_AND_GAPS = re.compile(f"({_WORD.pattern})", _WORD.flags)
 _SPECIAL = {"c++": "cplusplus", "c#": "csharp", "f#": "fsharp", "node.js": "nodejs"}
 _MAX_WINDOW = 5
 _FUZZY_CUTOFF = 80.0  # rapidfuzz ratio for one word (a transposition in six letters scores 83)
@@ -231,31 +234,53 @@ class CvWords:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        raw = _WORD.findall(text)
+        # Gaps and words alternate, so word i ends where the text up to part 2i + 1 ends.
+        parts = _WORDS_AND_GAPS.split(text)
+        raw = parts[1::2]
         every = list(map(_raw_key, raw))
         keep = [i for i, key in enumerate(every) if key not in _LINK_WORDS]
         self._raw = raw
         self._keep = keep  # index in ``raw`` of each word of ``keys``
-        self.keys = [every[i] for i in keep]
+        self._ends = list(accumulate(map(len, parts)))
+        self.keys = keys = [every[i] for i in keep]
         positions: dict[str, list[int]] = {}
-        for p, key in enumerate(self.keys):
-            positions.setdefault(key, []).append(p)
+        for p, key in enumerate(keys):
+            if key in positions:
+                positions[key].append(p)
+            else:
+                positions[key] = [p]
         self.positions = positions
         self.distinct = sorted(positions)
-        self._spans: list[tuple[int, int]] | None = None
 
     @property
     def spans(self) -> list[tuple[int, int]]:
-        """``(start, end)`` of each word of :attr:`keys` in the text (found when first needed)."""
-        if self._spans is None:
-            every = [m.span() for m in _WORD.finditer(self.text)]
-            self._spans = [every[i] for i in self._keep]
-        return self._spans
+        """``(start, end)`` of each word of :attr:`keys` in the text."""
+        return [self.span(p) for p in range(len(self.keys))]
+
+    def span(self, p: int) -> tuple[int, int]:
+        """``(start, end)`` of word ``p`` of :attr:`keys` in the text."""
+        part = 2 * self._keep[p] + 1
+        return self._ends[part - 1], self._ends[part]
+
+    def matched(self, first: int, last: int) -> str:
+        """The original text of words ``first`` to ``last`` (inclusive)."""
+        return self.text[self.span(first)[0] : self.span(last)[1]]
 
     def form(self, key: str) -> str | None:
         """The first spelling in the CV (lower-cased) of the normalised word ``key``."""
         places = self.positions.get(key)
         return self._raw[self._keep[places[0]]].lower() if places else None
+
+    def first_exact(
+        self, keys: Sequence[str], key_set: frozenset[str] = frozenset()
+    ) -> tuple[int, int] | None:
+        """:meth:`exact` of the first of ``keys`` that occurs (``key_set``: the same keys as a
+        set, for subclasses that can rule them all out at once)."""
+        for key in keys:
+            where = self.exact(key)
+            if where is not None:
+                return where
+        return None
 
     def exact(self, key: str) -> tuple[int, int] | None:
         """Word range ``(first, count)`` where the order-free ``key`` occurs, or ``None``.
@@ -282,8 +307,8 @@ class CvWords:
 
     def excerpt(self, first: int, count: int, chars: int = _EXCERPT_CHARS) -> str:
         """The original text around words ``first`` to ``first + count``, on one line."""
-        start = self.spans[first][0]
-        end = self.spans[first + count - 1][1]
+        start = self.span(first)[0]
+        end = self.span(first + count - 1)[1]
         left = max(0, start - chars)
         right = min(len(self.text), end + chars)
         # Cut on word boundaries so the excerpt does not start or end mid-word.
@@ -302,6 +327,11 @@ class _Target:
     name: str
     skill_id: str | None
     labels: tuple[tuple[str, ...], ...]  # each label as its normalised words
+    keys: tuple[str, ...] = ()  # each label's :func:`skill_key`
+    fuzzy: bool = False  # a word of a label is long enough to be matched fuzzily
+    # Each label's short words (matched exactly) and long words (matched fuzzily).
+    parts: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    key_set: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=256)
@@ -317,7 +347,23 @@ def _targets(skills: tuple[str, ...], vocabulary: Vocabulary | None) -> list[_Ta
             if w and key not in seen:
                 seen.add(key)
                 words.append(w)
-        targets.append(_Target(name, skill.id if skill else None, tuple(words)))
+        targets.append(
+            _Target(
+                name,
+                skill.id if skill else None,
+                tuple(words),
+                tuple(" ".join(sorted(w)) for w in words),
+                any(len(word) >= _MIN_FUZZY_LEN for w in words for word in w),
+                tuple(
+                    (
+                        frozenset(word for word in w if len(word) < _MIN_FUZZY_LEN),
+                        frozenset(word for word in w if len(word) >= _MIN_FUZZY_LEN),
+                    )
+                    for w in words
+                ),
+                frozenset(" ".join(sorted(w)) for w in words),
+            )
+        )
     return targets
 
 
@@ -351,20 +397,16 @@ def find_skills_many(
         hits: list[SkillHit | None] = [None] * len(targets)
         pending = []
         for t, target in enumerate(targets):
-            for label in target.labels:
-                where = words.exact(" ".join(sorted(label)))
-                if where is not None:
-                    hits[t] = SkillHit(
-                        target.name,
-                        True,
-                        words.excerpt(*where),
-                        1.0,
-                        target.skill_id,
-                        words.text[
-                            words.spans[where[0]][0] : words.spans[where[0] + where[1] - 1][1]
-                        ],
-                    )
-                    break
+            where = words.first_exact(target.keys, target.key_set)
+            if where is not None:
+                hits[t] = SkillHit(
+                    target.name,
+                    True,
+                    words.excerpt(*where),
+                    1.0,
+                    target.skill_id,
+                    words.matched(where[0], where[0] + where[1] - 1),
+                )
             else:
                 pending.append(t)
         if pending and words.distinct:
@@ -372,51 +414,43 @@ def find_skills_many(
         results.append(hits)
     if waiting:
         _fuzzy(targets, waiting)
-    return [
-        [
-            h if h is not None else SkillHit(targets[i].name, False, "", 0.0, targets[i].skill_id)
-            for i, h in enumerate(hits)
-        ]
-        for hits in results
-    ]
+    # A hit is immutable: every CV that lacks a skill shares one "not found".
+    missing = [SkillHit(target.name, False, "", 0.0, target.skill_id) for target in targets]
+    return [[h if h is not None else missing[i] for i, h in enumerate(hits)] for hits in results]
 
 
 def _fuzzy(
     targets: list[_Target], waiting: list[tuple[CvWords, list[int], list[SkillHit | None]]]
 ) -> None:
-    label_words = sorted(
-        {
-            w
-            for _, pending, _ in waiting
-            for t in pending
-            for label in targets[t].labels
-            for w in label
-            if len(w) >= _MIN_FUZZY_LEN
-        }
-    )
+    pending = set().union(*(pending for _, pending, _ in waiting))
+    label_words = sorted(set().union(*(long for t in pending for _, long in targets[t].parts)))
     if not label_words:
         return
     # Each distinct word of any CV once: the scores do not depend on the CV.
-    distinct = sorted({w for words, _, _ in waiting for w in words.distinct})
+    distinct = sorted(set().union(*(words.distinct for words, _, _ in waiting)))
     scores = process.cdist(
         label_words, distinct, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, dtype=np.uint8
     )
-    close_all: dict[str, list[tuple[str, float]]] = {word: [] for word in label_words}
+    # For each word of the CVs, the label words it is close to: a CV looks up its own words.
+    close_to: dict[str, list[tuple[str, float]]] = {}
     rows, cols = np.nonzero(scores)
     for i, j, value in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist(), strict=True):
-        close_all[label_words[i]].append((distinct[j], value / 100))
+        close_to.setdefault(distinct[j], []).append((label_words[i], value / 100))
     for words, pending, hits in waiting:
-        if not any(
-            len(w) >= _MIN_FUZZY_LEN for t in pending for lb in targets[t].labels for w in lb
-        ):
+        if not any(targets[t].fuzzy for t in pending):
             continue  # as when this CV is alone: no label word long enough to be fuzzy
         positions = words.positions
-        mine = {w for t in pending for lb in targets[t].labels for w in lb if w in close_all}
-        close = {word: {v: s for v, s in close_all[word] if v in positions} for word in mine}
+        close: dict[str, dict[str, float]] = {}  # label word -> the CV's words close to it
+        for variant in words.distinct:
+            for word, score in close_to.get(variant, ()):
+                close.setdefault(word, {})[variant] = score
         for t in pending:
             best: tuple[float, int, int] | None = None
-            for label in targets[t].labels:
-                found = _place(label, close, positions, len(words.keys))
+            for label, (short, long) in zip(targets[t].labels, targets[t].parts, strict=True):
+                # Most labels have a word with no spot in the CV: skip them before placing.
+                if not (short <= positions.keys() and long <= close.keys()):
+                    continue
+                found = _place(label, close, positions)
                 if found is not None and (best is None or found[0] > best[0]):
                     best = found
             if best is not None:
@@ -427,7 +461,7 @@ def _fuzzy(
                     words.excerpt(first, last - first + 1),
                     round(score, 3),
                     targets[t].skill_id,
-                    words.text[words.spans[first][0] : words.spans[last][1]],
+                    words.matched(first, last),
                 )
 
 
@@ -435,7 +469,6 @@ def _place(
     label: tuple[str, ...],
     close: dict[str, dict[str, float]],
     positions: dict[str, list[int]],
-    n_words: int,
 ) -> tuple[float, int, int] | None:
     """Best placement of a label's words in the CV: (mean similarity, first word, last word)."""
     options: list[list[tuple[int, float]]] = []

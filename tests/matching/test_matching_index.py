@@ -258,3 +258,89 @@ def test_load_refuses_a_version_1_file(tmp_path):
         IndexVersionError, match=r"index version 1, this code reads version .*reindex"
     ):
         MatchIndex.load(path)
+
+
+def _reference_top_k(index, offer, k, reference_year, keys=None):
+    """What ``top_k`` must return, computed the straightforward way: every similarity by
+    row-wise products, the ``k`` most similar rows (ties to the earlier row), each of them
+    scored by reading its CV again (no stored profiles, words or titles)."""
+    from matching.scoring import _order_key, score_rows
+
+    model, matrix = index.model, index.matrix
+    query = model.query(offer.fields())
+    sims = model.similarities(matrix, query)
+    allowed = range(len(index)) if keys is None else [index._rows[key] for key in keys]
+    rows = sorted(allowed, key=lambda row: (-sims[row], row))[:k]
+    chosen = [index.candidates[row] for row in rows]
+    scores = score_rows(offer, chosen, model, matrix, rows, reference_year=reference_year)
+    order = sorted(
+        range(len(rows)), key=lambda i: _order_key(scores[i], chosen[i].applied_at, chosen[i].key)
+    )
+    return [(chosen[i].key, rank, scores[i]) for rank, i in enumerate(order, start=1)]
+
+
+EDGE_CVS = [
+    CandidateDoc(
+        "typo", "Devloppeur Pyhton, Djnago et Postgre SQL ; gestion de projte", applied_at=0
+    ),
+    CandidateDoc("short", "Compétences : SQL, C#, .NET, Node.js, C++ et R", applied_at=0),
+    CandidateDoc(
+        "far", "Langues : breton, occitan. Notions de gestion. Projet associatif.", applied_at=0
+    ),
+]
+EDGE_OFFERS = [
+    OfferCriteria(
+        "Développeur .NET",
+        required_skills=("C#", ".NET", "SQL"),
+        nice_skills=("Node.js", "gestion de projet agile"),
+        languages=("breton", "klingon", "anglais"),
+        min_experience_years=3,
+    ),
+    OfferCriteria(
+        "Chargée de projet",
+        required_skills=("Pilotage de projets transverses", "Tableaux de bord Excel"),
+        nice_skills=("Python",),
+        languages=("occitan",),
+    ),
+    OfferCriteria("", missions="Accueil des usagers", required_skills=("Accueil",)),
+]
+
+
+@pytest.mark.parametrize("reference_year", [2026, None])
+def test_top_k_equals_the_straightforward_ranking(reference_year, tmp_path):
+    """The fast ranking gives the same candidates, order, scores and explanations, to the
+    last bit, as scoring the most similar CVs from their texts."""
+    cvs, offers = _synthetic(300)
+    cvs += EDGE_CVS
+    index = MatchIndex.build(cvs[:200])
+    index.add(cvs[200:])
+    index.save(tmp_path / "index.joblib")
+    loaded = MatchIndex.load(tmp_path / "index.joblib")
+    for offer in offers + EDGE_OFFERS + [OFFER]:
+        want = _reference_top_k(index, offer, 40, reference_year)
+        plain = index.model.similarities(index.matrix, index.model.query(offer.fields()))
+        for ranked in (index, loaded):
+            assert np.array_equal(ranked.similarities(offer), plain)
+            got = ranked.top_k(offer, 40, reference_year=reference_year)
+            assert [(r.key, r.rank, r.score) for r in got] == want
+        keys = [c.key for c in cvs[::3]]
+        want = _reference_top_k(index, offer, len(keys), reference_year, keys)
+        got = loaded.rank(offer, keys=keys, reference_year=reference_year)
+        assert [(r.key, r.rank, r.score) for r in got] == want
+
+
+@pytest.mark.parametrize("scipy_columns", [True, False])
+def test_word_cosines_by_column_equal_the_row_products(scipy_columns, monkeypatch):
+    from matching.index import _WordColumns
+
+    if not scipy_columns:
+        monkeypatch.setattr("matching.index._add_columns", None)
+
+    cvs, offers = _synthetic(200)
+    index = MatchIndex.build(cvs[:150])
+    index.add(cvs[150:])  # rows the column copy does not hold yet
+    columns = _WordColumns(index.matrix.rows[:150])
+    for offer in offers:
+        word = index.model.query(offer.fields()).word
+        assert 0 < np.count_nonzero(word) < 100  # the column sums, not the fallback
+        assert np.array_equal(columns.cosines(index.matrix.rows, word), index.matrix.rows @ word)
