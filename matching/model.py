@@ -42,6 +42,7 @@ from matching.normalize import analyze
 __all__ = ["DocumentMatrix", "ModelConfig", "Parts", "Progress", "QueryVector", "TextModel"]
 
 _NO_WORD = "\x00"  # the one feature of a model fitted on texts without any word
+TOKEN_SHAPES_CACHED = 50_000  # words whose char n-gram vector a model keeps (see query)
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while a model or an index is being built."""
@@ -256,6 +257,7 @@ class TextModel:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_shapes", None)
+        state.pop("_token_shapes", None)
         return state
 
     # -- documents ---------------------------------------------------------------------
@@ -301,12 +303,17 @@ class TextModel:
         """The normalised words of ``text`` as this model counts them."""
         return self._analyzer.words(text)
 
-    def query(self, fields: Sequence[tuple[str, float]]) -> QueryVector:
+    def query(
+        self, fields: Sequence[tuple[str, float]], *, char: bool | None = None
+    ) -> QueryVector:
         """A query vector from weighted text fields (``[(title, 3.0), (missions, 1.0)]``).
 
         Each field's words count ``weight`` times; the word, char and fuzzy parts are
-        L2-normalised.
+        L2-normalised. The char part is computed only when the model's similarity uses it
+        (``fuzzy_share < 1``) or ``char`` asks for it; it is zeros otherwise.
         """
+        if char is None:
+            char = self.config.fuzzy_share < 1
         n_features = len(self.features)
         word_counts: Counter[int] = Counter()
         char_counts: Counter[str] = Counter()
@@ -321,10 +328,11 @@ class TextModel:
                     word_counts[col] += weight
             for token in tokens:
                 token_counts[token] += weight
-                for gram in char_ngrams(token, self.config.char_ngrams):
-                    char_counts[gram] += weight
+                if char:
+                    for gram in char_ngrams(token, self.config.char_ngrams):
+                        char_counts[gram] += weight
         word = np.zeros(n_features, dtype=np.float32)
-        char = np.zeros(n_features, dtype=np.float32)
+        char_part = np.zeros(n_features, dtype=np.float32)
         if word_counts:
             cols = np.fromiter(word_counts.keys(), dtype=np.int64)
             tf = np.fromiter(word_counts.values(), dtype=np.float32)
@@ -350,36 +358,54 @@ class TextModel:
                 q *= self._char_idf
                 # Rows store word tf*idf/word_norm: divide by idf to get back to counts.
                 projected = self._word_to_char @ q
-                char = (projected / self._idf).astype(np.float32)
+                char_part = (projected / self._idf).astype(np.float32)
         fuzzy = self._fuzzy_query(token_counts)
-        return QueryVector(word, char, fuzzy, bool(word_counts or char_counts))
+        return QueryVector(word, char_part, fuzzy, bool(word_counts or token_counts))
 
     def _fuzzy_query(self, token_counts: Counter[str]) -> np.ndarray:
         """The query's fuzzy vector (words' unit char vectors weighted by their TF-IDF, unit
         length) projected on the features, as :meth:`parts` multiplies it with the rows."""
-        grams: Counter[str] = Counter()
+        known = np.zeros(len(self.char_vocabulary), dtype=np.float64)
+        unseen: Counter[str] = Counter()
         for token, count in token_counts.items():
             tf = float(np.log(count) + 1) if self.config.sublinear_tf else float(count)
             col = self.vocabulary.get(token)
             weight = tf * float(self._idf[col] if col is not None else self._idf_unseen)
-            shape = {}
-            for gram, n in Counter(char_ngrams(token, self.config.char_ngrams)).items():
-                gram_col = self.char_vocabulary.get(gram)
-                idf = self._char_idf[gram_col] if gram_col is not None else self._char_idf_unseen
-                shape[gram] = n * float(idf)
-            norm = np.sqrt(sum(v * v for v in shape.values()))
-            for gram, value in shape.items():
-                grams[gram] += weight * value / norm
-        norm = np.sqrt(sum(v * v for v in grams.values()))
-        known = [
-            (self.char_vocabulary[g], v) for g, v in grams.items() if g in self.char_vocabulary
-        ]
-        if not known or norm == 0:
+            cols, values, unseen_values = self._token_shape(token)
+            np.add.at(known, cols, weight * values)
+            for gram, value in unseen_values:
+                unseen[gram] += weight * value
+        norm = np.sqrt(float(known @ known) + sum(v * v for v in unseen.values()))
+        if norm == 0 or not known.any():
             return np.zeros(len(self.features), dtype=np.float32)
-        q = np.zeros(len(self.char_vocabulary), dtype=np.float32)
-        cols, values = zip(*known, strict=True)
-        q[list(cols)] = np.asarray(values, np.float32) / np.float32(norm)
+        q = (known / norm).astype(np.float32)
         return (self._word_shapes() @ q).astype(np.float32)
+
+    def _token_shape(self, token: str) -> tuple[np.ndarray, np.ndarray, tuple]:
+        """A word's unit vector of char n-gram TF-IDF: (known columns, their values, unseen
+        n-grams with theirs); kept per word, since offers repeat their words."""
+        cache = self.__dict__.setdefault("_token_shapes", {})
+        shape = cache.get(token)
+        if shape is None:
+            grams = Counter(char_ngrams(token, self.config.char_ngrams))
+            cols, values, unseen = [], [], []
+            for gram, n in grams.items():
+                gram_col = self.char_vocabulary.get(gram)
+                if gram_col is None:
+                    unseen.append((gram, n * float(self._char_idf_unseen)))
+                else:
+                    cols.append(gram_col)
+                    values.append(n * float(self._char_idf[gram_col]))
+            norm = np.sqrt(sum(v * v for v in values) + sum(v * v for _g, v in unseen))
+            shape = (
+                np.asarray(cols, dtype=np.int64),
+                np.asarray(values, dtype=np.float64) / norm,
+                tuple((g, v / norm) for g, v in unseen),
+            )
+            if len(cache) >= TOKEN_SHAPES_CACHED:
+                cache.clear()
+            cache[token] = shape
+        return shape
 
     def similarities(
         self,

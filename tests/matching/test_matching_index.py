@@ -75,7 +75,7 @@ def test_char_part_equals_explicit_char_wb_cosine():
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=model.config.char_ngrams)
     docs = vectorizer.fit_transform([" ".join(model.words(t)) for t in texts])
     for query in texts:  # queries made of known n-grams: same norm on both sides
-        char = model.parts(matrix, model.query([(query, 1.0)])).char
+        char = model.parts(matrix, model.query([(query, 1.0)], char=True)).char
         expected = (docs @ vectorizer.transform([" ".join(model.words(query))]).T).toarray()
         assert np.allclose(char, expected.ravel(), atol=1e-5)
 
@@ -126,7 +126,7 @@ def test_fuzzy_part_equals_explicit_soft_cosine():
 
 def test_typo_in_offer_still_meets_the_cv_through_char_ngrams():
     model, matrix = TextModel.fit([c.cv_text for c in CVS])
-    parts = model.parts(matrix, model.query([("Pyhton Djnago", 1.0)]))
+    parts = model.parts(matrix, model.query([("Pyhton Djnago", 1.0)], char=True))
     assert parts.word.max() == 0
     assert int(np.argmax(parts.char)) == 0 and int(np.argmax(parts.fuzzy)) == 0
 
@@ -344,3 +344,20 @@ def test_word_cosines_by_column_equal_the_row_products(scipy_columns, monkeypatc
         word = index.model.query(offer.fields()).word
         assert 0 < np.count_nonzero(word) < 100  # the column sums, not the fallback
         assert np.array_equal(columns.cosines(index.matrix.rows, word), index.matrix.rows @ word)
+
+
+def test_the_char_part_is_left_out_of_queries_when_the_similarity_does_not_use_it():
+    import pickle
+
+    model, matrix = TextModel.fit([c.cv_text for c in CVS])
+    assert model.config.fuzzy_share == 1
+    fields = [("Développeur Python Django, gestion de projet", 1.0)]
+    lean, full = model.query(fields), model.query(fields, char=True)
+    assert not lean.char.any() and full.char.any()
+    assert np.array_equal(model.similarities(matrix, lean), model.similarities(matrix, full))
+    # The words' n-gram vectors are kept between queries, and not pickled.
+    again = model.query(fields)
+    assert np.array_equal(again.fuzzy, lean.fuzzy)
+    copy = pickle.loads(pickle.dumps(model))
+    assert "_token_shapes" not in copy.__dict__
+    assert np.array_equal(copy.query(fields).fuzzy, lean.fuzzy)
