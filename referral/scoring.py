@@ -2,7 +2,11 @@
 
 The index (the TF-IDF model fitted on the organisation's offers and CVs, and every CV's
 vector) is a file in the instance folder. It is built on first use and by ``relais reindex``;
-a new CV is transformed with the fitted vocabulary and appended, without refitting.
+a new CV is transformed with the fitted vocabulary and appended, without refitting. Rewriting
+the whole file for each new CV would cost seconds at 100,000 CVs, so a new CV is written on
+its own to the additions folder beside the file (a few kilobytes); every process adds the
+additions it has not seen to its copy, and once ``COMPACT_AFTER`` have piled up they are
+folded into the file.
 
 The explanation is stored with the application in a format of our own (see
 :func:`explanation_of`), so that the pages do not depend on the library's classes.
@@ -19,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import joblib
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -46,6 +51,7 @@ from referral.models import (
 
 Progress = Callable[[int, int], None]
 INDEX_FILE = "matching-index.joblib"
+COMPACT_AFTER = 200  # additions folded into the index file at once
 
 
 def index_path(settings: Settings) -> Path:
@@ -128,12 +134,40 @@ def _file_lock(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _additions(path: Path) -> Path:
+    return path.with_name(path.name + ".additions")
+
+
+def _addition_files(path: Path) -> list[Path]:
+    """The additions waiting beside the index file at ``path``, oldest first."""
+    try:
+        return sorted(_additions(path).glob("*.joblib"))
+    except FileNotFoundError:
+        return []
+
+
 def _save(index: MatchIndex, path: Path) -> None:
+    """Write the whole index to ``path``; the additions it now holds are deleted."""
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     index.save(tmp)
     os.replace(tmp, path)
+    for addition in _addition_files(path):
+        if _addition_key(addition) in index:
+            addition.unlink(missing_ok=True)
     with _cache_lock:
         _cache[path] = (path.stat().st_mtime, index)
+
+
+def _addition_key(addition: Path) -> int:
+    return int(addition.stem)
+
+
+def _write_addition(path: Path, doc: CandidateDoc) -> None:
+    folder = _additions(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{doc.key}.tmp{os.getpid()}"
+    joblib.dump(doc, tmp)
+    os.replace(tmp, folder / f"{doc.key:012d}.joblib")
 
 
 def _latest_cvs(session: Session) -> list[CVFile]:
@@ -154,19 +188,34 @@ def build_index(
     path = index_path(settings)
     with _file_lock(path):
         _save(index, path)
+        # Additions of CVs deleted since (an erasure) must not come back.
+        existing = set(session.scalars(select(CVFile.id)))
+        for addition in _addition_files(path):
+            if _addition_key(addition) not in existing:
+                addition.unlink(missing_ok=True)
     return index
 
 
 def _read(path: Path) -> MatchIndex:
-    """The index file at ``path``, from this process's cache while the file is unchanged."""
+    """The index file at ``path`` with the additions beside it, from this process's cache
+    while the file is unchanged."""
     mtime = path.stat().st_mtime
     with _cache_lock:
         cached = _cache.get(path)
-    if cached and cached[0] == mtime:
-        return cached[1]
-    index = MatchIndex.load(path)
-    with _cache_lock:
-        _cache[path] = (mtime, index)
+        index = cached[1] if cached and cached[0] == mtime else None
+    if index is None:
+        index = MatchIndex.load(path)
+        with _cache_lock:
+            _cache[path] = (mtime, index)
+    for addition in _addition_files(path):
+        if _addition_key(addition) not in index:
+            try:
+                doc = joblib.load(addition)
+            except FileNotFoundError:  # folded into the file meanwhile: read it next time
+                continue
+            with _cache_lock:
+                if doc.key not in index:
+                    index.add(doc)
     return index
 
 
@@ -179,7 +228,8 @@ def load_index(session: Session, settings: Settings) -> MatchIndex:
 
 
 def _add_to_index(session: Session, settings: Settings, cv: CVFile) -> MatchIndex:
-    """Append a new CV to the index with the fitted vocabulary (no refit)."""
+    """Add a new CV to the index with the fitted vocabulary (no refit): written as an
+    addition, folded into the index file with the others every ``COMPACT_AFTER``."""
     index = load_index(session, settings)
     if cv.id in index:
         return index
@@ -188,8 +238,12 @@ def _add_to_index(session: Session, settings: Settings, cv: CVFile) -> MatchInde
         # Another process may have saved a newer index meanwhile: extend that one.
         index = _read(path) if path.exists() else index
         if cv.id not in index:
-            index.add(document_of(cv))
-            _save(index, path)
+            doc = document_of(cv)
+            _write_addition(path, doc)
+            with _cache_lock:
+                index.add(doc)
+            if len(_addition_files(path)) >= COMPACT_AFTER:
+                _save(index, path)
     return index
 
 

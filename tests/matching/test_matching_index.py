@@ -358,6 +358,6 @@ def test_the_char_part_is_left_out_of_queries_when_the_similarity_does_not_use_i
     # The words' n-gram vectors are kept between queries, and not pickled.
     again = model.query(fields)
     assert np.array_equal(again.fuzzy, lean.fuzzy)
-    copy = pickle.loads(pickle.dumps(model))
+    copy = pickle.loads(pickle.dumps(model))  # noqa: S301 (our own bytes, just written)
     assert "_token_shapes" not in copy.__dict__
     assert np.array_equal(copy.query(fields).fuzzy, lean.fuzzy)

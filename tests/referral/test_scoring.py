@@ -135,3 +135,53 @@ def test_editing_an_offers_criteria_rescores_its_applications(
     session.refresh(python)
     session.refresh(nurse)
     assert nurse.score > python.score
+
+
+def test_a_new_cv_is_an_addition_beside_the_index_file_until_they_are_folded_in(
+    app, session, make_offer, monkeypatch
+):
+    settings = app.extensions["relais"].settings
+    offer = make_offer(title="Développeur Python", required_skills=["Python"])
+    first = _apply(session, offer, PYTHON_CV, 1)
+    scoring.score_application(session, settings, first)  # builds the index file
+    path = scoring.index_path(settings)
+    before = path.stat().st_mtime_ns
+    added = [_apply(session, offer, NURSE_CV + f" {n}", n) for n in (2, 3)]
+    for application in added:
+        scoring.score_application(session, settings, application)
+    session.commit()
+    # The file is not rewritten; each CV waits as a small file of its own.
+    assert path.stat().st_mtime_ns == before
+    additions = sorted(p.name for p in scoring._addition_files(path))
+    assert additions == [f"{a.cv_file_id:012d}.joblib" for a in added]
+    # Another process (an empty cache) reads the file and the additions.
+    scoring._cache.clear()
+    fresh = scoring.load_index(session, settings)
+    assert all(a.cv_file_id in fresh for a in [first, *added])
+    assert len(fresh) == 3
+    # Past COMPACT_AFTER additions, they are folded into the file.
+    monkeypatch.setattr(scoring, "COMPACT_AFTER", 2)
+    last = _apply(session, offer, PYTHON_CV + " Flask", 4)
+    scoring.score_application(session, settings, last)
+    assert path.stat().st_mtime_ns != before
+    assert scoring._addition_files(path) == []
+    scoring._cache.clear()
+    assert len(scoring.load_index(session, settings)) == 4
+
+
+def test_an_erased_cvs_addition_does_not_come_back_with_a_rebuild(app, session, make_offer):
+    settings = app.extensions["relais"].settings
+    offer = make_offer(title="Développeur Python", required_skills=["Python"])
+    kept = _apply(session, offer, PYTHON_CV, 1)
+    scoring.score_application(session, settings, kept)
+    gone = _apply(session, offer, NURSE_CV, 2)
+    scoring.score_application(session, settings, gone)
+    session.commit()
+    cv_id = gone.cv_file_id
+    gone.cv_file_id = None
+    session.delete(session.get(CVFile, cv_id))
+    session.commit()
+    scoring.build_index(session, settings)
+    assert scoring._addition_files(scoring.index_path(settings)) == []
+    scoring._cache.clear()
+    assert cv_id not in scoring.load_index(session, settings)
