@@ -32,7 +32,14 @@ except ImportError:  # pragma: no cover - scipy without it: numpy adds the colum
     _add_columns = None
 
 from matching.documents import CandidateDoc, OfferCriteria
-from matching.model import DocumentMatrix, ModelConfig, Progress, QueryVector, TextModel
+from matching.model import (
+    DocumentMatrix,
+    ModelConfig,
+    Progress,
+    QueryVector,
+    TextModel,
+    stored_positions,
+)
 from matching.profile import CvProfile, ProfileFacts, read_profile_facts
 from matching.scoring import (
     TITLE_CHAR_WEIGHT,
@@ -368,14 +375,10 @@ class MatchIndex:
     def _title_similarities(self, rows: Sequence[int], title_query: QueryVector) -> np.ndarray:
         """Best similarity of the offer's title with the stored past titles of each row."""
         rows_ = np.asarray(rows, dtype=np.int64)
-        starts, ends = self._title_start[rows_], self._title_start[rows_ + 1]
-        lengths = ends - starts
+        picked, lengths = stored_positions(self._title_start, rows_)
         best = np.zeros(len(rows_), dtype=np.float32)
         if not lengths.sum():
             return best
-        picked = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
-            lengths.sum()
-        )
         sims = self.model.similarities(
             self._titles.select(picked),
             title_query,

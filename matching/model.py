@@ -115,6 +115,16 @@ def char_ngrams(word: str, bounds: tuple[int, int]) -> list[str]:
     return out
 
 
+def stored_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the values of ``rows`` of a compressed-row layout (``indptr``) are stored, row
+    after row, and how many values each row has."""
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    ends = np.cumsum(lengths)
+    stored = np.repeat(starts - ends + lengths, lengths) + np.arange(ends[-1] if len(rows) else 0)
+    return stored, lengths
+
+
 @dataclass(frozen=True)
 class QueryVector:
     """A query ready to be compared with document rows: dense vectors over the features.

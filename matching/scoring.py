@@ -25,7 +25,13 @@ from typing import Any
 import numpy as np
 
 from matching.documents import CandidateDoc, OfferCriteria
-from matching.model import DocumentMatrix, ModelConfig, QueryVector, TextModel
+from matching.model import (
+    DocumentMatrix,
+    ModelConfig,
+    QueryVector,
+    TextModel,
+    stored_positions,
+)
 from matching.normalize import STOP_WORDS, fold, fold_gender, stem, tokenize
 from matching.profile import LANGUAGES, CvProfile, read_profile
 from matching.skills import (
@@ -277,10 +283,8 @@ def _top_terms(
     once; only each row's best few are looked at one by one. ``term_spans`` (see
     :attr:`matching.word_table.WordTable.term_spans`) gives the spellings without ``words``."""
     rows_ = np.asarray(rows, dtype=np.int64)
-    starts = matrix.rows.indptr[rows_]
-    lengths = matrix.rows.indptr[rows_ + 1] - starts
+    stored, lengths = stored_positions(matrix.rows.indptr, rows_)
     ends = np.cumsum(lengths)
-    stored = np.repeat(starts - ends + lengths, lengths) + np.arange(ends[-1] if len(rows_) else 0)
     cols = matrix.rows.indices[stored]
     vals = matrix.rows.data[stored]
     weight = model.config.char_weight

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
+from matching.model import stored_positions
 from matching.skills import (
     _FUZZY_CUTOFF,
     _LINK_WORDS,
@@ -298,12 +299,7 @@ class WordTable:
                 wanted[self._ids[word]] = True
             wanted[self._close.get(word, [])] = True
         rows_ = np.asarray(rows, dtype=np.int64)
-        starts = self.start[rows_]
-        lengths = self.start[rows_ + 1] - starts
-        ends = np.cumsum(lengths)
-        stored = np.repeat(starts - ends + lengths, lengths) + np.arange(
-            ends[-1] if len(rows_) else 0
-        )
+        stored, lengths = stored_positions(self.start, rows_)
         kept = wanted[self.key[stored]]
         stored = stored[kept]
         per_row = np.repeat(np.arange(len(rows_)), lengths)[kept]
@@ -327,12 +323,7 @@ class WordTable:
         """Per row, its exact hits of ``key_ids``: key -> (first word, number of words)."""
         wanted = np.zeros(len(self.label_keys), dtype=bool)
         wanted[list(key_ids)] = True
-        starts = self.hit_start[rows]
-        lengths = self.hit_start[rows + 1] - starts
-        ends = np.cumsum(lengths)
-        stored = np.repeat(starts - ends + lengths, lengths) + np.arange(
-            ends[-1] if len(rows) else 0
-        )
+        stored, lengths = stored_positions(self.hit_start, rows)
         kept = wanted[self.hit_key[stored]]
         per_row = np.repeat(np.arange(len(rows)), lengths)[kept].tolist()
         stored = stored[kept]

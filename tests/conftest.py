@@ -108,6 +108,12 @@ def app(app_config, engine):
 
 
 @pytest.fixture
+def sessions(app):
+    """The app's session factory (for code that opens its own sessions, like the worker)."""
+    return app.extensions["relais"].sessions
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -18,11 +18,6 @@ NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def sessions(app):
-    return app.extensions["relais"].sessions
-
-
-@pytest.fixture
 def settings(app):
     return app.extensions["relais"].settings
 

@@ -32,11 +32,6 @@ def conf(app):
 
 
 @pytest.fixture
-def sessions(app):
-    return app.extensions["relais"].sessions
-
-
-@pytest.fixture
 def applied(session, conf, make_offer, make_user, make_link):
     """Marie applied through Alice's link, with a CV, a message and a recruiter's note."""
 
