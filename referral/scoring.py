@@ -241,7 +241,8 @@ def _add_to_index(session: Session, settings: Settings, cv: CVFile) -> MatchInde
             doc = document_of(cv)
             _write_addition(path, doc)
             with _cache_lock:
-                index.add(doc)
+                if doc.key not in index:  # another thread may have read the addition already
+                    index.add(doc)
             if len(_addition_files(path)) >= COMPACT_AFTER:
                 _save(index, path)
     return index
