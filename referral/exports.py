@@ -13,8 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import xlsxwriter
+from sqlalchemy.orm import Session
 
-from referral.models import Application, Offer
+from referral import audit
+from referral.models import Application, Offer, User
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -135,3 +137,11 @@ def filename(offer: Offer, extension: str) -> str:
     """``shortlist-<reference>.<ext>``, safe for a Content-Disposition header."""
     reference = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in offer.reference)
     return f"shortlist-{reference}.{extension}"
+
+
+def record_export(session: Session, user: User, offer: Offer, kind: str, data: Table) -> None:
+    """An export carries candidates' personal data out of the application: the audit trail
+    says who took which rows (in the caller's transaction)."""
+    audit.record(
+        session, user, "shortlist.exported", "offer", offer.id, format=kind, rows=len(data.rows)
+    )

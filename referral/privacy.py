@@ -11,8 +11,8 @@ the person is and what they wrote: identity, CV files and their text, messages, 
 score explanations (they quote the CV), duplicate flags, the name and e-mail an agent gave
 when referring them. The candidate row stays, marked ``erased_at``, so that an application
 never points to nothing. The CV files are deleted once the transaction has committed
-(:meth:`Erasure.remove_files`); the matching index, which holds the CV text, is then built
-again without it (:func:`referral.scoring.build_index`).
+and the matching index, which holds the CV text, is built again without it
+(:meth:`Erasure.complete`).
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from pathlib import Path
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from referral import audit, cvstore
+from referral import audit, cvstore, scoring
 from referral.config import Settings
+from referral.errors import Forbidden
 from referral.models import (
     Application,
     ApplicationStatus,
@@ -35,6 +36,7 @@ from referral.models import (
     CVFile,
     DuplicateFlag,
     Referral,
+    Role,
     User,
 )
 
@@ -56,10 +58,18 @@ class Erasure:
     candidates: int = 0
     files: list[Path] = field(default_factory=list)
 
-    def remove_files(self) -> None:
-        """Delete the CV files of the erased candidates (call after the commit)."""
+    def complete(self, session: Session, settings: Settings) -> None:
+        """After the commit: delete the erased candidates' CV files, and build the matching
+        index again without their CV text."""
         for path in self.files:
             cvstore.remove(path)
+        if self.candidates:
+            scoring.build_index(session, settings)
+
+
+def may_erase(user: User) -> bool:
+    """Recruiters and admins answer erasure requests (hiring managers do not)."""
+    return user.has_role(Role.RECRUITER, Role.ADMIN)
 
 
 def erased_email(candidate_id: int) -> str:
@@ -77,6 +87,8 @@ def erase(
     erasure: Erasure | None = None,
 ) -> Erasure:
     """Erase ``candidate``'s personal data in the caller's transaction (see the module)."""
+    if actor is not None and not may_erase(actor):
+        raise Forbidden("candidate")
     erasure = erasure or Erasure()
     if candidate.erased_at is not None:
         return erasure

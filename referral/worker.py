@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral import audit, digests, notification_events, privacy, scoring, visit_journal
+from referral import audit, digests, notification_events, privacy, visit_journal
 from referral.config import Settings
 from referral.mailer import (
     Backend,
@@ -230,11 +230,9 @@ def run_daily_jobs(
             log.info("%s: another worker did it first", action)
             continue
         ran.append(action)
-    if "worker.retention_purge" in ran and purged[-1].candidates:
-        # Committed: the files can go, and the index must forget the CV text.
-        purged[-1].remove_files()
+    if "worker.retention_purge" in ran:
         with session_factory() as session:
-            scoring.build_index(session, settings)
+            purged[-1].complete(session, settings)
     return ran
 
 

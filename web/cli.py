@@ -217,7 +217,7 @@ def candidates() -> None:
 @handle_errors
 def candidates_purge(dry_run: bool) -> None:
     """Erase the candidates whose retention period is over (the worker does it daily)."""
-    from referral import privacy, scoring
+    from referral import privacy
     from referral.models import utcnow
 
     app = make_app()
@@ -228,10 +228,8 @@ def candidates_purge(dry_run: bool) -> None:
             click.echo(f"{len(privacy.expired(session, now))} candidate(s) would be erased.")
             return
         erasure = privacy.purge_expired(session, settings, now)
-    erasure.remove_files()
-    if erasure.candidates:
-        with session_of(app) as session:
-            scoring.build_index(session, settings)
+    with session_of(app) as session:
+        erasure.complete(session, settings)
     click.echo(f"Erased the personal data of {erasure.candidates} candidate(s).")
 
 

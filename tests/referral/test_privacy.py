@@ -72,7 +72,7 @@ def test_erasing_removes_the_person_and_keeps_the_figures(session, conf, applied
     erasure = privacy.erase(session, conf, candidate, utcnow(), actor=recruiter)
     session.commit()
     assert stored.exists()  # the files go after the commit
-    erasure.remove_files()
+    erasure.complete(session, conf)
     assert not stored.exists()
 
     session.expire_all()
@@ -129,7 +129,7 @@ def test_the_retention_purge_spares_open_applications_and_recent_candidates(
     assert [c.id for c in privacy.expired(session, utcnow())] == [done.candidate_id]
     erasure = privacy.purge_expired(session, conf, utcnow())
     session.commit()
-    erasure.remove_files()
+    erasure.complete(session, conf)
     session.expire_all()
     assert session.get(Candidate, done.candidate_id).erased_at is not None
     assert session.get(Candidate, in_progress.candidate_id).erased_at is None
@@ -183,3 +183,12 @@ def test_relais_candidates_purge(runner, session, applied, make_user, conf):
     assert "Erased the personal data of 1 candidate(s)." in result.output
     session.expire_all()
     assert session.get(Candidate, application.candidate_id).erased_at is not None
+
+
+def test_only_recruiters_and_admins_may_erase(session, conf, applied, make_user):
+    from referral.errors import Forbidden
+
+    candidate = applied().candidate
+    with pytest.raises(Forbidden):
+        privacy.erase(session, conf, candidate, utcnow(), actor=make_user(Role.MANAGER))
+    assert candidate.erased_at is None

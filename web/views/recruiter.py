@@ -37,12 +37,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from referral import (
     attribution,
-    audit,
     candidates,
     exports,
     pipeline,
     privacy,
-    scoring,
     shortlists,
     talentpool,
 )
@@ -320,10 +318,7 @@ def _export_rows(offer_id: int):
 
 
 def _audit_export(offer, table, kind: str) -> None:
-    """An export carries candidates' personal data out of the application: say who took it."""
-    audit.record(
-        db(), me(), "shortlist.exported", "offer", offer.id, format=kind, rows=len(table.rows)
-    )
+    exports.record_export(db(), me(), offer, kind, table)
     db().commit()
 
 
@@ -427,15 +422,12 @@ def _candidate_page(
             c=file.candidate,
             move_forms=move_forms,
             note_form=note_form,
-            erase_form=erase_form or (EraseForm(formdata=None) if can_erase(user) else None),
+            erase_form=erase_form
+            or (EraseForm(formdata=None) if privacy.may_erase(user) else None),
             in_pool=talentpool.in_pool(file.candidate),
         ),
         status,
     )
-
-
-def can_erase(user) -> bool:
-    return user.has_role(Role.RECRUITER) or user.has_role(Role.ADMIN)
 
 
 def _note_choices(form: NoteForm, file: shortlists.CandidateFile, user) -> None:
@@ -571,10 +563,7 @@ def erase(candidate_id: int):
         return _candidate_page(candidate_id, status=400, erase_form=form)
     erasure = privacy.erase(session, settings(), candidate, utcnow(), actor=me())
     session.commit()
-    erasure.remove_files()
-    if erasure.candidates:
-        # The index holds the CV text: build it again without it.
-        scoring.build_index(session, settings())
+    erasure.complete(session, settings())
     flash(_("The candidate's personal data is erased."), "success")
     return redirect(url_for(".candidate", candidate_id=candidate.id))
 
