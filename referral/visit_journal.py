@@ -433,8 +433,9 @@ class Journal:
                 self._current, self._retired, self._pid = None, [], None
         count = 0
         for file, end in zip(files, ends, strict=True):
-            # Bounds what a crash of the machine (not just of the process) could lose.
-            os.fdatasync(file.fd)
+            if file.done < end:  # nothing new: nothing to sync
+                # Bounds what a crash of the machine (not just of the process) could lose.
+                os.fdatasync(file.fd)
             while file.done < end:
                 data = file.map[file.done : min(end, file.done + CHUNK_BYTES)]
                 records, consumed = parse(data, file.done)
