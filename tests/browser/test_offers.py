@@ -50,7 +50,10 @@ def test_publish_share_preview_visit_and_count(
     assert link.startswith(live_server + "/r/")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     page.locator('[data-copy-target="link-linkedin"]').click()
-    page.wait_for_function("document.getElementById('copy-status').textContent.length > 0")
+    # (expect, not wait_for_function: a string predicate is an eval, which our CSP forbids)
+    from playwright.sync_api import expect
+
+    expect(page.locator("#copy-status")).not_to_be_empty()
     assert page.evaluate("navigator.clipboard.readText()") == link
 
     # LinkedIn's crawler fetches the link for its preview: the page with its Open Graph tags.
