@@ -105,9 +105,11 @@ _FEMININE_SUFFIXES = (
 # "Directeur(trice)", "agent(e)", "technicien (ne)", "Chargé(e)s"
 _PAREN_FORM = re.compile(rf"(?<=\w)\s?\((?:{_FEMININE_SUFFIXES})\)(s?)")
 # "agent·e", "technicien·ne·s", "salarié.e.s"
-_DOT_FORM = re.compile(rf"(?<=\w)[·.•](?:{_FEMININE_SUFFIXES})(?:[·.•]?s)?\b")
+# (the separator first and the letter before it looked behind: the regex engine then jumps
+# from separator to separator instead of trying every position)
+_DOT_FORM = re.compile(rf"[·.•](?<=\w[·.•])(?:{_FEMININE_SUFFIXES})(?:[·.•]?s)?\b")
 # "Directeur-trice", "vendeur-euse"
-_DASH_FORM = re.compile(r"(?<=\w)-(?:trice|rice|euse|iere|ienne|ere|ne|e)\b")
+_DASH_FORM = re.compile(r"-(?<=\w-)(?:trice|rice|euse|iere|ienne|ere|ne|e)\b")
 # "(H/F)", "H/F", "F/H", "(F/H/X)"
 _HF_MARK = re.compile(r"\(?\b[hf]\s?/\s?[hf](?:\s?/\s?[xn])?\b\)?")
 _SLASH = re.compile(r"\s*/\s*")
@@ -148,10 +150,14 @@ def neutralize_gender(text: str) -> str:
     ``"operateur de trefilerie/operatrice de trefilerie"`` -> ``"operateur de trefilerie"``;
     ``"(h/f)"`` markers are removed. A slash between unrelated words is kept as a space.
     """
-    text = _HF_MARK.sub(" ", text)
-    text = _PAREN_FORM.sub(r"\1", text)
+    # Each rule runs only on a text holding its mark: most of a CV has none.
+    if "/" in text:
+        text = _HF_MARK.sub(" ", text)
+    if "(" in text:
+        text = _PAREN_FORM.sub(r"\1", text)
     text = _DOT_FORM.sub("", text)
-    text = _DASH_FORM.sub("", text)
+    if "-" in text:
+        text = _DASH_FORM.sub("", text)
     if "/" not in text:
         return text
     parts = _SLASH.split(text)
@@ -223,22 +229,26 @@ def fold_gender(word: str) -> str:
 
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu)'(?=\w)")
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b")
+# (mark, pattern, replacement): the pattern runs only on a text that holds the mark
 _SPECIAL = (
-    (re.compile(r"(?<![\w.])\.net\b"), "dotnet"),
-    (re.compile(r"\b(\w+)\.js\b"), r"\1js"),
-    (re.compile(r"\bc\+\+"), "cplusplus"),
-    (re.compile(r"\bc#"), "csharp"),
-    (re.compile(r"\bf#"), "fsharp"),
+    (".net", re.compile(r"(?<![\w.])\.net\b"), "dotnet"),
+    (".js", re.compile(r"\b(\w+)\.js\b"), r"\1js"),
+    ("c++", re.compile(r"\bc\+\+"), "cplusplus"),
+    ("c#", re.compile(r"\bc#"), "csharp"),
+    ("f#", re.compile(r"\bf#"), "fsharp"),
 )
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def _prepare(folded: str) -> str:
     folded = neutralize_gender(folded)
-    folded = _ELISION.sub(" ", folded)
-    folded = _POSSESSIVE.sub("", folded)
-    for pattern, replacement in _SPECIAL:
-        folded = pattern.sub(replacement, folded)
+    if "'" in folded:
+        folded = _ELISION.sub(" ", folded)
+        if "'s" in folded:
+            folded = _POSSESSIVE.sub("", folded)
+    for mark, pattern, replacement in _SPECIAL:
+        if mark in folded:
+            folded = pattern.sub(replacement, folded)
     return folded
 
 
