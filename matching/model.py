@@ -57,6 +57,8 @@ class ModelConfig:
     many short n-grams are shared by every CV; so long texts lean on words, titles on chars
     (``similarities(..., char_weight=...)``). ``fuzzy_share`` is the part of the char weight
     given to the fuzzy cosine (see the module docstring) rather than the char cosine.
+    ``fuzzy_cutoff`` drops from a query's fuzzy vector the words less than that fraction as
+    close to the query as the closest one (0 keeps them all).
     """
 
     word_ngrams: tuple[int, int] = (1, 1)
@@ -66,6 +68,7 @@ class ModelConfig:
     stemming: str | None = "fr"
     min_df: int = 1
     sublinear_tf: bool = False
+    fuzzy_cutoff: float = 0.0
 
 
 _SHORT = 120  # job titles and skill labels: short, and repeated across CVs
@@ -385,11 +388,17 @@ class TextModel:
             np.add.at(known, cols, weight * values)
             for gram, value in unseen_values:
                 unseen[gram] += weight * value
-        norm = np.sqrt(float(known @ known) + sum(v * v for v in unseen.values()))
+        # (squares summed by numpy, not a BLAS dot: that would wake BLAS threads that then
+        # spin on the other core for a while)
+        norm = np.sqrt(float(np.square(known).sum()) + sum(v * v for v in unseen.values()))
         if norm == 0 or not known.any():
             return np.zeros(len(self.features), dtype=np.float32)
         q = (known / norm).astype(np.float32)
-        return (self._word_shapes() @ q).astype(np.float32)
+        fuzzy = (self._word_shapes() @ q).astype(np.float32)
+        cutoff = self.config.fuzzy_cutoff
+        if cutoff > 0:
+            fuzzy[fuzzy < cutoff * fuzzy.max()] = 0
+        return fuzzy
 
     def _token_shape(self, token: str) -> tuple[np.ndarray, np.ndarray, tuple]:
         """A word's unit vector of char n-gram TF-IDF: (known columns, their values, unseen
@@ -424,12 +433,14 @@ class TextModel:
         char_weight: float | None = None,
         *,
         word: np.ndarray | None = None,
+        fuzzy: np.ndarray | None = None,
     ) -> np.ndarray:
         """Combined cosine of ``query`` with every row of ``matrix`` (float32, in [0, 1]).
 
         ``char_weight`` overrides the configured share of the char-level cosines (titles use
         more); it is split between char and fuzzy cosines as the model's ``fuzzy_share`` says.
-        ``word`` is ``matrix.rows @ query.word`` when the caller has it already.
+        ``word`` is ``matrix.rows @ query.word`` and ``fuzzy`` ``matrix.rows @ query.fuzzy``
+        when the caller has them already.
         """
         weight = np.float32(self.config.char_weight if char_weight is None else char_weight)
         share = np.float32(self.config.fuzzy_share)
@@ -439,7 +450,7 @@ class TextModel:
         if weight > 0 and share < 1:
             out += (weight * (1 - share)) * self._char_cosine(matrix, query)
         if weight > 0 and share > 0:
-            out += (weight * share) * self._fuzzy_cosine(matrix, query)
+            out += (weight * share) * self._fuzzy_cosine(matrix, query, fuzzy)
         return out
 
     def parts(
@@ -460,7 +471,9 @@ class TextModel:
         return char
 
     @staticmethod
-    def _fuzzy_cosine(matrix: DocumentMatrix, query: QueryVector) -> np.ndarray:
-        fuzzy = matrix.rows @ query.fuzzy
+    def _fuzzy_cosine(
+        matrix: DocumentMatrix, query: QueryVector, product: np.ndarray | None = None
+    ) -> np.ndarray:
+        fuzzy = matrix.rows @ query.fuzzy if product is None else product.copy()
         fuzzy *= matrix.fuzzy_ratio
         return fuzzy

@@ -330,8 +330,8 @@ def test_top_k_equals_the_straightforward_ranking(reference_year, tmp_path):
 
 
 @pytest.mark.parametrize("scipy_columns", [True, False])
-def test_word_cosines_by_column_equal_the_row_products(scipy_columns, monkeypatch):
-    from matching.index import _WordColumns
+def test_word_and_fuzzy_products_by_column_equal_the_row_products(scipy_columns, monkeypatch):
+    from matching.index import _Columns
 
     if not scipy_columns:
         monkeypatch.setattr("matching.index._add_columns", None)
@@ -339,11 +339,24 @@ def test_word_cosines_by_column_equal_the_row_products(scipy_columns, monkeypatc
     cvs, offers = _synthetic(200)
     index = MatchIndex.build(cvs[:150])
     index.add(cvs[150:])  # rows the column copy does not hold yet
-    columns = _WordColumns(index.matrix.rows[:150])
+    columns = _Columns(index.matrix.rows[:150])
     for offer in offers:
-        word = index.model.query(offer.fields()).word
-        assert 0 < np.count_nonzero(word) < 100  # the column sums, not the fallback
-        assert np.array_equal(columns.cosines(index.matrix.rows, word), index.matrix.rows @ word)
+        query = index.model.query(offer.fields())
+        assert 0 < np.count_nonzero(query.word) < 100  # the column sums, not the fallback
+        assert 0 < np.count_nonzero(query.fuzzy) < query.fuzzy.size // 2
+        for vector in (query.word, query.fuzzy):
+            assert np.array_equal(columns.product(index.matrix.rows, vector), index.matrix.rows @ vector)
+
+
+def test_the_fuzzy_cutoff_keeps_the_words_that_look_like_the_query():
+    model, _ = TextModel.fit([c.cv_text for c in CVS], ModelConfig(fuzzy_cutoff=0.2))
+    everything, _ = TextModel.fit([c.cv_text for c in CVS])
+    fields = [("Développeur Python", 1.0)]
+    kept, full = model.query(fields).fuzzy, everything.query(fields).fuzzy
+    assert 0 < np.count_nonzero(kept) < np.count_nonzero(full)
+    assert kept.min() == 0 and kept[kept > 0].min() >= 0.2 * kept.max()
+    assert np.array_equal(kept[kept > 0], full[kept > 0])
+    assert {str(model.features[i]) for i in np.flatnonzero(kept)} == {"python", "developpeur"}
 
 
 def test_the_char_part_is_left_out_of_queries_when_the_similarity_does_not_use_it():
@@ -361,3 +374,16 @@ def test_the_char_part_is_left_out_of_queries_when_the_similarity_does_not_use_i
     copy = pickle.loads(pickle.dumps(model))  # noqa: S301 (our own bytes, just written)
     assert "_token_shapes" not in copy.__dict__
     assert np.array_equal(copy.query(fields).fuzzy, lean.fuzzy)
+
+
+@pytest.mark.parametrize("size", [0, 5, 40, 1000, 5000])
+def test_best_rows_are_the_largest_values_in_a_stable_order(size):
+    from matching.index import _best_rows
+
+    rng = np.random.default_rng(size)
+    values = rng.integers(0, 30, size).astype(np.float32)  # many ties
+    values[::7] = -1.0  # masked rows, as top_k marks the candidates left out
+    expected = np.lexsort((np.arange(size), -values))
+    for count in (1, 3, 50, 300, size):
+        got = _best_rows(values, count)
+        assert got.tolist() == expected[:count].tolist()
