@@ -7,7 +7,8 @@ CVs with its per-row char ratios, the candidates (key, CV text, message, applica
 readable flag), since version 2 what was read in each CV once for all offers (``profiles``:
 past titles, languages, dates; see :class:`~matching.profile.ProfileFacts`) and, since
 version 4, the per-row fuzzy ratios (``fuzzy_ratio``, see :mod:`matching.model`) and the CVs'
-skill words and spellings (``words``, see :class:`~matching.word_table.WordTable`).
+skill words and spellings (``words``, see :class:`~matching.word_table.WordTable`); version 5
+only changes which words are indexed.
 :meth:`MatchIndex.load` refuses a file of another format or version with
 :class:`IndexVersionError`; rebuild it (``relais reindex``).
 
@@ -55,7 +56,10 @@ from matching.word_table import WordTable
 __all__ = ["INDEX_FORMAT", "INDEX_VERSION", "IndexVersionError", "MatchIndex"]
 
 INDEX_FORMAT = "relais-matching-index"
-INDEX_VERSION = 4
+# 5: words the stop lists wrongly dropped ("four", "voie", "etat") are indexed, and queries
+# keep only the fuzzy words that look like them (``INDEX_CONFIG``): a version 4 index would
+# miss those words; it is rebuilt.
+INDEX_VERSION = 5
 
 # The corpus-level model for offers and CVs: bigrams need two documents to count, which keeps
 # a 100,000-CV vocabulary small without losing the words themselves (char n-grams see them).

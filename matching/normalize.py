@@ -29,10 +29,14 @@ __all__ = [
     "tokenize",
 ]
 
-# Content words that the stop-words lists include but that carry meaning in job texts
-# ("aide à la personne", "force de vente", "pièces détachées").
+# Content words that the stop-words lists include: nouns, adjectives, numerals and verbs
+# that name things in job texts ("aide à la personne", "conducteur de four", "agent de
+# l'État", "entretien de la voie", "ingénieur des mines", "vente au détail", "fire safety",
+# "system administrator"). Only function words (articles, pronouns, prepositions,
+# conjunctions, auxiliaries, adverbs) are dropped.
 _KEEP = frozenset(
     {
+        # French
         "personne",
         "personnes",
         "piece",
@@ -47,6 +51,35 @@ _KEEP = frozenset(
         "point",
         "points",
         "nouveau",
+        "etat",
+        "voie",
+        "mine",
+        "dos",
+        "haut",
+        "grande",
+        "bon",
+        "debut",
+        "mot",
+        "nom",
+        "chose",
+        "choses",
+        "plein",
+        # English (also French words: "four", "mine", "detail", "part", "front")
+        "amount",
+        "bill",
+        "bottom",
+        "detail",
+        "fire",
+        "four",
+        "front",
+        "full",
+        "interest",
+        "mill",
+        "name",
+        "part",
+        "side",
+        "system",
+        "top",
     }
 )
 

@@ -20,6 +20,35 @@ def test_stop_words_french_and_english_but_not_content_words():
     assert "personne" not in STOP_WORDS
 
 
+def test_content_words_of_the_stop_lists_are_kept():
+    """The lists include nouns: French ones ("voie", "État") and English ones that are also
+    French words ("four": an oven)."""
+    assert analyze("Conducteur de four en métallurgie", stemming=None) == [
+        "conducteur",
+        "four",
+        "metallurgie",
+    ]
+    assert analyze("Agent d'entretien de la voie ferrée", stemming=None) == [
+        "agent",
+        "entretien",
+        "voie",
+        "ferre",
+    ]
+    assert analyze("Attaché d'administration de l'État", stemming=None)[-1] == "etat"
+    assert analyze("Ingénieur des mines, vente au détail", stemming=None) == [
+        "ingenieur",
+        "mines",
+        "vente",
+        "detail",
+    ]
+    assert analyze("fire safety and system administration", stemming=None) == [
+        "fire",
+        "safety",
+        "system",
+        "administration",
+    ]
+
+
 def test_gendered_title_forms_collapse():
     assert neutralize_gender(fold("Accrocheur / Accrocheuse")) == "accrocheur"
     assert neutralize_gender(fold("Accueillant familial / Accueillante familiale")) == (
