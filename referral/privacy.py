@@ -10,9 +10,9 @@ application to an offer arrived through a link, when, and how far it went — an
 the person is and what they wrote: identity, CV files and their text, messages, notes,
 score explanations (they quote the CV), duplicate flags, the name and e-mail an agent gave
 when referring them. The candidate row stays, marked ``erased_at``, so that an application
-never points to nothing. The CV files are deleted once the transaction has committed
-and the matching index, which holds the CV text, is built again without it
-(:meth:`Erasure.complete`).
+never points to nothing. The CV files are deleted once the transaction has committed, and
+the matching index, which holds the CV text, is built again without it by the worker on its
+next tick (:meth:`Erasure.complete`; building it takes too long for a request).
 """
 
 from __future__ import annotations
@@ -58,13 +58,13 @@ class Erasure:
     candidates: int = 0
     files: list[Path] = field(default_factory=list)
 
-    def complete(self, session: Session, settings: Settings) -> None:
-        """After the commit: delete the erased candidates' CV files, and build the matching
-        index again without their CV text."""
+    def complete(self, settings: Settings) -> None:
+        """After the commit: delete the erased candidates' CV files, and ask for the matching
+        index to be built again without their CV text (see :mod:`referral.scoring`)."""
         for path in self.files:
             cvstore.remove(path)
         if self.candidates:
-            scoring.build_index(session, settings)
+            scoring.request_rebuild(settings)
 
 
 def may_erase(user: User) -> bool:

@@ -8,6 +8,14 @@ its own to the additions folder beside the file (a few kilobytes); every process
 additions it has not seen to its copy, and once ``COMPACT_AFTER`` have piled up they are
 folded into the file.
 
+An erasure removes a CV from the database at once, but the index file still holds its text
+until it is built again, which takes tens of seconds at 100,000 CVs: too long for the
+recruiter's request. The erasure asks for a rebuild (:func:`request_rebuild`, a marker file
+beside the index) and the worker, whose loop runs beside every deployment, builds the index
+again on its next tick (:func:`rebuild_if_requested`); a marker left by a crash is acted on
+at the next tick. Rankings never show an erased CV meanwhile: they rank the database's
+candidates, the index only lends them its model.
+
 The explanation is stored with the application in a format of our own (see
 :func:`explanation_of`), so that the pages do not depend on the library's classes.
 """
@@ -17,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -194,6 +203,37 @@ def build_index(
             if _addition_key(addition) not in existing:
                 addition.unlink(missing_ok=True)
     return index
+
+
+def _rebuild_marker(path: Path) -> Path:
+    return path.with_name(path.name + ".rebuild")
+
+
+def request_rebuild(settings: Settings) -> None:
+    """Ask for the index to be built again (the worker does it on its next tick)."""
+    marker = _rebuild_marker(index_path(settings))
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(f"{time.time_ns()} {os.getpid()}\n")
+
+
+def rebuild_if_requested(session: Session, settings: Settings) -> bool:
+    """Build the index again if :func:`request_rebuild` asked for it; whether it was built.
+
+    A request made while the index is being built (another erasure) is kept for the next
+    time: the marker goes only if it is still the one that was read before building.
+    """
+    marker = _rebuild_marker(index_path(settings))
+    try:
+        asked = marker.read_text()
+    except FileNotFoundError:
+        return False
+    build_index(session, settings)
+    try:
+        if marker.read_text() == asked:
+            marker.unlink()
+    except FileNotFoundError:
+        pass
+    return True
 
 
 def _read(path: Path) -> MatchIndex:

@@ -8,7 +8,8 @@ Each row is marked sent in its own transaction right after the hand-over; a cras
 sends it again with the same Message-ID, so the copy is recognisable.
 
 The same loop (:func:`run_forever`) runs in ``relais worker`` and in the thread of the embedded
-server; it also runs the daily jobs: the "offer closing soon" scan and the digests.
+server; it also runs the daily jobs (the "offer closing soon" scan, the digests, the retention
+purge), builds the matching index again after an erasure, and loads orphan visit journals.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral import audit, digests, notification_events, privacy, visit_journal
+from referral import audit, digests, notification_events, privacy, scoring, visit_journal
 from referral.config import Settings
 from referral.mailer import (
     Backend,
@@ -231,8 +232,7 @@ def run_daily_jobs(
             continue
         ran.append(action)
     if "worker.retention_purge" in ran:
-        with session_factory() as session:
-            purged[-1].complete(session, settings)
+        purged[-1].complete(settings)
     return ran
 
 
@@ -248,6 +248,12 @@ def run_once(
         run_daily_jobs(session_factory, settings, now)
     except Exception:  # noqa: BLE001 - a failing daily job must not hold up the deliveries
         log.exception("daily notification jobs failed; trying again at the next round")
+    try:
+        # An erasure asked for the matching index to be built without the erased CVs.
+        with session_factory() as session:
+            scoring.rebuild_if_requested(session, settings)
+    except Exception:  # noqa: BLE001 - the marker stays: tried again at the next round
+        log.exception("building the matching index failed; trying again at the next round")
     try:
         # Journals of web processes that stopped or crashed (referral/visit_journal.py).
         visit_journal.load_orphans(session_factory, settings.instance_path / "visits")

@@ -228,9 +228,14 @@ def candidates_purge(dry_run: bool) -> None:
             click.echo(f"{len(privacy.expired(session, now))} candidate(s) would be erased.")
             return
         erasure = privacy.purge_expired(session, settings, now)
-    with session_of(app) as session:
-        erasure.complete(session, settings)
+    erasure.complete(settings)
     click.echo(f"Erased the personal data of {erasure.candidates} candidate(s).")
+    if erasure.candidates:
+        from referral import scoring
+
+        click.echo("Building the matching index again without their CVs…")
+        with session_of(app) as session:
+            scoring.rebuild_if_requested(session, settings)
 
 
 @main.command("reindex")

@@ -72,8 +72,14 @@ def test_erasing_removes_the_person_and_keeps_the_figures(session, conf, applied
     erasure = privacy.erase(session, conf, candidate, utcnow(), actor=recruiter)
     session.commit()
     assert stored.exists()  # the files go after the commit
-    erasure.complete(session, conf)
+    cv_id = application.cv_file_id
+    assert cv_id in scoring.load_index(session, conf)
+    erasure.complete(conf)
     assert not stored.exists()
+    # The index forgets the CV text when the worker builds it again (next tick).
+    assert scoring.rebuild_if_requested(session, conf)
+    assert cv_id not in scoring.load_index(session, conf)
+    assert not scoring.rebuild_if_requested(session, conf)  # asked once, built once
 
     session.expire_all()
     candidate = session.get(Candidate, candidate.id)
@@ -129,7 +135,7 @@ def test_the_retention_purge_spares_open_applications_and_recent_candidates(
     assert [c.id for c in privacy.expired(session, utcnow())] == [done.candidate_id]
     erasure = privacy.purge_expired(session, conf, utcnow())
     session.commit()
-    erasure.complete(session, conf)
+    erasure.complete(conf)
     session.expire_all()
     assert session.get(Candidate, done.candidate_id).erased_at is not None
     assert session.get(Candidate, in_progress.candidate_id).erased_at is None
@@ -155,12 +161,44 @@ def test_the_worker_purges_daily_and_the_index_forgets_the_cv(
 
     settings = dataclasses.replace(conf, timezone="UTC")
     now = datetime.now(UTC)
-    assert "worker.retention_purge" in worker.run_daily_jobs(sessions, settings, now)
+    worker.run_once(sessions, settings, now)  # the daily jobs, then the index built again
     session.expire_all()
     assert session.get(Candidate, application.candidate_id).erased_at is not None
     assert cv_id not in scoring.load_index(session, conf)
     # Once a day.
     assert "worker.retention_purge" not in worker.run_daily_jobs(sessions, settings, now)
+
+
+def test_a_rebuild_asked_for_while_building_is_kept_for_the_next_tick(
+    session, conf, applied, monkeypatch
+):
+    applied()
+    scoring.request_rebuild(conf)
+    real_build = scoring.build_index
+
+    def build_while_another_erasure_asks(*args, **kwargs):
+        index = real_build(*args, **kwargs)
+        scoring.request_rebuild(conf)
+        return index
+
+    monkeypatch.setattr(scoring, "build_index", build_while_another_erasure_asks)
+    assert scoring.rebuild_if_requested(session, conf)
+    monkeypatch.setattr(scoring, "build_index", real_build)
+    assert scoring.rebuild_if_requested(session, conf)  # the second request
+    assert not scoring.rebuild_if_requested(session, conf)
+
+
+def test_a_failed_rebuild_is_tried_again_by_the_worker(session, sessions, conf, applied, monkeypatch):
+    applied()
+    scoring.request_rebuild(conf)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(scoring, "build_index", broken)
+    worker.run_once(sessions, conf)  # logged, and the deliveries still run
+    monkeypatch.undo()
+    assert scoring.rebuild_if_requested(session, conf)
 
 
 def test_relais_candidates_purge(runner, session, applied, make_user, conf):

@@ -9,6 +9,10 @@ from referral.models import Candidate, Role
 pytest_plugins = ["tests.shortlist_fixtures"]
 
 
+def app_settings(client):
+    return client.application.extensions["relais"].settings
+
+
 @pytest.fixture
 def marie(make_offer, make_application, make_candidate, session):
     candidate = make_candidate("Marie", "Erasable", city="Lyon", phone="0601020304")
@@ -39,6 +43,9 @@ def test_a_recruiter_erases_a_candidate_after_confirming(client, auth, make_user
     assert "Erase the personal data" not in html  # nothing left to erase
     shortlist = client.get(f"/recruiter/offers/{marie.offer_id}/shortlist").get_data(as_text=True)
     assert "Erased candidate" in shortlist and "Erasable" not in shortlist
+    # The request did not wait for the matching index: the worker builds it again.
+    marker = app_settings(client).instance_path / "matching-index.joblib.rebuild"
+    assert marker.exists()
 
 
 def test_in_french_the_page_says_so(client, auth, make_user, session, marie):

@@ -563,7 +563,7 @@ def erase(candidate_id: int):
         return _candidate_page(candidate_id, status=400, erase_form=form)
     erasure = privacy.erase(session, settings(), candidate, utcnow(), actor=me())
     session.commit()
-    erasure.complete(session, settings())
+    erasure.complete(settings())
     flash(_("The candidate's personal data is erased."), "success")
     return redirect(url_for(".candidate", candidate_id=candidate.id))
 
