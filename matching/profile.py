@@ -274,8 +274,8 @@ class ProfileFacts(NamedTuple):
     """What :func:`read_profile` reads in a CV before a reference year is chosen: read once
     per CV (when it is indexed), turned into a :class:`CvProfile` for any year cheaply.
 
-    A tuple of tuples, strings and numbers only: the garbage collector stops tracking such
-    tuples, so 100,000 of them in an index do not slow every collection down.
+    Tuples, strings and numbers only, so that the index can keep it as a plain tuple, which
+    the garbage collector stops tracking (it keeps tracking a named tuple).
     """
 
     titles: tuple[str, ...]

@@ -389,3 +389,20 @@ def test_best_rows_are_the_largest_values_in_a_stable_order(size):
     for count in (1, 3, 50, 300, size):
         got = _best_rows(values, count)
         assert got.tolist() == expected[:count].tolist()
+
+
+def test_the_garbage_collector_does_not_walk_the_indexed_candidates(tmp_path):
+    """At 100,000 CVs, each of their objects would be looked at by every full collection."""
+    import gc
+
+    cvs, _ = _synthetic(60)
+    index = MatchIndex.build(cvs)
+    index.save(tmp_path / "index.joblib")
+    for ranked in (index, MatchIndex.load(tmp_path / "index.joblib")):
+        stored = ranked.candidates.tuples + ranked._facts
+        assert {type(row) for row in stored} == {tuple}
+        for _ in range(3):  # a tuple holding tuples is let go once they are
+            gc.collect()
+        assert not any(gc.is_tracked(row) for row in stored)
+        assert [c.key for c in ranked.candidates] == [c.key for c in cvs]
+        assert ranked.candidates[3] == cvs[3] and ranked.candidates[-2:] == cvs[-2:]
