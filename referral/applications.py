@@ -390,6 +390,7 @@ def _after_create(
                 },
                 link=base + home,
                 now=now,
+                about=candidate,
             )
         notifications.notify(
             session,
@@ -404,6 +405,7 @@ def _after_create(
             },
             link=base + home,
             now=now,
+            about=candidate,
         )
     if found.agent is not None:
         notifications.notify(
@@ -418,6 +420,7 @@ def _after_create(
             },
             link=base + "/agent/referrals",
             now=now,
+            about=candidate,
         )
 
 

@@ -791,6 +791,10 @@ class Notification(Base):
     digest_id: Mapped[int | None] = mapped_column(
         ForeignKey("notification.id", ondelete="SET NULL")
     )
+    # The candidate the message is about (it names them): erasing them rewrites it.
+    candidate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("candidate.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     recipient: Mapped[User | None] = relationship()

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from referral.errors import InvalidInput
 from referral.i18n import DEFAULT_LOCALE, LOCALES, translations
 from referral.models import (
+    Candidate,
     Notification,
     NotificationPreference,
     NotificationStatus,
@@ -198,19 +199,22 @@ def notify(
     link: str | None = None,
     now: datetime | None = None,
     message_key: str | None = None,
+    about: Candidate | None = None,
 ) -> Notification:
     """Queue a ``kind`` notification for a staff ``user`` or an outside ``email``.
 
     The row joins the caller's transaction; the worker sends it. A staff member's preference
     decides whether the e-mail leaves at once (status pending), waits for the daily digest
     (held) or is not sent (in_app); outside recipients always get it at once. ``message_key``
-    makes the Message-ID deterministic (see :func:`new_message_id`).
+    makes the Message-ID deterministic (see :func:`new_message_id`). ``about`` is the
+    candidate the message names, if any: erasing them rewrites it (see
+    :func:`referral.privacy.erase`).
     """
     if user is None and not email:
         raise ValueError("a notification needs a user or an e-mail address")
     now = now or utcnow()
-    if user is not None and user.id is None:
-        session.flush()  # a user created in this same transaction needs its id
+    if (user is not None and user.id is None) or (about is not None and about.id is None):
+        session.flush()  # a user or candidate created in this same transaction needs its id
     locale = locale or (user.locale if user and user.locale else DEFAULT_LOCALE)
     if locale not in LOCALES:
         locale = DEFAULT_LOCALE
@@ -237,6 +241,7 @@ def notify(
         status=status.value,
         attempts=0,
         next_attempt_at=now if mode == IMMEDIATE else None,
+        candidate_id=about.id if about is not None else None,
         created_at=now,
     )
     session.add(row)

@@ -248,6 +248,7 @@ def _notify_agent(
         },
         link=settings.base_url.rstrip("/") + MY_REFERRALS_PATH,
         now=now,
+        about=application.candidate,
     )
 
 

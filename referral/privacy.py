@@ -9,7 +9,8 @@ Erasing keeps what the organisation's figures and the agents' credits rest on â€
 application to an offer arrived through a link, when, and how far it went â€” and removes who
 the person is and what they wrote: identity, CV files and their text, messages, notes,
 score explanations (they quote the CV), duplicate flags, the name and e-mail an agent gave
-when referring them. The candidate row stays, marked ``erased_at``, so that an application
+when referring them, and the e-mails: those sent to the person go, those that told staff
+about them name an "erased candidate" instead. The candidate row stays, marked ``erased_at``, so that an application
 never points to nothing. The CV files are deleted once the transaction has committed, and
 the matching index, which holds the CV text, is built again without it by the worker on its
 next tick (:meth:`Erasure.complete`; building it takes too long for a request).
@@ -22,12 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from markupsafe import escape
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from referral import audit, cvstore, scoring
 from referral.config import Settings
 from referral.errors import Forbidden
+from referral.i18n import translations
 from referral.models import (
     Application,
     ApplicationStatus,
@@ -35,6 +38,7 @@ from referral.models import (
     CandidateNote,
     CVFile,
     DuplicateFlag,
+    Notification,
     Referral,
     Role,
     User,
@@ -107,6 +111,7 @@ def erase(
             or_(DuplicateFlag.candidate_id == candidate.id, DuplicateFlag.other_id == candidate.id)
         )
     )
+    _forget_in_notifications(session, candidate)
     session.execute(
         update(Referral)
         .where(or_(Referral.candidate_id == candidate.id, Referral.email == candidate.email))
@@ -130,6 +135,38 @@ def erase(
     audit.record(session, actor, "candidate.erased", "candidate", candidate.id, reason=reason)
     erasure.candidates += 1
     return erasure
+
+
+def _forget_in_notifications(session: Session, candidate: Candidate) -> None:
+    """The messages sent to the person (receipts, the invitation of whoever referred them)
+    go; the messages to staff that name them (new application, referral update, and the
+    digests that carried those) name an "erased candidate" instead."""
+    people = set(
+        session.scalars(
+            select(Referral.email).where(
+                or_(Referral.candidate_id == candidate.id, Referral.email == candidate.email)
+            )
+        )
+    ) | {candidate.email}
+    session.execute(
+        delete(Notification)
+        .where(Notification.recipient_id.is_(None), Notification.recipient_email.in_(people))
+        .execution_options(synchronize_session=False)
+    )
+    name = candidate.full_name
+    if not name:
+        return
+    rows = list(
+        session.scalars(select(Notification).where(Notification.candidate_id == candidate.id))
+    )
+    digest_ids = {row.digest_id for row in rows if row.digest_id is not None}
+    if digest_ids:
+        rows += session.scalars(select(Notification).where(Notification.id.in_(digest_ids)))
+    for row in rows:
+        label = translations(row.locale).gettext("Erased candidate")
+        row.subject = row.subject.replace(name, label)[:300]
+        row.body_text = row.body_text.replace(name, label)
+        row.body_html = row.body_html.replace(str(escape(name)), str(escape(label)))
 
 
 def expired(session: Session, now: datetime) -> list[Candidate]:

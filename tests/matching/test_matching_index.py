@@ -347,7 +347,9 @@ def test_word_and_fuzzy_products_by_column_equal_the_row_products(scipy_columns,
         assert 0 < np.count_nonzero(query.word) < 100  # the column sums, not the fallback
         assert 0 < np.count_nonzero(query.fuzzy) < query.fuzzy.size // 2
         for vector in (query.word, query.fuzzy):
-            assert np.array_equal(columns.product(index.matrix.rows, vector), index.matrix.rows @ vector)
+            assert np.array_equal(
+                columns.product(index.matrix.rows, vector), index.matrix.rows @ vector
+            )
 
 
 def test_the_fuzzy_cutoff_keeps_the_words_that_look_like_the_query():

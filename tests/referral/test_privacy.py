@@ -188,7 +188,9 @@ def test_a_rebuild_asked_for_while_building_is_kept_for_the_next_tick(
     assert not scoring.rebuild_if_requested(session, conf)
 
 
-def test_a_failed_rebuild_is_tried_again_by_the_worker(session, sessions, conf, applied, monkeypatch):
+def test_a_failed_rebuild_is_tried_again_by_the_worker(
+    session, sessions, conf, applied, monkeypatch
+):
     applied()
     scoring.request_rebuild(conf)
 
@@ -230,3 +232,34 @@ def test_only_recruiters_and_admins_may_erase(session, conf, applied, make_user)
     with pytest.raises(Forbidden):
         privacy.erase(session, conf, candidate, utcnow(), actor=make_user(Role.MANAGER))
     assert candidate.erased_at is None
+
+
+def test_erasing_rewrites_the_messages_that_name_the_candidate(session, conf, applied, make_user):
+    from referral import digests
+    from referral.models import Notification, NotificationStatus
+
+    application = applied()
+    rows = list(session.scalars(select(Notification)))
+    assert {r.kind for r in rows} >= {"receipt", "new_application", "referral_update"}
+    staff = [r for r in rows if r.recipient_id is not None]
+    assert all("Marie Curie" in r.body_text for r in staff)
+    assert {r.candidate_id for r in staff} == {application.candidate_id}
+    # One of them waits for its reader's daily digest, which quotes its subject.
+    held = next(r for r in staff if r.kind == "new_application")
+    held.status = NotificationStatus.HELD.value
+    [digest] = digests.send_digests(session, utcnow() + timedelta(minutes=1))
+    assert "Marie Curie" in digest.body_text
+    session.commit()
+
+    privacy.erase(session, conf, application.candidate, utcnow(), actor=make_user(Role.ADMIN))
+    session.commit()
+    session.expire_all()
+    left = list(session.scalars(select(Notification)))
+    assert "receipt" not in {r.kind for r in left}  # sent to the person: gone
+    assert not any(r.recipient_email == "marie.curie@example.org" for r in left)
+    for row in left:
+        for text in (row.subject, row.body_text, row.body_html):
+            assert "Curie" not in text
+    erased = {"en": "Erased candidate", "fr": "Candidat effacé"}
+    for row in [r for r in left if r.candidate_id == application.candidate_id] + [digest]:
+        assert erased[row.locale] in row.body_text
