@@ -17,8 +17,10 @@ Only load index files you wrote: joblib files are pickles.
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +191,19 @@ class _Candidates(Sequence[CandidateDoc]):
         return (CandidateDoc(*row) for row in self.tuples)
 
 
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` holding the index's lock: an index shared by a server's threads is
+    extended (:meth:`MatchIndex.add`) while others rank with it, and a ranking must not see
+    the matrix of one size and the candidates of another."""
+
+    @functools.wraps(method)
+    def run(self: MatchIndex, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 class IndexVersionError(ValueError):
     """The file is not a matching index of the version this code reads."""
 
@@ -206,6 +221,7 @@ class MatchIndex:
     ) -> None:
         if matrix.shape[0] != len(candidates):
             raise ValueError("one matrix row per candidate is required")
+        self._lock = threading.RLock()
         self.model = model
         self.matrix = matrix
         self.candidates = _Candidates(candidates)
@@ -260,6 +276,7 @@ class MatchIndex:
         rows = matrix.select(slice(None, n))
         return cls(model, rows, candidates)
 
+    @_locked
     def add(self, candidates: CandidateDoc | Sequence[CandidateDoc]) -> None:
         """Append new candidates, vectorised with the fitted vocabulary (no refit).
 
@@ -290,6 +307,7 @@ class MatchIndex:
 
     # -- persistence -------------------------------------------------------------------
 
+    @_locked
     def save(self, path: str | Path) -> None:
         """Write the index to ``path`` (see the module docstring for the format)."""
         joblib.dump(
@@ -339,6 +357,7 @@ class MatchIndex:
 
     # -- queries -----------------------------------------------------------------------
 
+    @_locked
     def similarities(self, offer: OfferCriteria) -> np.ndarray:
         """TF-IDF similarity of ``offer`` with every indexed CV."""
         return self._similarities(self.model.query(offer.fields()))
@@ -354,6 +373,7 @@ class MatchIndex:
             fuzzy=self._columns.product(rows, query.fuzzy),
         )
 
+    @_locked
     def top_k(
         self,
         offer: OfferCriteria,

@@ -408,3 +408,35 @@ def test_the_garbage_collector_does_not_walk_the_indexed_candidates(tmp_path):
         assert not any(gc.is_tracked(row) for row in stored)
         assert [c.key for c in ranked.candidates] == [c.key for c in cvs]
         assert ranked.candidates[3] == cvs[3] and ranked.candidates[-2:] == cvs[-2:]
+
+
+def test_ranking_while_another_thread_adds_cvs():
+    """A server's threads share one index: rankings run while new CVs are added."""
+    import threading
+
+    cvs, offers = _synthetic(240)
+    index = MatchIndex.build(cvs[:40])
+    errors: list[BaseException] = []
+    adding = threading.Event()
+
+    def add():
+        adding.set()
+        for cv in cvs[40:]:
+            index.add(cv)
+
+    def rank():
+        adding.wait()
+        try:
+            for _ in range(30):
+                for ranked in index.top_k(offers[0], 10, reference_year=2026):
+                    assert ranked.key in index
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=add)] + [threading.Thread(target=rank) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(index) == len(cvs)
