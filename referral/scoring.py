@@ -386,6 +386,36 @@ def rank_pool(
     return [(by_id[r.key], round(r.score.value, 1)) for r in ranked]
 
 
+def rank_pool_indexed(
+    session: Session,
+    settings: Settings,
+    offer: Offer,
+    latest_cv: dict[int, int | None],
+    count: int,
+) -> list[tuple[int, float]]:
+    """The ``count`` best fits for ``offer`` among candidates given as candidate id -> id of
+    their latest CV, as ``(candidate id, score)``, best first.
+
+    Ranked from the index's stored vectors (:meth:`matching.MatchIndex.top_k`, four times
+    ``count`` scored in full); a CV missing from the index is added first. Candidates
+    without a CV cannot fit: they come last, with 0, while there is room.
+    """
+    index = load_index(session, settings)
+    owner = {cv_id: candidate for candidate, cv_id in latest_cv.items() if cv_id is not None}
+    missing = [cv_id for cv_id in owner if cv_id not in index]
+    for start in range(0, len(missing), 500):
+        for cv in session.scalars(
+            select(CVFile).where(CVFile.id.in_(missing[start : start + 500]))
+        ):
+            index = _add_to_index(session, settings, cv)
+    ranked = index.top_k(
+        criteria_of(offer), count, keys=list(owner), pool_factor=4, vocabulary=load_vocabulary()
+    )
+    best = [(owner[r.key], round(r.score.value, 1)) for r in ranked]
+    without_cv = [candidate for candidate, cv_id in latest_cv.items() if cv_id is None]
+    return best + [(candidate, 0.0) for candidate in without_cv[: max(0, count - len(best))]]
+
+
 def open_offers(session: Session, now: datetime | None = None) -> list[Offer]:
     """Published offers that still take applications."""
     from referral.offers import is_open  # offers rescores through this module

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from referral import scoring
 from referral.config import Settings
-from referral.models import Application, Candidate, Offer
+from referral.models import Application, Candidate, CVFile, Offer
 
-POOL_LIMIT = 500  # the most candidates ranked for one offer
+POOL_SHOWN = 100  # the best fits shown for one offer
 
 
 def consenting(today: date):
@@ -24,31 +24,70 @@ def consenting(today: date):
     )
 
 
-def pool_for_offer(session: Session, offer: Offer, today: date | None = None) -> list[Candidate]:
+def _eligible(offer: Offer, today: date) -> tuple:
     """Consenting candidates who applied to another offer and not to this one."""
-    today = today or date.today()
     applied_here = exists().where(
         Application.candidate_id == Candidate.id, Application.offer_id == offer.id
     )
     applied_elsewhere = exists().where(
         Application.candidate_id == Candidate.id, Application.offer_id != offer.id
     )
+    return (*consenting(today), applied_elsewhere, ~applied_here)
+
+
+def pool_for_offer(session: Session, offer: Offer, today: date | None = None) -> list[Candidate]:
+    """The pool of ``offer``: every consenting candidate who applied to another offer and
+    not to this one."""
+    today = today or date.today()
     return list(
         session.scalars(
             select(Candidate)
-            .where(*consenting(today), applied_elsewhere, ~applied_here)
+            .where(*_eligible(offer, today))
             .options(selectinload(Candidate.cv_files))
             .order_by(Candidate.id)
-            .limit(POOL_LIMIT)
         )
     )
 
 
+def pool_cvs(session: Session, offer: Offer, today: date | None = None) -> dict[int, int | None]:
+    """The pool of ``offer`` as candidate id -> id of their latest CV (None without one):
+    two numbers per candidate, whatever the size of the pool."""
+    today = today or date.today()
+    latest = (
+        select(CVFile.candidate_id, func.max(CVFile.id).label("cv_id"))
+        .group_by(CVFile.candidate_id)
+        .subquery("latest_cv")
+    )
+    rows = session.execute(
+        select(Candidate.id, latest.c.cv_id)
+        .outerjoin(latest, latest.c.candidate_id == Candidate.id)
+        .where(*_eligible(offer, today))
+        .order_by(Candidate.id)
+    )
+    return {candidate_id: cv_id for candidate_id, cv_id in rows}
+
+
 def ranked_pool(
     session: Session, offer: Offer, today: date | None = None, settings: Settings | None = None
-) -> list[tuple[Candidate, float]]:
-    """The pool of ``offer``, ranked for it (best fit first)."""
-    return scoring.rank_pool(session, offer, pool_for_offer(session, offer, today), settings)
+) -> tuple[list[tuple[Candidate, float]], int]:
+    """The ``POOL_SHOWN`` best fits of ``offer``'s pool, best first, and the pool's size.
+
+    With an instance (``settings``), every candidate of the pool is ranked from the
+    matching index's stored vectors, however many they are; without, the pool's CVs are
+    read and ranked one by one.
+    """
+    if settings is None:
+        pool = pool_for_offer(session, offer, today)
+        return scoring.rank_pool(session, offer, pool)[:POOL_SHOWN], len(pool)
+    cvs = pool_cvs(session, offer, today)
+    best = scoring.rank_pool_indexed(session, settings, offer, cvs, POOL_SHOWN)
+    found = session.scalars(
+        select(Candidate)
+        .where(Candidate.id.in_([candidate_id for candidate_id, _ in best]))
+        .options(selectinload(Candidate.cv_files))
+    )
+    by_id = {candidate.id: candidate for candidate in found}
+    return [(by_id[candidate_id], value) for candidate_id, value in best], len(cvs)
 
 
 def in_pool(candidate: Candidate, today: date | None = None) -> bool:

@@ -324,6 +324,50 @@ def test_talent_pool_ranks_consenting_candidates_who_applied_elsewhere(
     assert "has not agreed to be considered" in closed
 
 
+def test_the_whole_pool_is_ranked_and_the_best_fits_shown(
+    client, recruiter, make_offer, make_application, make_candidate, session, monkeypatch
+):
+    """The best fit is found however many candidates the pool holds (not only the first
+    ones by id), from the index's vectors; the page says how many were ranked."""
+    from referral import scoring, talentpool
+
+    monkeypatch.setattr(talentpool, "POOL_SHOWN", 3)
+    offer = make_offer(
+        title="Développeur Python",
+        description="Applications web en Python et Django, bases PostgreSQL.",
+        required_skills=["python", "django"],
+    )
+    elsewhere = make_offer(title="Comptable")
+    settings = client.application.extensions["relais"].settings
+    scoring.load_index(session, settings)  # built before the pool's CVs arrive
+    weak = [
+        make_candidate(
+            f"Walter{i}",
+            "Faible",
+            cv_text=f"Comptable, paie, budget, marchés publics, {i} ans.",
+            talent_pool_consent=True,
+            consent_at=utcnow(),
+        )
+        for i in range(7)
+    ]
+    best = make_candidate(
+        "Paula",
+        "Python",
+        cv_text="Développeuse Python Django PostgreSQL depuis 6 ans.",
+        talent_pool_consent=True,
+        consent_at=utcnow(),
+    )
+    for candidate in [*weak, best]:
+        make_application(elsewhere, candidate)
+    session.commit()
+
+    html = client.get(f"/recruiter/offers/{offer.id}/talent-pool").get_data(as_text=True)
+    assert "The 3 best fits of the 8 candidates of the pool." in html
+    assert html.count("Faible</a>") == 2
+    assert html.index("Paula Python") < html.index("Faible</a>")
+    assert best.cv_files[-1].id in scoring.load_index(session, settings)
+
+
 @pytest.mark.parametrize(
     "path",
     ["/recruiter/offers/999999/shortlist", "/recruiter/candidates/999999", "/recruiter/cv/999999"],

@@ -594,8 +594,8 @@ def cv(cv_file_id: int):
 def talent_pool(offer_id: int):
     """Candidates who applied elsewhere and agreed to be considered, ranked for this offer."""
     offer = shortlists.get_offer(db(), me(), offer_id)
-    ranked = talentpool.ranked_pool(db(), offer, settings=settings())
-    return render_template("recruiter/talent_pool.html", offer=offer, ranked=ranked)
+    ranked, size = talentpool.ranked_pool(db(), offer, settings=settings())
+    return render_template("recruiter/talent_pool.html", offer=offer, ranked=ranked, size=size)
 
 
 @bp.route("/candidates/<int:candidate_id>/offers")
