@@ -58,6 +58,9 @@ class Settings:
     retention_months: int = 24
     # Matching
     strong_match_threshold: float = 75.0
+    # Weights of the score's components, "similarity=0.35,required_skills=0.25,..."; a
+    # component left out keeps its default weight, 0 drops it (see matching.Weights).
+    score_weights: str = ""
     # Notifications worker
     worker_enabled: bool = True
     worker_interval_s: float = 5.0
@@ -86,6 +89,11 @@ class Settings:
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none).
     # The visitor's address (visitor hash, rate limits) is then the one they forward.
     proxies: int = 0
+
+    @property
+    def weights(self) -> Any:
+        """The score's weights (a :class:`matching.Weights`), from ``score_weights``."""
+        return parse_weights(self.score_weights)
 
     @property
     def outbox_path(self) -> Path:
@@ -161,6 +169,36 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     return settings
 
 
+def parse_weights(text: str) -> Any:
+    """``"similarity=0.5,title=0.3"`` as a :class:`matching.Weights` (defaults for the
+    components not named); :class:`ConfigError` naming ``RELAIS_SCORE_WEIGHTS`` if it is not
+    one."""
+    from dataclasses import fields as dataclass_fields
+
+    from matching import Weights
+
+    var = f"{PREFIX}SCORE_WEIGHTS"
+    names = [f.name for f in dataclass_fields(Weights)]
+    values: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, raw = (x.strip() for x in part.partition("="))
+        if not sep or name not in names:
+            raise ConfigError(
+                f"{var}: expected name=weight pairs with names among {', '.join(names)}, "
+                f"got {part!r}"
+            )
+        try:
+            values[name] = float(raw)
+        except ValueError:
+            raise ConfigError(f"{var}: {name}: expected a number, got {raw!r}") from None
+    try:
+        return Weights(**values)
+    except ValueError as error:
+        raise ConfigError(f"{var}: {error}") from None
+
+
 def validate(settings: Settings) -> None:
     """Check values that have a fixed set of choices or a range."""
     choices = {
@@ -188,6 +226,7 @@ def validate(settings: Settings) -> None:
     for name in positive:
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{PREFIX}{name.upper()}: must be greater than 0")
+    parse_weights(settings.score_weights)
     if not 0 <= settings.proxies <= 5:
         raise ConfigError(f"{PREFIX}PROXIES: must be between 0 and 5")
     try:

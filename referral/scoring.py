@@ -42,6 +42,7 @@ from matching import (
     MatchIndex,
     OfferCriteria,
     Score,
+    Weights,
     load_vocabulary,
     rank_candidates,
     rank_offers,
@@ -303,6 +304,7 @@ def score_application(
         criteria_of(application.offer),
         [document_of(cv, application.message, application.id, application.created_at)],
         index,
+        settings.weights,
         vocabulary=load_vocabulary(),
     )
     _store(application, ranked[0].score, now)
@@ -329,7 +331,10 @@ def rescore_offer(
     index = load_index(session, settings)
     docs = [document_of(a.cv_file, a.message, a.id, a.created_at) for a in applications]
     by_id = {a.id: a for a in applications}
-    for ranked in rank_candidates(criteria_of(offer), docs, index, vocabulary=load_vocabulary()):
+    ranked_all = rank_candidates(
+        criteria_of(offer), docs, index, settings.weights, vocabulary=load_vocabulary()
+    )
+    for ranked in ranked_all:
         _store(by_id[ranked.key], ranked.score, now)
     return len(applications)
 
@@ -381,7 +386,11 @@ def rank_pool(
     by_id = {c.id: c for c in candidates}
     docs = [document_of(_latest_cv(c), key=c.id, at=c.created_at) for c in candidates]
     ranked = rank_candidates(
-        criteria_of(offer), docs, _model_index(session, settings), vocabulary=load_vocabulary()
+        criteria_of(offer),
+        docs,
+        _model_index(session, settings),
+        settings.weights if settings is not None else Weights(),
+        vocabulary=load_vocabulary(),
     )
     return [(by_id[r.key], round(r.score.value, 1)) for r in ranked]
 
@@ -409,7 +418,12 @@ def rank_pool_indexed(
         ):
             index = _add_to_index(session, settings, cv)
     ranked = index.top_k(
-        criteria_of(offer), count, keys=list(owner), pool_factor=4, vocabulary=load_vocabulary()
+        criteria_of(offer),
+        count,
+        settings.weights,
+        keys=list(owner),
+        pool_factor=4,
+        vocabulary=load_vocabulary(),
     )
     best = [(owner[r.key], round(r.score.value, 1)) for r in ranked]
     without_cv = [candidate for candidate, cv_id in latest_cv.items() if cv_id is None]
@@ -450,6 +464,7 @@ def offers_for_candidate(
         cv.text,
         [criteria_of(o) for o in offers],
         model=index.model if index is not None else None,
+        weights=settings.weights if settings is not None else Weights(),
         vocabulary=load_vocabulary(),
     )
     return [(by_id[r.key], round(r.score.value, 1)) for r in ranked[:limit]]

@@ -32,6 +32,10 @@ def test_values_are_converted():
         ("RELAIS_ATTRIBUTION_WINDOW_DAYS", "0", "RELAIS_ATTRIBUTION_WINDOW_DAYS: must be"),
         ("RELAIS_PROXIES", "-1", "RELAIS_PROXIES: must be between 0 and 5"),
         ("RELAIS_TIMEZONE", "Europe/Lutece", "RELAIS_TIMEZONE: not a time zone"),
+        ("RELAIS_SCORE_WEIGHTS", "speed=1", "RELAIS_SCORE_WEIGHTS: expected name=weight pairs"),
+        ("RELAIS_SCORE_WEIGHTS", "title", "RELAIS_SCORE_WEIGHTS: expected name=weight pairs"),
+        ("RELAIS_SCORE_WEIGHTS", "title=high", "RELAIS_SCORE_WEIGHTS: title: expected a number"),
+        ("RELAIS_SCORE_WEIGHTS", "title=-1", "RELAIS_SCORE_WEIGHTS: weights cannot be negative"),
     ],
 )
 def test_malformed_values_name_the_variable(name, value, message):
@@ -65,3 +69,11 @@ def test_masked_output_hides_secrets():
     assert masked["RELAIS_SECRET_KEY"] == "****"
     assert masked["RELAIS_SMTP_PASSWORD"] == "****"
     assert "hunter2" not in masked["RELAIS_DATABASE_URL"]
+
+
+def test_score_weights_override_the_components_they_name():
+    from matching import Weights
+
+    assert load_settings({}).weights == Weights()
+    weights = load_settings({"RELAIS_SCORE_WEIGHTS": " similarity = 0.5, languages=0 "}).weights
+    assert weights == Weights(similarity=0.5, languages=0.0)

@@ -55,6 +55,21 @@ def test_scored_on_arrival_with_an_explanation_and_the_index_is_kept(app, sessio
     assert good.cv_file_id in index and nurse.cv_file_id in index
 
 
+def test_the_organisations_weights_make_the_score(app, session, make_offer):
+    """RELAIS_SCORE_WEIGHTS: here only the required skills count."""
+    import dataclasses
+
+    only_skills = "similarity=0,required_skills=1,nice_skills=0,title=0,experience=0,languages=0"
+    settings = dataclasses.replace(app.extensions["relais"].settings, score_weights=only_skills)
+    offer = make_offer(title="Développeur Python", required_skills=["Python", "Kubernetes"])
+    application = _apply(session, offer, PYTHON_CV, 6)
+    scoring.score_application(session, settings, application)
+    assert application.score == 50.0  # one of the two required skills
+    components = application.score_explanation["components"]
+    assert [(c["name"], c["weight"]) for c in components] == [("required_skills", 1.0)]
+    assert scoring.rescore_offer(session, settings, offer) == 1 and application.score == 50.0
+
+
 def test_an_unreadable_cv_scores_zero_with_its_reason(app, session, make_offer):
     settings = app.extensions["relais"].settings
     offer = make_offer(title="Développeur Python", required_skills=["Python"])
