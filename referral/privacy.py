@@ -10,10 +10,11 @@ application to an offer arrived through a link, when, and how far it went — an
 the person is and what they wrote: identity, CV files and their text, messages, notes,
 score explanations (they quote the CV), duplicate flags, the name and e-mail an agent gave
 when referring them, and the e-mails: those sent to the person go, those that told staff
-about them name an "erased candidate" instead. The candidate row stays, marked ``erased_at``, so that an application
-never points to nothing. The CV files are deleted once the transaction has committed, and
-the matching index, which holds the CV text, is built again without it by the worker on its
-next tick (:meth:`Erasure.complete`; building it takes too long for a request).
+about them name an "erased candidate" instead. The candidate row stays, marked
+``erased_at``, so that an application never points to nothing. The CV files are deleted once
+the transaction has committed, and the matching index, which holds the CV text, is built
+again without it by the worker on its next tick (:meth:`Erasure.complete`; building it takes
+too long for a request).
 """
 
 from __future__ import annotations
