@@ -631,7 +631,7 @@ def similar_candidates(
     """
     vocabulary = vocabulary or load_vocabulary()
     if index is not None and pool is None:
-        keep = [i for i, c in enumerate(index.candidates) if c.key != query.key]
+        keep = [i for i, key in enumerate(index.candidates.keys()) if key != query.key]
         pool = [index.candidates[i] for i in keep]
         model = index.model
         matrix = index.matrix.select(keep)

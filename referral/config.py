@@ -7,6 +7,7 @@ variable, so that commands can stop with one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
@@ -90,9 +91,10 @@ class Settings:
     # The visitor's address (visitor hash, rate limits) is then the one they forward.
     proxies: int = 0
 
-    @property
+    @functools.cached_property
     def weights(self) -> Any:
-        """The score's weights (a :class:`matching.Weights`), from ``score_weights``."""
+        """The score's weights (a :class:`matching.Weights`), from ``score_weights``; read
+        once per settings object, not for every application scored."""
         return parse_weights(self.score_weights)
 
     @property
@@ -173,12 +175,10 @@ def parse_weights(text: str) -> Any:
     """``"similarity=0.5,title=0.3"`` as a :class:`matching.Weights` (defaults for the
     components not named); :class:`ConfigError` naming ``RELAIS_SCORE_WEIGHTS`` if it is not
     one."""
-    from dataclasses import fields as dataclass_fields
-
     from matching import Weights
 
     var = f"{PREFIX}SCORE_WEIGHTS"
-    names = [f.name for f in dataclass_fields(Weights)]
+    names = [f.name for f in fields(Weights)]
     values: dict[str, float] = {}
     for part in (p.strip() for p in text.split(",")):
         if not part:

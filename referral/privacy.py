@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from markupsafe import escape
 from sqlalchemy import delete, or_, select, update
@@ -112,10 +113,11 @@ def erase(
             or_(DuplicateFlag.candidate_id == candidate.id, DuplicateFlag.other_id == candidate.id)
         )
     )
-    _forget_in_notifications(session, candidate)
+    referred = or_(Referral.candidate_id == candidate.id, Referral.email == candidate.email)
+    _forget_in_notifications(session, candidate, referred)
     session.execute(
         update(Referral)
-        .where(or_(Referral.candidate_id == candidate.id, Referral.email == candidate.email))
+        .where(referred)
         .values(
             first_name="",
             last_name="",
@@ -138,17 +140,12 @@ def erase(
     return erasure
 
 
-def _forget_in_notifications(session: Session, candidate: Candidate) -> None:
-    """The messages sent to the person (receipts, the invitation of whoever referred them)
-    go; the messages to staff that name them (new application, referral update, and the
-    digests that carried those) name an "erased candidate" instead."""
-    people = set(
-        session.scalars(
-            select(Referral.email).where(
-                or_(Referral.candidate_id == candidate.id, Referral.email == candidate.email)
-            )
-        )
-    ) | {candidate.email}
+def _forget_in_notifications(session: Session, candidate: Candidate, referred: Any) -> None:
+    """The messages sent to the person (receipts, the invitation of whoever referred them:
+    ``referred`` selects those referrals) go; the messages to staff that name them (new
+    application, referral update, and the digests that carried those) name an "erased
+    candidate" instead."""
+    people = set(session.scalars(select(Referral.email).where(referred))) | {candidate.email}
     session.execute(
         delete(Notification)
         .where(Notification.recipient_id.is_(None), Notification.recipient_email.in_(people))

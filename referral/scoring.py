@@ -365,6 +365,11 @@ def reindex(
 # --- rankings beyond an offer's applicants -------------------------------------------------
 
 
+def _weights(settings: Settings | None) -> Weights:
+    """The organisation's weights, or the defaults without an instance."""
+    return settings.weights if settings is not None else Weights()
+
+
 def _model_index(session: Session, settings: Settings | None) -> MatchIndex | None:
     """The organisation's index when there is an instance to keep it in (else fit on the fly)."""
     return load_index(session, settings) if settings is not None else None
@@ -389,7 +394,7 @@ def rank_pool(
         criteria_of(offer),
         docs,
         _model_index(session, settings),
-        settings.weights if settings is not None else Weights(),
+        _weights(settings),
         vocabulary=load_vocabulary(),
     )
     return [(by_id[r.key], round(r.score.value, 1)) for r in ranked]
@@ -464,7 +469,7 @@ def offers_for_candidate(
         cv.text,
         [criteria_of(o) for o in offers],
         model=index.model if index is not None else None,
-        weights=settings.weights if settings is not None else Weights(),
+        weights=_weights(settings),
         vocabulary=load_vocabulary(),
     )
     return [(by_id[r.key], round(r.score.value, 1)) for r in ranked[:limit]]
