@@ -568,10 +568,11 @@ def _like_escape(term: str) -> str:
 def search_public(
     session: Session, filters: Filters, page: int = 1, per_page: int = PER_PAGE
 ) -> Page:
-    """Published offers matching every word of ``q`` (any case, any accents) and the filters."""
+    """Published offers matching every word of ``q`` (any case, any accents) in their title,
+    métier, place of work or texts, and the filters."""
     conditions = [Offer.status == OfferStatus.PUBLISHED.value]
     text = Offer.title
-    for column in (Offer.metier, Offer.description, Offer.missions, Offer.profile):
+    for column in (Offer.metier, Offer.location, Offer.description, Offer.missions, Offer.profile):
         text = text + literal(" ") + column
     folded = fold(text)
     for term in fold_text(filters.q).split()[:8]:

@@ -28,6 +28,7 @@ from tests.applying import (
     unknown_encoding_bytes,
     zip_bomb_bytes,
 )
+from web.views import apply as apply_view
 
 MB = 1024 * 1024
 
@@ -278,11 +279,29 @@ def limited(app_config):
     return app_config
 
 
-def test_posting_is_rate_limited_per_visitor(limited, client, make_offer):
+def test_applications_are_rate_limited_per_visitor(limited, client, make_offer):
+    offers = [make_offer(title=f"Offre {n}") for n in range(3)]
+    codes = [
+        client.post(f"/offers/{offer.id}/apply", data=form(pdf_bytes())).status_code
+        for offer in offers
+    ]
+    assert codes == [302, 302, 429]
+    assert client.get(f"/offers/{offers[2].id}/apply").status_code == 200  # reading is not limited
+
+
+def test_refused_sends_do_not_use_up_the_applications_limit(limited, client, session, make_offer):
     offer = make_offer()
-    codes = [client.post(f"/offers/{offer.id}/apply", data=form(b"")).status_code for _ in range(3)]
-    assert codes == [422, 422, 429]
-    assert client.get(f"/offers/{offer.id}/apply").status_code == 200  # reading is not limited
+    codes = [client.post(f"/offers/{offer.id}/apply", data=form(b"")).status_code for _ in range(4)]
+    assert codes == [422] * 4
+    assert client.post(f"/offers/{offer.id}/apply", data=form(pdf_bytes())).status_code == 302
+    assert count(session, Application) == 1
+
+
+def test_every_send_counts_toward_a_cap_on_attempts(limited, client, make_offer, monkeypatch):
+    monkeypatch.setattr(apply_view, "ATTEMPTS_LIMIT", "3 per minute")
+    offer = make_offer()
+    codes = [client.post(f"/offers/{offer.id}/apply", data=form(b"")).status_code for _ in range(4)]
+    assert codes == [422, 422, 422, 429]
 
 
 def test_the_privacy_page_states_the_retention(client):

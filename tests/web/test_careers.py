@@ -19,7 +19,7 @@ def test_search_ignores_case_and_accents_in_every_text_field(client, make_offer)
     make_offer(title="Ingénieur données", description="x")
     make_offer(title="Agent d'accueil", missions="Accueillir le public à l'ÉCOLE")
     make_offer(title="Juriste", profile="Maîtrise du droit des marchés publics")
-    make_offer(title="Technicien", metier="Électricité du bâtiment")
+    make_offer(title="Technicien", metier="Électricité du bâtiment", location="Clermont-Ferrand")
     make_offer(title="Ingénieur brouillon", status=OfferStatus.DRAFT)
     for query, expected in [
         ("ingenieur", ["Ingénieur données"]),
@@ -27,6 +27,8 @@ def test_search_ignores_case_and_accents_in_every_text_field(client, make_offer)
         ("ecole", ["Agent d'accueil"]),
         ("maitrise marches", ["Juriste"]),
         ("electricite", ["Technicien"]),
+        ("clermont", ["Technicien"]),
+        ("technicien CLERMONT-ferrand", ["Technicien"]),
         ("%", []),
         ("nothing-like-this", []),
     ]:

@@ -114,6 +114,22 @@ def _apply_limit() -> str:
     return settings().apply_rate_limit
 
 
+# Sends of the form that were refused (a missing field, a broken CV) do not count toward the
+# applications limit, so that a candidate who corrects a few mistakes, or people sharing one
+# address (a school, a job centre), are not shut out with what they typed; every send counts
+# toward this cap, which stops floods of uploads.
+ATTEMPTS_LIMIT = "30 per minute"
+
+
+def _attempts_limit() -> str:
+    return ATTEMPTS_LIMIT
+
+
+def _saved(response) -> bool:
+    """Whether an application form send ended in a saved application (a redirect)."""
+    return response.status_code in (302, 303)
+
+
 def _consent_label() -> str:
     return _(
         "I agree that %(organisation)s processes my data to handle my application and keeps "
@@ -201,7 +217,8 @@ def _explain_the_rest(form: ApplyForm, conf) -> None:
 
 
 @bp.route("/offers/<int:offer_id>/apply", methods=["GET", "POST"])
-@limiter.limit(_apply_limit, methods=["POST"])
+@limiter.limit(_apply_limit, methods=["POST"], deduct_when=_saved)
+@limiter.limit(_attempts_limit, methods=["POST"])
 @public
 def apply(offer_id: int):
     """The application form of an offer (or a notice that it is closed)."""
