@@ -216,6 +216,27 @@ def parse_tags(raw: str | list[str] | None) -> list[str]:
     return tags
 
 
+# Whole-number fields: (lowest, highest, the message when out of range). A fixed-term
+# contract in the civil service runs for at most six years; experience asked for, 50 years.
+NUMBER_RANGES: dict[str, tuple[int, int, str]] = {
+    "contract_duration_months": (1, 72, N_("Enter a number of months between 1 and 72.")),
+    "min_experience_years": (0, 50, N_("Enter a number of years between 0 and 50.")),
+    "positions": (1, 600, N_("Enter a number between 1 and 600.")),
+}
+
+
+def usual_versant(session: Session) -> str:
+    """The civil service most of the organisation's offers belong to (a new offer's default);
+    the territorial civil service when there is none yet."""
+    versant = session.scalar(
+        select(Offer.versant)
+        .group_by(Offer.versant)
+        .order_by(func.count().desc(), Offer.versant)
+        .limit(1)
+    )
+    return versant or Versant.TERRITORIALE.value
+
+
 def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     """Validated, normalised field values; raises InvalidInput naming each bad field."""
     errors: dict[str, str] = {}
@@ -233,7 +254,7 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
                 errors[name] = N_("Choose one of the listed values.")
             else:
                 clean[name] = value
-        elif name in ("contract_duration_months", "min_experience_years", "positions"):
+        elif name in NUMBER_RANGES:
             if value in (None, ""):
                 clean[name] = 1 if name == "positions" else None
                 continue
@@ -242,13 +263,9 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
             except (TypeError, ValueError):
                 errors[name] = N_("Enter a whole number.")
                 continue
-            low = 1 if name != "min_experience_years" else 0
-            if not low <= number <= 600:
-                errors[name] = (
-                    N_("Enter a number between 1 and 600.")
-                    if low
-                    else N_("Enter a number between 0 and 600.")
-                )
+            low, high, message = NUMBER_RANGES[name]
+            if not low <= number <= high:
+                errors[name] = message
             else:
                 clean[name] = number
         elif name in ("vacancy_date", "closing_date"):
@@ -393,6 +410,10 @@ def publication_errors(offer: Offer, now: datetime | None = None) -> dict[str, s
         errors["description"] = N_("A description is required to publish.")
     if not offer.required_skills:
         errors["required_skills"] = N_("At least one required skill is needed to publish.")
+    if offer.contract_type != ContractType.PERMANENT.value and not offer.contract_duration_months:
+        errors["contract_duration_months"] = N_(
+            "A contract duration is required to publish an offer that is not permanent."
+        )
     if now is not None and offer.closing_date is not None and offer.closing_date < now.date():
         errors["closing_date"] = N_("The closing date has passed: choose a later one.")
     return errors

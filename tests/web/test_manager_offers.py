@@ -12,6 +12,7 @@ from referral.models import (
     OfferStatus,
     Role,
     ShareLink,
+    utcnow,
 )
 from tests.offer_helpers import make_link
 
@@ -100,6 +101,62 @@ def test_bad_input_keeps_what_was_typed(client, auth, make_user, make_direction)
     assert html.count('class="error"') >= 2
 
 
+def test_numbers_out_of_range_are_explained_in_their_unit(client, auth, make_user, make_direction):
+    manager = make_user(Role.MANAGER)
+    auth.login(manager)
+    direction = make_direction()
+    for field, value in [("min_experience_years", "-3"), ("min_experience_years", "51")]:
+        response = client.post(
+            "/manager/offers/new", data=_form(direction, manager, **{field: value})
+        )
+        assert response.status_code == 422
+        assert "entre 0 et 50" in response.get_data(as_text=True)
+    response = client.post(
+        "/manager/offers/new", data=_form(direction, manager, contract_duration_months="100")
+    )
+    assert response.status_code == 422 and "entre 1 et 72" in response.get_data(as_text=True)
+
+
+def test_the_domain_checks_the_same_ranges(session, make_user):
+    from referral.errors import InvalidInput
+    from referral.offers import create_offer
+
+    manager = make_user(Role.MANAGER)
+    for field, value, message in [
+        ("min_experience_years", 60, "Enter a number of years between 0 and 50."),
+        ("contract_duration_months", 0, "Enter a number of months between 1 and 72."),
+        ("positions", 601, "Enter a number between 1 and 600."),
+    ]:
+        try:
+            create_offer(session, manager, {"title": "T", field: value}, utcnow())
+        except InvalidInput as exc:
+            assert exc.errors == {field: message}
+        else:
+            raise AssertionError(f"{field}={value} was accepted")
+        session.rollback()
+
+
+def test_a_new_offer_is_in_the_organisations_usual_civil_service(
+    client, auth, make_user, make_offer
+):
+    manager = make_user(Role.MANAGER)
+    auth.login(manager)
+
+    def preselected() -> str:
+        html = client.get("/manager/offers/new").get_data(as_text=True)
+        select_ = html[
+            html.index('name="versant"') : html.index("</select>", html.index('name="versant"'))
+        ]
+        return re.search(r'<option selected value="(\w+)"|<option value="(\w+)" selected', select_)
+
+    found = preselected()
+    assert "territoriale" in found.group(0)  # no offer yet: the territorial civil service
+    for _ in range(2):
+        make_offer(versant="hospitaliere")
+    make_offer(versant="etat")
+    assert "hospitaliere" in preselected().group(0)
+
+
 def test_publishing_needs_the_required_fields(client, auth, session, make_user):
     manager = make_user(Role.MANAGER)
     auth.login(manager)
@@ -123,7 +180,8 @@ def test_publishing_needs_the_required_fields(client, auth, session, make_user):
     offer = session.scalar(select(Offer))
     preview = client.get(f"/manager/offers/{offer.id}").get_data(as_text=True)
     missing = preview[preview.index('class="missing"') :]
-    assert missing.count("<li>") == 3  # direction, description, required skill
+    assert missing.count("<li>") == 4  # direction, description, required skill, duration
+    assert "durée du contrat" in missing
     response = client.post(f"/manager/offers/{offer.id}/publish", follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "flash-error" in html

@@ -39,14 +39,14 @@ class OfferForm(FlaskForm):
     employment_nature = SelectField(_l("Open to"), choices=choices("employment_nature"))
     contract_type = SelectField(_l("Contract type"), choices=choices("contract_type"))
     contract_duration_months = IntegerField(
-        _l("Contract duration (months)"), validators=[Optional(), NumberRange(1, 600)]
+        _l("Contract duration (months)"), validators=[Optional(), NumberRange(1, 72)]
     )
     location = StringField(_l("Location"), validators=[Length(max=200)])
     remote_work = SelectField(_l("Remote work"), choices=choices("remote_work"))
     working_time = SelectField(_l("Working time"), choices=choices("working_time"))
     education_level = StringField(_l("Education level"), validators=[Length(max=100)])
     min_experience_years = IntegerField(
-        _l("Minimum experience (years)"), validators=[Optional(), NumberRange(0, 600)]
+        _l("Minimum experience (years)"), validators=[Optional(), NumberRange(0, 50)]
     )
     description = TextAreaField(_l("Description"))
     missions = TextAreaField(_l("Missions"))
@@ -150,6 +150,8 @@ def new_offer():
     """Write a new offer (saved as a draft)."""
     form = OfferForm()
     form.fill_people_choices()
+    if request.method == "GET":
+        form.versant.data = offers.usual_versant(db())
     if request.method == "GET" and current_user.has_role(Role.MANAGER):
         form.hiring_manager_id.data = str(current_user.id)
         if current_user.direction_id:
