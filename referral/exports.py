@@ -48,15 +48,17 @@ class Table:
 
 
 def table(
-    applications: Sequence[Application],
+    ranked: Sequence[tuple[int, Application]],
     *,
     translate: Callable[[str], str] = str,
     label: Callable[[str, str], str] | None = None,
 ) -> Table:
-    """The shortlist as rows of plain values; ``label(kind, value)`` names statuses and sources."""
+    """The shortlist as rows of plain values, from ``(rank, application)`` pairs (the rank by
+    score among all the offer's applications, as the page shows it); ``label(kind, value)``
+    names statuses and sources."""
     label = label or (lambda _kind, value: value)
     rows: list[list[object]] = []
-    for rank, application in enumerate(applications, start=1):
+    for rank, application in ranked:
         explanation = application.score_explanation or {}
         agent = application.credited_agent
         rows.append(

@@ -144,7 +144,7 @@ class ShortlistPage:
     total: int
     page: int
     per_page: int
-    first_rank: int = 1
+    ranks: dict[int, int] = field(default_factory=dict)  # application id -> rank by score
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -190,16 +190,36 @@ def _filtered(offer: Offer, filters: Filters) -> Select:
     return query
 
 
-def ordered(query: Select, sort: str) -> Select:
-    """Best score first (not yet scored last), ties by date then id; or newest first."""
-    if sort == "date":
-        return query.order_by(Application.created_at.desc(), Application.id.desc())
-    return query.order_by(
+def _by_score() -> tuple:
+    """Best score first (not yet scored last), ties to the earlier application, then the smaller
+    id: the order of ``matching.rank_candidates``."""
+    return (
         Application.score.is_(None),
         Application.score.desc(),
         Application.created_at,
         Application.id,
     )
+
+
+def ordered(query: Select, sort: str) -> Select:
+    """Best score first (see ``_by_score``); or newest first."""
+    if sort == "date":
+        return query.order_by(Application.created_at.desc(), Application.id.desc())
+    return query.order_by(*_by_score())
+
+
+def _ranked(query: Select, offer: Offer) -> Select:
+    """``query`` with each application's rank by score among *all* of ``offer``'s applications,
+    so that a filter or another sort never renumbers them."""
+    ranks = (
+        select(
+            Application.id.label("application_id"),
+            func.row_number().over(order_by=_by_score()).label("rank"),
+        )
+        .where(Application.offer_id == offer.id)
+        .subquery("ranks")
+    )
+    return query.add_columns(ranks.c.rank).join(ranks, ranks.c.application_id == Application.id)
 
 
 def _page_options():
@@ -219,14 +239,16 @@ def shortlist(session: Session, offer: Offer, filters: Filters | None = None) ->
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     page = min(filters.page, max(1, math.ceil(total / filters.per_page)))
     offset = (page - 1) * filters.per_page
-    items = list(
-        session.scalars(
-            ordered(base, filters.sort)
-            .options(*_page_options())
-            .offset(offset)
-            .limit(filters.per_page)
-        ).unique()
-    )
+    rows = session.execute(
+        _ranked(ordered(base, filters.sort), offer)
+        .options(*_page_options())
+        .offset(offset)
+        .limit(filters.per_page)
+    ).unique()
+    items, ranks = [], {}
+    for application, rank in rows:
+        items.append(application)
+        ranks[application.id] = rank
     counts = dict(
         session.execute(
             select(Application.status, func.count(Application.id))
@@ -240,19 +262,20 @@ def shortlist(session: Session, offer: Offer, filters: Filters | None = None) ->
         total=total,
         page=page,
         per_page=filters.per_page,
-        first_rank=offset + 1,
+        ranks=ranks,
         counts=counts,
     )
 
 
-def all_rows(session: Session, offer: Offer, filters: Filters | None = None) -> list[Application]:
-    """Every application the filters keep, in shortlist order (for exports)."""
+def all_rows(
+    session: Session, offer: Offer, filters: Filters | None = None
+) -> list[tuple[int, Application]]:
+    """Every application the filters keep, in shortlist order, with its rank by score among all
+    the offer's applications: ``(rank, application)`` pairs (for exports)."""
     filters = (filters or Filters()).validated()
-    return list(
-        session.scalars(ordered(_filtered(offer, filters), filters.sort).options(*_page_options()))
-        .unique()
-        .all()
-    )
+    query = _ranked(ordered(_filtered(offer, filters), filters.sort), offer)
+    rows = session.execute(query.options(*_page_options())).unique()
+    return [(rank, application) for application, rank in rows]
 
 
 def applications_for(session: Session, offer: Offer, ids: list[int]) -> list[Application]:
@@ -275,32 +298,44 @@ def applications_for(session: Session, offer: Offer, ids: list[int]) -> list[App
     )
 
 
+IN_PROGRESS = ("screening", "interview", "offer")
+
+
 @dataclass(frozen=True)
 class OfferSummary:
+    """An offer's applications counted by stage; the stages add up to ``total``."""
+
     offer: Offer
     total: int
     new: int
-    in_progress: int
+    in_progress: int  # screening, interview or offer made
     hired: int
+    rejected: int
+    withdrawn: int
 
 
 def offers_with_counts(session: Session, user: User) -> list[OfferSummary]:
     """The offers ``user`` may read (all for recruiters), with their application counts."""
+
+    def at(*statuses: str):
+        return func.count(Application.id).filter(Application.status.in_(statuses))
+
     counts = (
         select(
             Application.offer_id.label("offer_id"),
             func.count(Application.id).label("total"),
-            func.count(Application.id).filter(Application.status == "new").label("new"),
-            func.count(Application.id)
-            .filter(Application.status.in_(("screening", "interview", "offer")))
-            .label("in_progress"),
-            func.count(Application.id).filter(Application.status == "hired").label("hired"),
+            at("new").label("new"),
+            at(*IN_PROGRESS).label("in_progress"),
+            at("hired").label("hired"),
+            at("rejected").label("rejected"),
+            at("withdrawn").label("withdrawn"),
         )
         .group_by(Application.offer_id)
         .subquery()
     )
+    columns = ("total", "new", "in_progress", "hired", "rejected", "withdrawn")
     query = (
-        select(Offer, counts.c.total, counts.c.new, counts.c.in_progress, counts.c.hired)
+        select(Offer, *(counts.c[name] for name in columns))
         .outerjoin(counts, counts.c.offer_id == Offer.id)
         .options(joinedload(Offer.direction))
         .order_by(Offer.created_at.desc(), Offer.id.desc())
@@ -308,8 +343,8 @@ def offers_with_counts(session: Session, user: User) -> list[OfferSummary]:
     if not is_recruiter(user):
         query = query.where(Offer.hiring_manager_id == user.id)
     return [
-        OfferSummary(offer, total or 0, new or 0, progress or 0, hired or 0)
-        for offer, total, new, progress, hired in session.execute(query).all()
+        OfferSummary(offer, *(n or 0 for n in numbers))
+        for offer, *numbers in session.execute(query).all()
     ]
 
 

@@ -49,13 +49,14 @@ LABELS: dict[str, dict[str, object]] = {
         "copy": _l("Plain link"),
         "qr": _l("QR code"),
     },
+    # The stages of an application: the one list of their names, for every page and export.
     "application_status": {
         "new": _l("New"),
         "screening": _l("Screening"),
         "interview": _l("Interview"),
-        "offer": _l("Job offer"),
-        "hired": _l("Hired"),
-        "rejected": _l("Not retained"),
+        "offer": _l("Offer made"),
+        "hired": _l("Recruited"),
+        "rejected": _l("Rejected"),
         "withdrawn": _l("Withdrawn"),
     },
 }

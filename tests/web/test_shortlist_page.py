@@ -121,6 +121,31 @@ def test_bad_filters_get_a_message_not_an_error(client, recruiter, make_offer, m
     assert 'value="abc"' in html  # what the user typed is kept
 
 
+@pytest.mark.parametrize("typed", ["abc", "150", "-1", "NaN", "1e400"])
+def test_a_minimum_score_that_is_not_a_score_gets_a_clear_message(
+    client, recruiter, make_offer, make_application, typed
+):
+    offer = make_offer()
+    make_application(offer, score=50)
+    html = client.get(f"/recruiter/offers/{offer.id}/shortlist?min_score={typed}").get_data(
+        as_text=True
+    )
+    assert html.count("Enter a number between 0 and 100.") == 1
+    assert "float" not in html and "Number must be" not in html
+    assert len(rows(html)) == 1  # the shortlist is still there, unfiltered
+
+
+def test_the_minimum_score_message_in_french(client, make_user, auth, make_offer, make_application):
+    auth.login(make_user(Role.RECRUITER, locale="fr"))
+    offer = make_offer()
+    make_application(offer, score=50)
+    html = client.get(f"/recruiter/offers/{offer.id}/shortlist?min_score=abc").get_data(
+        as_text=True
+    )
+    assert "flottant" not in html
+    assert html.count("Saisissez un nombre entre 0 et 100.") == 1
+
+
 def test_pagination_keeps_the_filters(client, recruiter, make_offer, make_application, session):
     offer = make_offer()
     for i in range(30):
@@ -285,8 +310,84 @@ def test_recruiter_home_lists_offers_with_their_counts(
     html = client.get("/recruiter/").get_data(as_text=True)
     assert "Juriste marchés publics" in html and "Archiviste" in html
     row = re.search(r"Juriste marchés publics.*?</tr>", html, re.S).group(0)
-    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["3", "1", "1", "1"]
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["3", "1", "1", "1", "0", "0"]
     assert f"/recruiter/offers/{empty.id}/shortlist" in html
+
+
+def test_the_recruiter_home_row_adds_up(client, recruiter, make_offer, make_application):
+    offer = make_offer(title="Chargée de communication")
+    for status in ("new", "screening", "interview", "offer", "hired"):
+        make_application(offer, status=status)
+    for status in ("rejected", "rejected", "rejected", "withdrawn"):
+        make_application(offer, status=status)
+    html = client.get("/recruiter/").get_data(as_text=True)
+    head = re.search(r"<thead>.*?</thead>", html, re.S).group(0)
+    headers = re.findall(r'<th scope="col" class="num">([^<]+)</th>', head)
+    assert headers == ["Applications", "New", "In progress", "Recruited", "Rejected", "Withdrawn"]
+    row = re.search(r"Chargée de communication.*?</tr>", html, re.S).group(0)
+    total, *by_stage = (int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row))
+    assert (total, by_stage) == (9, [1, 3, 1, 3, 1])
+    assert sum(by_stage) == total
+
+
+def ranks(html: str) -> dict[str, int]:
+    """Each candidate's rank as the shortlist table shows it."""
+    found = re.findall(r'<td class="num">(\d+)</td>.*?class="candidate-name">([^<]+)<', html, re.S)
+    return {name: int(rank) for rank, name in found}
+
+
+def test_the_rank_is_the_rank_by_score_whatever_the_sort_the_filter_or_the_export(
+    client, recruiter, make_offer, make_application, make_candidate
+):
+    offer = make_offer()
+    t = utcnow() - timedelta(days=3)
+    # Applied first, best score, then a tie broken by the date of application.
+    make_application(offer, make_candidate("Anne", "Premiere"), score=90.0, created_at=t)
+    make_application(
+        offer, make_candidate("Basile", "Second"), score=70.0, created_at=t + timedelta(hours=1)
+    )
+    make_application(
+        offer,
+        make_candidate("Carla", "Troisieme"),
+        score=70.0,
+        status="rejected",
+        created_at=t + timedelta(hours=2),
+    )
+    make_application(offer, make_candidate("Dora", "Sansscore"), created_at=t + timedelta(hours=3))
+    by_score = {"Anne Premiere": 1, "Basile Second": 2, "Carla Troisieme": 3, "Dora Sansscore": 4}
+    url = f"/recruiter/offers/{offer.id}/shortlist"
+
+    assert ranks(client.get(url).get_data(as_text=True)) == by_score
+    newest = client.get(url + "?sort=date").get_data(as_text=True)
+    assert rows(newest)[0] == "Dora Sansscore" and ranks(newest) == by_score
+    rejected = client.get(url + "?status=rejected").get_data(as_text=True)
+    assert ranks(rejected) == {"Carla Troisieme": 3}
+    assert ranks(client.get(url + "?min_score=80").get_data(as_text=True)) == {"Anne Premiere": 1}
+
+    body = client.get(url + ".csv?sort=date").data
+    table = list(csv.reader(io.StringIO(body[3:].decode("utf-8"))))
+    assert [(row[1], int(row[0])) for row in table[1:]] == [
+        ("Dora Sansscore", 4),
+        ("Carla Troisieme", 3),
+        ("Basile Second", 2),
+        ("Anne Premiere", 1),
+    ]
+    body = client.get(url + ".csv?status=rejected").data
+    table = list(csv.reader(io.StringIO(body[3:].decode("utf-8"))))
+    assert [(row[1], row[0]) for row in table[1:]] == [("Carla Troisieme", "3")]
+
+
+def test_the_xlsx_export_carries_the_same_rank(
+    client, recruiter, make_offer, make_application, make_candidate
+):
+    offer = make_offer()
+    make_application(offer, make_candidate("Haut", "Classé"), score=95.0)
+    make_application(offer, make_candidate("Bas", "Écarté"), score=20.0, status="rejected")
+    response = client.get(f"/recruiter/offers/{offer.id}/shortlist.xlsx?status=rejected")
+    with zipfile.ZipFile(io.BytesIO(response.data)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    # The one row: rank 2 (a number in A2), not 1.
+    assert re.search(r'<c r="A2"[^>]*><v>2</v></c>', sheet), sheet
 
 
 def test_french_page(client, make_user, auth, make_offer, make_application):

@@ -33,7 +33,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from referral import (
     attribution,
@@ -48,6 +48,7 @@ from referral.errors import DomainError, Forbidden, InvalidInput, NotFound
 from referral.models import Application, Candidate, Role, utcnow
 from web.auth_user import roles_required
 from web.database import db, settings
+from web.offer_labels import LABELS
 from web.views.auth import _safe_next
 from web.views.duplicates import REASON_LABELS as DUPLICATE_REASONS
 
@@ -55,15 +56,8 @@ bp = Blueprint("recruiter", __name__, url_prefix="/recruiter")
 
 READERS = (Role.MANAGER, Role.RECRUITER, Role.ADMIN)
 
-STATUS_LABELS = {
-    "new": _l("New"),
-    "screening": _l("Screening"),
-    "interview": _l("Interview"),
-    "offer": _l("Offer made"),
-    "hired": _l("Recruited"),
-    "rejected": _l("Rejected"),
-    "withdrawn": _l("Withdrawn"),
-}
+# The stages' names, the same on every page (web.offer_labels holds them).
+STATUS_LABELS = LABELS["application_status"]
 SOURCE_LABELS = {
     "share_link": _l("Share link"),
     "referral": _l("Direct referral"),
@@ -155,18 +149,28 @@ def _reason_choices():
     ]
 
 
+SCORE_RANGE = _l("Enter a number between 0 and 100.")
+
+
 class ScoreField(FloatField):
-    """A number typed the French way (``50,5``) or the English way (``50.5``)."""
+    """A number typed the French way (``50,5``) or the English way (``50.5``); anything else
+    gets our message, not WTForms' "Not a valid float value"."""
 
     def process_formdata(self, valuelist):
         if valuelist:
             valuelist = [valuelist[0].strip().replace(",", ".")]
-        super().process_formdata(valuelist)
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(SCORE_RANGE)) from exc
 
 
-def _finite(_form, field) -> None:
-    if field.data is not None and not math.isfinite(field.data):
-        raise ValidationError(_l("The score is between 0 and 100."))
+def _score_range(_form, field) -> None:
+    """One message, once, whatever is wrong: not a number, infinite or NaN, out of range."""
+    if field.process_errors:
+        raise StopValidation()  # "not a number" is already said
+    if field.data is not None and not (math.isfinite(field.data) and 0 <= field.data <= 100):
+        raise ValidationError(SCORE_RANGE)
 
 
 class FilterForm(FlaskForm):
@@ -186,7 +190,7 @@ class FilterForm(FlaskForm):
     )
     min_score = ScoreField(
         _l("Minimum score"),
-        validators=[Optional(), _finite, NumberRange(0, 100)],
+        validators=[Optional(), _score_range],
     )
     skill = StringField(_l("Skill"), validators=[Optional(), Length(max=100)])
     sort = SelectField(
@@ -307,12 +311,12 @@ def shortlist(offer_id: int):
 def _export_rows(offer_id: int):
     offer = shortlists.get_offer(db(), me(), offer_id)
     _form, filters = _filters_from_request()
-    rows = shortlists.all_rows(db(), offer, filters)
+    ranked = shortlists.all_rows(db(), offer, filters)
     # Translated once per value, not once per row.
     names = {("status", k): str(v) for k, v in STATUS_LABELS.items()}
     names.update({("source", k): str(v) for k, v in SOURCE_LABELS.items()})
     table = exports.table(
-        rows, translate=_, label=lambda kind, value: names.get((kind, value), value)
+        ranked, translate=_, label=lambda kind, value: names.get((kind, value), value)
     )
     return offer, table
 
