@@ -368,7 +368,7 @@ def _after_create(
     }
     strong = (application.score or 0) >= settings.strong_match_threshold
     for user in recipients.values():
-        user_locale = user.locale or settings.default_locale
+        user_locale = user.writing_locale(settings.default_locale)
         gettext = translations(user_locale).gettext
 
         def translate(message: str, _g=gettext, **params: object) -> str:
@@ -376,25 +376,11 @@ def _after_create(
 
         # The offer's ranked applications (its hiring manager reaches them too).
         home = f"/recruiter/offers/{offer.id}/shortlist"
-        if strong:
-            # A strong match is told at once, even to someone who reads digests.
-            notifications.notify(
-                session,
-                "strong_match",
-                user=user,
-                locale=user_locale,
-                context={
-                    "offer_title": offer.title,
-                    "candidate_name": candidate.full_name,
-                    "score": round(application.score or 0),
-                },
-                link=base + home,
-                now=now,
-                about=candidate,
-            )
+        # One message per application and person: a strong match (told at once, even to
+        # someone who reads digests) says all that the new-application message says.
         notifications.notify(
             session,
-            "new_application",
+            "strong_match" if strong else "new_application",
             user=user,
             locale=user_locale,
             context={
@@ -402,6 +388,7 @@ def _after_create(
                 "candidate_name": candidate.full_name,
                 "source_label": attribution.SOURCE_LABELS[application.source],
                 "reason": attribution.describe(application.attribution_reason, translate),
+                "score": round(application.score or 0),
             },
             link=base + home,
             now=now,
@@ -412,7 +399,7 @@ def _after_create(
             session,
             "referral_update",
             user=found.agent,
-            locale=found.agent.locale or settings.default_locale,
+            locale=found.agent.writing_locale(settings.default_locale),
             context={
                 "candidate_name": candidate.full_name,
                 "offer_title": offer.title,
@@ -446,6 +433,7 @@ def _receipt(
             "updated": updated,
             "organisation_name": settings.organisation_name,
             "retention_months": settings.retention_months,
+            "reply_to": settings.reply_to_address,
         },
         link=f"{settings.base_url.rstrip('/')}/privacy",
         now=now,

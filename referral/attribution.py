@@ -13,6 +13,17 @@ In order:
    unknown codes are ignored, and so is a link of the candidate themself.
 4. Else the careers site, with no agent.
 
+A deactivated agent is never credited, but what they did is not erased: a direct referral
+of theirs, or a share link of theirs that is not revoked, still gives the application its
+source (``referral`` or ``share_link``) and records the referral or link, with no credited
+agent and a reason that says why ("…, whose account is deactivated: no credit"). Among share
+links, those of active agents come first, so a colleague who also brought the person gets
+the credit. The decision is taken once, when the person applies: reactivating the agent later
+does not credit them for what came in meanwhile (credits are a ledger of milestones, and a
+credit must not depend on when an admin clicked). Deactivation does not revoke the links:
+what the agent shared keeps leading candidates to the offer; revoking (by the agent, or by
+the offer closing) is what kills a link, and revoked links are ignored as above.
+
 The reason is stored as an English sentence built from a fixed set of patterns, so that it
 reads well in a raw export; :func:`describe` turns it into the reader's language.
 """
@@ -46,6 +57,10 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name of a gettext 
 
 REASONS = {
     "referral": N_("direct referral by %(agent)s"),
+    "referral_inactive": N_(
+        "direct referral by %(agent)s, whose account is deactivated: no credit"
+    ),
+    "link_inactive": N_("%(channel)s link of %(agent)s, whose account is deactivated: no credit"),
     "link_today": N_("%(channel)s link of %(agent)s visited today"),
     "link_one_day": N_("%(channel)s link of %(agent)s visited 1 day before"),
     "link_days": N_("%(channel)s link of %(agent)s visited %(days)s days before"),
@@ -150,6 +165,7 @@ def live_referral(session: Session, offer_id: int, email: str, now: datetime) ->
 
 
 def _links(session: Session, codes: set[str]) -> dict[str, ShareLink]:
+    """The links of ``codes`` that are not revoked (of active and deactivated agents)."""
     if not codes:
         return {}
     rows = session.scalars(
@@ -157,7 +173,7 @@ def _links(session: Session, codes: set[str]) -> dict[str, ShareLink]:
         .options(joinedload(ShareLink.agent))
         .where(ShareLink.code.in_(codes), ShareLink.revoked_at.is_(None))
     )
-    return {link.code: link for link in rows if link.agent.active}
+    return {link.code: link for link in rows}
 
 
 def attribute(
@@ -183,6 +199,12 @@ def attribute(
         session, offer.id, email, now
     )
     if referral is not None and referral.agent.email.lower() != email:
+        if not referral.agent.active:
+            return Attribution(
+                source=ApplicationSource.REFERRAL.value,
+                referral=referral,
+                reason=_sentence("referral_inactive", agent=referral.agent.full_name),
+            )
         return Attribution(
             source=ApplicationSource.REFERRAL.value,
             agent=referral.agent,
@@ -197,8 +219,8 @@ def attribute(
     valid = [
         t for t in candidates if t.code in links and links[t.code].agent.email.lower() != email
     ]
-    same_offer = [t for t in valid if links[t.code].offer_id == offer.id]
-    touch = pick(same_offer or valid, settings.attribution_model)
+    active = [t for t in valid if links[t.code].agent.active]
+    touch = _pick_link(active, links, offer, settings) or _pick_link(valid, links, offer, settings)
     if touch is None:
         return Attribution(source=ApplicationSource.CAREERS.value, reason=_sentence("none"))
     link = links[touch.code]
@@ -207,6 +229,12 @@ def attribute(
         "channel": CHANNEL_LABELS.get(link.channel, link.channel),
         "agent": link.agent.full_name,
     }
+    if not link.agent.active:
+        return Attribution(
+            source=ApplicationSource.SHARE_LINK.value,
+            share_link=link,
+            reason=_sentence("link_inactive", **params),
+        )
     if days == 0:
         reason = _sentence("link_today", **params)
     elif days == 1:
@@ -216,3 +244,11 @@ def attribute(
     return Attribution(
         source=ApplicationSource.SHARE_LINK.value, agent=link.agent, share_link=link, reason=reason
     )
+
+
+def _pick_link(
+    touches: list[Touch], links: dict[str, ShareLink], offer: Offer, settings: Settings
+) -> Touch | None:
+    """The touch that wins among ``touches``: links to this offer first, then the model."""
+    same_offer = [t for t in touches if links[t.code].offer_id == offer.id]
+    return pick(same_offer or touches, settings.attribution_model)

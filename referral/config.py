@@ -11,12 +11,15 @@ import functools
 import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
+from email.headerregistry import Address
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 from babel.dates import get_timezone
 
 PREFIX = "RELAIS_"
+DEFAULT_SENDER_ADDRESS = "no-reply@relais.example"
 SECRET_NAMES = {"secret_key", "smtp_password"}
 
 
@@ -40,7 +43,11 @@ class Settings:
     default_locale: str = "fr"
     # Mail: "file" writes .eml files in the outbox folder; "smtp" sends them.
     mail_backend: str = "file"
-    mail_from: str = "Relais <no-reply@relais.example>"
+    # The sender; empty: the organisation's name at DEFAULT_SENDER_ADDRESS (see ``sender``).
+    mail_from: str = ""
+    # Where candidates and invited people can answer (Reply-To of the e-mails they get);
+    # empty: nowhere, and neither the e-mails nor the privacy page offer an address.
+    mail_reply_to: str = ""
     mail_outbox: Path | None = None
     smtp_host: str = "localhost"
     smtp_port: int = 25
@@ -96,6 +103,19 @@ class Settings:
         """The score's weights (a :class:`matching.Weights`), from ``score_weights``; read
         once per settings object, not for every application scored."""
         return parse_weights(self.score_weights)
+
+    @property
+    def sender(self) -> str:
+        """The From of every e-mail: ``mail_from``, else the organisation's name (which
+        candidates know, unlike "Relais") at the default no-reply address."""
+        if self.mail_from:
+            return self.mail_from
+        return str(Address(display_name=self.organisation_name, addr_spec=DEFAULT_SENDER_ADDRESS))
+
+    @property
+    def reply_to_address(self) -> str:
+        """The bare address of ``mail_reply_to`` (to write in a text), or "" when not set."""
+        return parseaddr(self.mail_reply_to)[1] if self.mail_reply_to else ""
 
     @property
     def outbox_path(self) -> Path:
@@ -237,6 +257,13 @@ def validate(settings: Settings) -> None:
         ) from None
     if not 0 <= settings.digest_hour <= 23:
         raise ConfigError(f"{PREFIX}DIGEST_HOUR: must be between 0 and 23")
+    for name in ("mail_from", "mail_reply_to"):
+        value = getattr(settings, name)
+        if value and "@" not in parseaddr(value)[1]:
+            raise ConfigError(
+                f"{PREFIX}{name.upper()}: not an e-mail address: {value!r} "
+                "(e.g. Recrutement <recrutement@example.org>)"
+            )
     if settings.database_url:
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError

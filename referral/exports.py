@@ -16,7 +16,7 @@ import xlsxwriter
 from sqlalchemy.orm import Session
 
 from referral import audit
-from referral.models import Application, Offer, User
+from referral.models import Application, Candidate, Offer, User
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,6 +47,13 @@ class Table:
     rows: list[list[object]]
 
 
+def _identity(candidate: Candidate, translate: Callable[[str], str]) -> tuple[str, str]:
+    """Name and e-mail; an erased candidate is named as such, with no address."""
+    if candidate.erased_at is not None:
+        return translate(_("Erased candidate")), ""
+    return candidate.full_name, candidate.email
+
+
 def table(
     ranked: Sequence[tuple[int, Application]],
     *,
@@ -64,8 +71,7 @@ def table(
         rows.append(
             [
                 rank,
-                application.candidate.full_name,
-                application.candidate.email,
+                *_identity(application.candidate, translate),
                 None if application.score is None else round(application.score, 1),
                 label("status", application.status),
                 label("source", application.source),

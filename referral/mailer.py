@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Protocol
 
 from referral.config import Settings
+from referral.digests import KIND as DIGEST_KIND
 from referral.models import Notification
-from referral.notifications import render_template
+from referral.notifications import ALWAYS_IMMEDIATE, render_template
 
 # Outside recipients are told why they get the message (staff get a link to their settings).
 OUTSIDE_REASONS = {"receipt": "applied", "invitation": "recommended"}
@@ -42,20 +43,34 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+def settings_note(kind: str) -> str:
+    """What a staff member's settings can change about a ``kind`` e-mail, for its footer:
+    ``always`` (nothing: it is always sent at once), ``digest`` (the digest gathers the kinds
+    set to it) or ``settable`` (at once, in the digest or not at all)."""
+    if kind in ALWAYS_IMMEDIATE:
+        return "always"
+    return "digest" if kind == DIGEST_KIND else "settable"
+
+
 def build_message(row: Notification, settings: Settings) -> EmailMessage:
     """The multipart (text and HTML) e-mail of an outbox row, with a settings footer."""
     footer_ctx = {
         "staff": row.recipient_id is not None and row.kind not in UNSETTABLE_STAFF_KINDS,
+        "settings_note": settings_note(row.kind),
         "reason": OUTSIDE_REASONS.get(row.kind, "other"),
         "settings_url": settings.base_url.rstrip("/") + "/account/#notifications",
         "organisation_name": settings.organisation_name,
+        "referral_window_days": settings.referral_window_days,
     }
     text_footer = render_template("_footer.txt", row.locale, footer_ctx)
     html_footer = render_template("_footer.html", row.locale, footer_ctx)
 
     message = EmailMessage(policy=SMTP)
-    message["From"] = settings.mail_from
+    message["From"] = settings.sender
     message["To"] = Address(display_name=row.recipient_name, addr_spec=row.recipient_email)
+    if row.recipient_id is None and settings.mail_reply_to:
+        # Candidates and invited people answer here (the privacy notice gives this address).
+        message["Reply-To"] = settings.mail_reply_to
     message["Subject"] = row.subject
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = row.message_id

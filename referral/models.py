@@ -241,7 +241,11 @@ class User(Base):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The language setting; None means "the browser's language".
     locale: Mapped[str | None] = mapped_column(String(5))
+    # The language the app was last shown in to this person (at sign-in, on a language
+    # switch), so that e-mails follow the browser's language when that is the setting.
+    last_locale: Mapped[str | None] = mapped_column(String(5))
     job_title: Mapped[str] = mapped_column(String(200), default="")
     direction_id: Mapped[int | None] = mapped_column(
         ForeignKey("direction.id", ondelete="SET NULL"), index=True
@@ -277,6 +281,14 @@ class User(Base):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def writing_locale(self, default: str) -> str:
+        """The language to write to this person in (e-mails, inbox).
+
+        Their setting when they chose one; with "the browser's language", the language they
+        last used the app in; else ``default`` (the organisation's language).
+        """
+        return self.locale or self.last_locale or default
 
     @property
     def roles(self) -> set[Role]:

@@ -215,7 +215,7 @@ def notify(
     now = now or utcnow()
     if (user is not None and user.id is None) or (about is not None and about.id is None):
         session.flush()  # a user or candidate created in this same transaction needs its id
-    locale = locale or (user.locale if user and user.locale else DEFAULT_LOCALE)
+    locale = locale or (user.writing_locale(DEFAULT_LOCALE) if user else DEFAULT_LOCALE)
     if locale not in LOCALES:
         locale = DEFAULT_LOCALE
     name = name or (user.full_name if user else "")

@@ -55,6 +55,9 @@ AGENT_STAGE = {
 }
 MAX_REASON_LENGTH = 200
 MY_REFERRALS_PATH = "/agent/referrals"  # the agent's "My referrals" page
+MOVE_OF_ERASED = _(
+    "This candidate's personal data was erased: their applications can no longer change stage."
+)
 
 
 class PipelineError(InvalidInput):
@@ -126,6 +129,9 @@ def check(
 ) -> None:
     """Raise the first rule that refuses the move; return None when it may be made."""
     old = application.status
+    if application.candidate.erased_at is not None:
+        # Their identity is gone: a move would notify the agent about nobody (referral.privacy).
+        raise PipelineError(MOVE_OF_ERASED)
     if to_status not in ALL_STATUSES:
         raise PipelineError(_("This status does not exist."))
     if not is_recruiter(actor):
@@ -240,7 +246,7 @@ def _notify_agent(
         session,
         "referral_update",
         user=agent,
-        locale=agent.locale or settings.default_locale,
+        locale=agent.writing_locale(settings.default_locale),
         context={
             "candidate_name": application.candidate.full_name,
             "offer_title": application.offer.title,

@@ -15,6 +15,11 @@ about them name an "erased candidate" instead. The candidate row stays, marked
 the transaction has committed, and the matching index, which holds the CV text, is built
 again without it by the worker on its next tick (:meth:`Erasure.complete`; building it takes
 too long for a request).
+
+A person an agent recommended who has not applied is told (invitation e-mail, privacy page)
+that their name, e-mail and what the agent wrote about them are kept for
+``referral_window_days``, then deleted, and that the invitation's link deletes them at once:
+:func:`purge_expired` and :func:`forget_invitation` keep that promise.
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from sqlalchemy.orm import Session
 
 from referral import audit, cvstore, scoring
 from referral.config import Settings
-from referral.errors import Forbidden
+from referral.errors import Forbidden, InvalidInput, NotFound
 from referral.i18n import translations
+from referral.messages import N_
 from referral.models import (
     Application,
     ApplicationStatus,
@@ -42,11 +48,13 @@ from referral.models import (
     DuplicateFlag,
     Notification,
     Referral,
+    ReferralStatus,
     Role,
     User,
 )
 
 log = logging.getLogger(__name__)
+
 
 # Applications still being decided: the candidate's data is needed until they are.
 OPEN_STATUSES = (
@@ -62,6 +70,7 @@ class Erasure:
     """What one erasure (or purge) did; the files go once the caller has committed."""
 
     candidates: int = 0
+    referrals: int = 0  # invitations of people who never applied, deleted
     files: list[Path] = field(default_factory=list)
 
     def complete(self, settings: Settings) -> None:
@@ -186,10 +195,85 @@ def expired(session: Session, now: datetime) -> list[Candidate]:
 
 
 def purge_expired(session: Session, settings: Settings, now: datetime) -> Erasure:
-    """Erase every candidate of :func:`expired` in the caller's transaction."""
+    """Erase every candidate of :func:`expired`, and delete the invitations of
+    :func:`expired_invitations`, in the caller's transaction."""
     erasure = Erasure()
     for candidate in expired(session, now):
         erase(session, settings, candidate, now, reason="retention", erasure=erasure)
     if erasure.candidates:
         log.info("erased %d candidate(s) at the end of their retention", erasure.candidates)
+    for referral in expired_invitations(session, now):
+        _forget_referral(session, referral, reason="retention")
+        erasure.referrals += 1
+    if erasure.referrals:
+        log.info("deleted %d invitation(s) at the end of their window", erasure.referrals)
     return erasure
+
+
+# --- people recommended by an agent who have not applied ---------------------------------------
+
+INVITATION_APPLIED = N_(
+    "You applied with this invitation: your data is now kept with your application. "
+    "The privacy notice says for how long and how to have it erased."
+)
+
+
+def expired_invitations(session: Session, now: datetime) -> list[Referral]:
+    """Referrals whose window is over and that no candidate came from: the person never
+    applied, and nothing but the invitation keeps their name."""
+    return list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.candidate_id.is_(None), Referral.expires_at <= now)
+            .order_by(Referral.id)
+        )
+    )
+
+
+def forgettable_invitation(session: Session, token: str) -> Referral:
+    """The referral behind an invitation's deletion link, if its person may delete it.
+    Raises NotFound for an unknown token (never sent, or already deleted), and InvalidInput
+    once the person applied: their data is then the application's, erased on request from
+    the candidate's page (:func:`erase`)."""
+    referral = (
+        session.scalar(select(Referral).where(Referral.token == token))
+        if token and len(token) <= 64
+        else None
+    )
+    if referral is None:
+        raise NotFound("invitation")
+    if referral.candidate_id is not None or referral.status == ReferralStatus.APPLIED:
+        raise InvalidInput(INVITATION_APPLIED)
+    return referral
+
+
+def forget_invitation(session: Session, token: str) -> None:
+    """At the request of the person invited (the link in their invitation): delete the
+    referral and the invitation e-mail, with the name, e-mail and the agent's words they
+    hold. Raises as :func:`forgettable_invitation`."""
+    _forget_referral(session, forgettable_invitation(session, token), reason="request")
+
+
+def _forget_referral(session: Session, referral: Referral, reason: str) -> None:
+    """Delete ``referral`` and the outbox rows of its invitation (the only ones that carry its
+    token in their link)."""
+    session.execute(
+        delete(Notification)
+        .where(
+            Notification.recipient_id.is_(None),
+            Notification.kind == "invitation",
+            Notification.link_url.endswith(f"invite={referral.token}"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        session,
+        None,
+        "referral.forgotten",
+        "referral",
+        referral.id,
+        reason=reason,
+        agent_id=referral.agent_id,
+        offer_id=referral.offer_id,
+    )
+    session.delete(referral)

@@ -57,6 +57,11 @@ def apply_link(settings: Settings, referral: Referral) -> str:
     )
 
 
+def forget_link(settings: Settings, referral: Referral) -> str:
+    """The link in an invitation that deletes what it keeps (see referral.privacy)."""
+    return f"{settings.base_url.rstrip('/')}/invitations/{referral.token}/forget"
+
+
 def refer(
     session: Session,
     settings: Settings,
@@ -138,6 +143,8 @@ def refer(
             "offer_title": offer.title,
             "reason": referral.reason,
             "organisation_name": settings.organisation_name,
+            "forget_link": forget_link(settings, referral),
+            "reply_to": settings.reply_to_address,
         },
         link=apply_link(settings, referral),
         now=now,

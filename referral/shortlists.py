@@ -436,6 +436,9 @@ def candidate_file(session: Session, user: User, candidate_id: int) -> Candidate
     )
 
 
+NOTE_ON_ERASED = _("This candidate's personal data was erased: no note can be added.")
+
+
 def add_note(
     session: Session,
     candidate: Candidate,
@@ -446,7 +449,10 @@ def add_note(
     now: datetime | None = None,
 ) -> CandidateNote:
     """A note on ``candidate`` (optionally on one of their applications) by a recruiter or the
-    hiring manager of the application's offer. Raises InvalidInput or Forbidden."""
+    hiring manager of the application's offer. Raises InvalidInput or Forbidden; an erased
+    candidate takes no note (a note would bring personal data back, see referral.privacy)."""
+    if candidate.erased_at is not None:
+        raise InvalidInput(NOTE_ON_ERASED, {"body": NOTE_ON_ERASED})
     body = clean_text(body or "").strip()
     if not body:
         raise InvalidInput(_("Write the note."), {"body": _("Write the note.")})

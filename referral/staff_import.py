@@ -12,7 +12,11 @@ Columns (header names are case-insensitive; French names are accepted)::
 - ``roles``: any of admin, recruiter, manager (also administrateur, recruteur, encadrant),
   separated by ``|``, ``+``, ``/``, spaces or commas; empty means agent only (every member of
   staff is an agent). When the column is present, the roles of an imported account are set to
-  exactly those listed, except that the importing admin always keeps their own admin role.
+  exactly those listed, except that the importing admin always keeps their own admin role:
+  an empty cell therefore *removes* the roles of an existing account. Without the column,
+  roles are left as they are. The report (a dry run's too) lists every account that changes,
+  field by field, with the roles added and removed, so that removals are seen before they
+  happen.
 
 Existing accounts are matched by employee number, then by e-mail, and updated; the others
 are created without a password (they choose one with "forgot password"). Every bad line is
@@ -133,6 +137,35 @@ class StaffRow:
     roles: set[Role] | None = None
 
 
+@dataclass(frozen=True)
+class AccountChange:
+    """What the import changes (or would change) in one account.
+
+    ``fields`` holds (column, before, after) for each changed column; roles are role values,
+    agent excluded (everyone is an agent). A new account has ``created`` and no ``before``.
+    """
+
+    line: int
+    email: str
+    name: str
+    created: bool = False
+    fields: tuple[tuple[str, str, str], ...] = ()
+    roles_added: tuple[str, ...] = ()
+    roles_removed: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line in English, for the command line."""
+        parts = [f"{name}: {before!r} -> {after!r}" for name, before, after in self.fields]
+        if self.roles_added:
+            parts.append("roles added: " + ", ".join(self.roles_added))
+        if self.roles_removed:
+            parts.append("ROLES REMOVED: " + ", ".join(self.roles_removed))
+        verb = "create" if self.created else "update"
+        return f"line {self.line}: {verb} {self.email} ({self.name})" + (
+            ": " + "; ".join(parts) if parts else ""
+        )
+
+
 @dataclass
 class ImportReport:
     """What the import did (or, in a dry run, would do)."""
@@ -141,6 +174,13 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     dry_run: bool = False
+    # One entry per created or updated account, in the order of the file.
+    changes: list[AccountChange] = field(default_factory=list)
+
+    @property
+    def roles_removed(self) -> list[AccountChange]:
+        """The accounts that lose (or would lose) a role."""
+        return [c for c in self.changes if c.roles_removed]
 
     @property
     def total(self) -> int:
@@ -380,6 +420,7 @@ def import_staff(
     """
     rows = parse(session, data)
     directions = {d.code.upper(): d for d in session.scalars(select(Direction))}
+    codes = {d.id: d.code for d in directions.values()}
     report = ImportReport(dry_run=dry_run)
     problems: list[Problem] = []
     plan: list[tuple[StaffRow, User | None]] = []
@@ -435,6 +476,15 @@ def import_staff(
         roles = row.roles
         if existing is None:
             report.created.append(row.email)
+            report.changes.append(
+                AccountChange(
+                    line=row.line,
+                    email=row.email,
+                    name=f"{row.first_name} {row.last_name}",
+                    created=True,
+                    roles_added=tuple(sorted(r.value for r in (roles or set()) - {Role.AGENT})),
+                )
+            )
             if not dry_run:
                 users.create_user(
                     session,
@@ -456,6 +506,7 @@ def import_staff(
             report.unchanged += 1
             continue
         report.updated.append(row.email)
+        report.changes.append(_account_change(row, existing, changes, codes))
         if not dry_run:
             _apply(existing, row, direction_id, roles)
             audit.record(session, actor, "user.import_update", "user", existing.id, changes=changes)
@@ -495,6 +546,27 @@ def _changes(
         if have != want:
             changes["roles"] = [have, want]
     return changes
+
+
+def _account_change(
+    row: StaffRow, user: User, changes: dict[str, list], codes: dict[int, str]
+) -> AccountChange:
+    fields = []
+    for name, (before, after) in changes.items():
+        if name == "roles":
+            continue
+        if name == "direction_id":
+            name, before, after = "direction_code", codes.get(before), codes.get(after)
+        fields.append((name, before or "", after or ""))
+    have, want = (set(v) - {Role.AGENT.value} for v in changes.get("roles", [[], []]))
+    return AccountChange(
+        line=row.line,
+        email=user.email,
+        name=user.full_name,
+        fields=tuple(fields),
+        roles_added=tuple(sorted(want - have)),
+        roles_removed=tuple(sorted(have - want)),
+    )
 
 
 def _apply(user: User, row: StaffRow, direction_id: int | None, roles: set[Role] | None) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from referral import audit
 from referral.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
 from referral.messages import N_, RuleBroken
-from referral.models import PasswordResetToken, Role, User, utcnow
+from referral.models import Offer, OfferStatus, PasswordResetToken, Role, User, utcnow
 
 # Argon2id with the library's defaults; tests swap in a cheaper hasher via set_hasher().
 _hasher = PasswordHasher()
@@ -162,16 +162,27 @@ def issue_reset_token(session: Session, user: User, now: datetime | None = None)
     return token
 
 
-def reset_password(
-    session: Session, token: str, password: str, now: datetime | None = None
-) -> User:
-    """Consume ``token`` and set the password. Raises InvalidInput if unusable."""
+def usable_reset_token(
+    session: Session, token: str, now: datetime | None = None
+) -> PasswordResetToken:
+    """The reset token ``token`` if it can still be used (known, unused, not expired, of an
+    active account); else raises InvalidInput, so a page can say so before asking anything.
+    """
     now = now or utcnow()
     row = session.scalar(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
     )
     if row is None or row.used_at is not None or row.expires_at < now or not row.user.active:
-        raise InvalidInput("This reset link is invalid or has expired. Ask for a new one.")
+        raise InvalidInput("This reset link is invalid, already used or expired.")
+    return row
+
+
+def reset_password(
+    session: Session, token: str, password: str, now: datetime | None = None
+) -> User:
+    """Consume ``token`` and set the password. Raises InvalidInput if unusable."""
+    now = now or utcnow()
+    row = usable_reset_token(session, token, now)
     set_password(session, row.user, password)
     row.used_at = now
     audit.record(session, row.user, "user.password_reset", "user", row.user_id)
@@ -319,10 +330,52 @@ def _snapshot(user: User) -> dict:
     }
 
 
-def set_active(session: Session, user: User, active: bool, *, actor: User | None) -> User:
-    """Deactivate (cannot sign in any more) or reactivate an account; never one's own."""
+class StillAssigned(RuleBroken):
+    """The account is the hiring manager or recruiter of offers not closed yet (``offers``)."""
+
+    def __init__(self, offers: list[Offer]):
+        super().__init__(
+            N_("This account is still the hiring manager or recruiter of offers not closed yet.")
+        )
+        self.offers = offers
+
+
+def offers_in_charge(session: Session, user: User) -> list[Offer]:
+    """The draft and published offers whose hiring manager or recruiter is ``user``."""
+    return list(
+        session.scalars(
+            select(Offer)
+            .where(
+                or_(Offer.hiring_manager_id == user.id, Offer.recruiter_id == user.id),
+                Offer.status.in_([OfferStatus.DRAFT.value, OfferStatus.PUBLISHED.value]),
+            )
+            .order_by(Offer.title, Offer.id)
+        )
+    )
+
+
+def set_active(
+    session: Session,
+    user: User,
+    active: bool,
+    *,
+    actor: User | None,
+    despite_offers: bool = False,
+) -> User:
+    """Deactivate (cannot sign in any more) or reactivate an account; never one's own.
+
+    Deactivating the hiring manager or recruiter of offers not closed yet raises
+    StillAssigned, listing them, unless ``despite_offers``: those offers would stay with a
+    person who gets no more mail about them. It warns rather than refuses, because taking
+    away access must not wait (someone leaves, an account is compromised); the offers can be
+    reassigned just after.
+    """
     if actor is not None and actor.id == user.id and not active:
         raise RuleBroken(N_("You cannot deactivate your own account."))
+    if not active and user.active and not despite_offers:
+        offers = offers_in_charge(session, user)
+        if offers:
+            raise StillAssigned(offers)
     if user.active != active:
         user.active = active
         audit.record(

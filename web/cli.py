@@ -186,6 +186,11 @@ def import_staff(file: Path, dry_run: bool) -> None:
             session.rollback()
         else:
             session.commit()
+    for change in report.changes:
+        click.echo(change.describe())
+    if report.roles_removed:
+        verb = "would lose" if dry_run else "lost"
+        click.echo(f"Warning: {len(report.roles_removed)} account(s) {verb} roles.", err=True)
     click.echo(report.summary())
 
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from referral import applications, cvstore
+from referral import applications, cvstore, notifications
 from referral.applications import OfferClosed, apply
 from referral.errors import InvalidInput
 from referral.models import (
@@ -184,3 +184,58 @@ def test_a_closed_offer_takes_no_application(session, conf, make_offer):
 def test_stage_words_for_agents_are_neutral():
     assert applications.stage_of("rejected") == applications.stage_of("withdrawn") == "not_retained"
     assert applications.stage_of("offer") == "interview"
+
+
+def test_a_strong_match_is_the_one_message_about_the_application(
+    session, conf, make_offer, make_user, make_link
+):
+    import dataclasses
+
+    recruiter = make_user(Role.RECRUITER, locale="en")
+    manager = make_user(Role.MANAGER, locale="en")
+    notifications.set_preferences(session, manager, {"new_application": "digest"})
+    session.commit()
+    offer = make_offer(recruiter=recruiter, hiring_manager=manager)
+    agent = make_user(first_name="Alice", last_name="Martin", locale="en")
+    link = make_link(offer=offer, agent=agent)
+    strong = dataclasses.replace(conf, strong_match_threshold=0)
+    _apply(session, strong, offer, touches=[Touch(link.code, utcnow() - timedelta(days=3))])
+
+    kinds = sorted((n.kind, n.recipient_email) for n in session.scalars(select(Notification)))
+    assert kinds == sorted(
+        [
+            ("receipt", "marie.curie@example.org"),
+            ("strong_match", manager.email),
+            ("strong_match", recruiter.email),
+            ("referral_update", agent.email),
+        ]
+    )
+    for mail in session.scalars(select(Notification).where(Notification.kind == "strong_match")):
+        assert mail.status == "pending"  # at once, even for a reader of digests
+        assert "Marie Curie applied for" in mail.body_text
+        assert "Source: share link" in mail.body_text
+        assert "(LinkedIn link of Alice Martin visited 3 days before)" in mail.body_text
+        assert "LinkedIn link of Alice Martin visited 3 days before" in mail.body_html
+    update = session.scalars(select(Notification).where(Notification.kind == "referral_update"))
+    assert update.one().subject == f"Marie Curie has applied for “{offer.title}”"
+
+
+def test_applying_through_a_deactivated_agents_link_records_the_link_without_credit(
+    session, conf, make_offer, make_user, make_link
+):
+    offer = make_offer()
+    agent = make_user(first_name="Alice", last_name="Martin")
+    link = make_link(offer=offer, agent=agent)
+    agent.active = False
+    session.commit()
+    result = _apply(session, conf, offer, ref_code=link.code)
+    row = result.application
+    assert (row.source, row.share_link_id, row.credited_agent_id) == ("share_link", link.id, None)
+    assert "deactivated" in row.attribution_reason
+    assert count(session, CreditEvent) == 0
+    assert "referral_update" not in {n.kind for n in session.scalars(select(Notification))}
+    # Reactivating the agent does not rewrite what was decided when the person applied.
+    agent.active = True
+    session.commit()
+    session.refresh(row)
+    assert (row.source, row.share_link_id, row.credited_agent_id) == ("share_link", link.id, None)

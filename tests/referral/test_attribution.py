@@ -144,3 +144,42 @@ def test_reasons_read_in_french():
     )
     assert describe("direct referral by Paul Roche", gettext) == "cooptation directe par Paul Roche"
     assert describe("typed by hand", gettext) == "typed by hand"
+
+
+def test_a_deactivated_agents_link_keeps_its_source_but_credits_nobody(
+    session, make_offer, make_link, make_user, who
+):
+    offer = make_offer()
+    agent = make_user(first_name="Paul", last_name="Roche")
+    link = make_link(offer=offer, agent=agent)
+    agent.active = False
+    session.commit()
+    found = who(offer, ref=link.code)
+    assert (found.source, found.share_link.id, found.agent) == ("share_link", link.id, None)
+    assert found.reason == "LinkedIn link of Paul Roche, whose account is deactivated: no credit"
+    # The reason is one of the known patterns, so it is shown in the reader's language.
+    shown = describe(found.reason, lambda m, **p: "«" + (m % p if p else m) + "»")
+    assert shown.startswith("«") and shown.endswith("no credit»")
+    # A colleague who also brought the person, even earlier, gets the credit.
+    colleague = make_link(offer=offer)
+    found = who(offer, touches=[Touch(colleague.code, ago(3)), Touch(link.code, ago(1))])
+    assert (found.share_link.id, found.agent.id) == (colleague.id, colleague.agent_id)
+
+
+def test_a_deactivated_agents_referral_keeps_its_source_but_credits_nobody(
+    session, conf, make_offer, make_user, who
+):
+    offer = make_offer()
+    referrer = make_user(first_name="Paul", last_name="Roche")
+    referral = referrals.refer(
+        session,
+        conf,
+        agent=referrer,
+        offer_id=offer.id,
+        data=referrals.ReferralInput("Léa", "Petit", EMAIL, "voisine", "Très organisée"),
+    )
+    referrer.active = False
+    session.commit()
+    found = who(offer)
+    assert (found.source, found.referral.id, found.agent) == ("referral", referral.id, None)
+    assert found.reason.endswith("whose account is deactivated: no credit")

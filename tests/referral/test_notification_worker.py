@@ -73,7 +73,10 @@ def test_file_backend_writes_a_multipart_eml_in_the_recipients_language(
     assert mail["To"].addresses[0].display_name == "Zoé Dupré"
     assert mail["To"].addresses[0].addr_spec == manager.email
     assert b"=?utf-8?" in raw.split(b"\r\n\r\n")[0]  # the name is encoded in the header
-    assert mail["From"] == settings.mail_from
+    assert mail["From"] == settings.sender
+    # No RELAIS_MAIL_FROM: the sender is the organisation, which candidates know.
+    assert mail["From"].addresses[0].display_name == settings.organisation_name
+    assert mail["Reply-To"] is None  # staff mail: no reply address
     assert mail["Content-Language"] == "en"
     assert mail["Date"] is not None
     assert mail["Subject"] == "Your offer “Juriste 1” closes on December 1, 2026"
@@ -389,3 +392,29 @@ def test_the_digest_hour_and_the_digests_times_are_those_of_the_time_zone(
     assert worker.run_daily_jobs(sessions, settings, on_time) == ["worker.digest"]
     digest = session.scalars(select(Notification).where(Notification.kind == "digest")).one()
     assert "4:30" in digest.body_text and "3:30" not in digest.body_text  # 16:30 in Paris
+
+
+def test_each_footer_offers_what_the_settings_can_change(session, settings, make_user):
+    manager = make_user(Role.MANAGER, locale="en")
+    context = {"offer_title": "Juriste", "candidate_name": "Léa Petit", "score": 91}
+    context |= {"source_label": "careers site", "reason": ""}
+    strong = notifications.notify(session, "strong_match", user=manager, context=context)
+    mail = build_message(strong, settings)
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "Strong matches are always sent at once, whatever your notification settings." in text
+    assert "in a daily digest or not at all" not in text
+    assert "Your settings for the other notifications:\nhttp://localhost/account/" in text
+    assert "Strong matches are always sent at once" in html
+    assert "because of your notification settings" not in html
+
+    items = [{"subject": "Juriste", "link": None, "at": NOW}]
+    digest = notifications.notify(
+        session, digests.KIND, user=manager, context={"items": items, "count": 1}
+    )
+    text = build_message(digest, settings).get_body(("plain",)).get_content()
+    assert "some of your notifications are set to the daily digest" in text
+    assert "in a daily digest or not at all" not in text
+
+    settable = build_message(closing(session, manager), settings).get_body(("plain",))
+    assert "at once, in a daily digest or not at all" in settable.get_content()

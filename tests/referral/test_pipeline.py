@@ -289,3 +289,58 @@ def test_a_closed_offer_becomes_filled_too_but_a_draft_does_not_change(
         session, make_application(draft, status="offer"), "hired", actor=people["recruiter"]
     )
     assert draft.status == OfferStatus.DRAFT
+
+
+def test_each_referral_update_says_what_happened_and_the_digest_lists_distinct_lines(
+    session, make_offer, make_application, make_candidate, make_user, people
+):
+    from datetime import timedelta
+
+    from referral import digests, notifications
+    from referral.models import utcnow
+
+    offer = make_offer(title="Juriste")
+    subjects = {}
+    for locale in ("en", "fr"):
+        agent = make_user(locale=locale)
+        notifications.set_preferences(session, agent, {"referral_update": "digest"})
+        application = make_application(offer, make_candidate("Zoé", "Lemaire"), agent=agent)
+        for status in ("screening", "interview", "hired"):
+            pipeline.move(session, application, status, actor=people["recruiter"], confirm=True)
+        other = make_application(offer, make_candidate("Léo", "Roux"), agent=agent)
+        pipeline.move(session, other, "withdrawn", actor=people["recruiter"])
+        session.commit()
+        rows = session.scalars(
+            select(Notification)
+            .where(Notification.recipient_id == agent.id)
+            .order_by(Notification.id)
+        ).all()
+        subjects[locale] = [r.subject for r in rows]
+        [digest] = [
+            d
+            for d in digests.send_digests(session, utcnow() + timedelta(minutes=1))
+            if d.recipient_id == agent.id
+        ]
+        for subject in subjects[locale]:
+            assert subject in digest.body_text  # one line per event, each its own
+    assert subjects["en"] == [
+        "Zoé Lemaire’s application for “Juriste” is being reviewed",
+        "Zoé Lemaire moves to interview for “Juriste”",
+        "Zoé Lemaire has been recruited for “Juriste”",
+        "The process for “Juriste” has ended for Léo Roux",
+    ]
+    # French (whatever the state of the catalogue): four different lines, each naming them.
+    assert len(set(subjects["fr"])) == 4
+    assert all("Zoé Lemaire" in s for s in subjects["fr"][:3]) and "Léo Roux" in subjects["fr"][3]
+
+
+def test_a_referral_update_never_names_nobody(session):
+    from referral import notifications
+
+    for locale, label in (("en", "Erased candidate"), ("fr", "Candidat effacé")):
+        context = {"candidate_name": "", "offer_title": "Juriste", "stage": "hired"}
+        subject, text, html = notifications.render(
+            "referral_update", locale, {"recipient_name": "Aline", "link": "x", **context}
+        )
+        assert subject.startswith(label) and "Juriste" in subject
+        assert label in text and label in html

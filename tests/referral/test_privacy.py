@@ -263,3 +263,25 @@ def test_erasing_rewrites_the_messages_that_name_the_candidate(session, conf, ap
     erased = {"en": "Erased candidate", "fr": "Candidat effacé"}
     for row in [r for r in left if r.candidate_id == application.candidate_id] + [digest]:
         assert erased[row.locale] in row.body_text
+
+
+def test_an_erased_candidate_takes_no_note_and_no_move(session, conf, applied, make_user):
+    from referral import shortlists
+    from referral.errors import InvalidInput
+
+    application = applied()
+    recruiter = make_user(Role.RECRUITER)
+    privacy.erase(session, conf, application.candidate, utcnow(), actor=recruiter)
+    session.commit()
+
+    with pytest.raises(InvalidInput) as refused:
+        shortlists.add_note(session, application.candidate, "Marie, 06…", actor=recruiter)
+    assert "personal data was erased" in str(refused.value)
+    assert "body" in refused.value.errors
+    with pytest.raises(pipeline.PipelineError) as refused_move:
+        pipeline.move(session, application, "screening", actor=recruiter, settings=conf)
+    assert "can no longer change stage" in str(refused_move.value)
+    assert pipeline.targets(application, recruiter, conf) == []
+    session.rollback()
+    assert count(session, CandidateNote) == 0
+    assert session.get(Application, application.id).status == "new"

@@ -196,3 +196,36 @@ def test_utf16_export_of_a_spreadsheet(session, org):
     text = "email\tfirst_name\tlast_name\nzoe.lambert@region.example\tZoé\tLambert\n"
     report = staff_import.import_staff(session, text.encode("utf-16"), actor=None)
     assert report.created == ["zoe.lambert@region.example"]
+
+
+def test_dry_run_lists_each_change_and_the_roles_an_empty_cell_removes(session, org, make_user):
+    recruiter = make_user(Role.RECRUITER, email="rh@region.example", first_name="Rose")
+    manager = make_user(Role.MANAGER, email="chef@region.example", last_name="Avant")
+    data = (
+        "email;first_name;last_name;roles\n"
+        f"rh@region.example;Rose;{recruiter.last_name};\n"
+        "chef@region.example;Marc;Après;manager admin\n"
+        "nouveau@region.example;Jean;Neuf;recruiter\n"
+    ).encode()
+    report = staff_import.import_staff(session, data, actor=None, dry_run=True)
+    session.rollback()
+    changes = {c.email: c for c in report.changes}
+    assert changes["rh@region.example"].roles_removed == ("recruiter",)
+    assert changes["rh@region.example"].fields == ()
+    chef = changes["chef@region.example"]
+    assert (chef.roles_added, chef.roles_removed) == (("admin",), ())
+    assert ("last_name", "Avant", "Après") in chef.fields
+    assert changes["nouveau@region.example"].created
+    assert changes["nouveau@region.example"].roles_added == ("recruiter",)
+    assert [c.email for c in report.roles_removed] == ["rh@region.example"]
+    assert "ROLES REMOVED: recruiter" in changes["rh@region.example"].describe()
+    # The dry run changed nothing; the real import applies exactly what it listed.
+    session.refresh(recruiter)
+    assert Role.RECRUITER in recruiter.roles
+    report = staff_import.import_staff(session, data, actor=None)
+    session.commit()
+    assert [c.email for c in report.roles_removed] == ["rh@region.example"]
+    session.refresh(recruiter)
+    session.refresh(manager)
+    assert recruiter.roles == {Role.AGENT}
+    assert manager.roles == {Role.AGENT, Role.MANAGER, Role.ADMIN}

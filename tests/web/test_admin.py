@@ -421,3 +421,42 @@ def test_lists_load_in_a_fixed_number_of_queries(
         child = make_direction(f"Service {n}", parent=parent)
         make_user(Role.RECRUITER, direction_id=child.id)
     assert (measure("/admin/users"), measure("/admin/directions")) == small
+
+
+def test_import_dry_run_lists_the_changes_and_flags_removed_roles(
+    client, admin, session, make_user
+):
+    recruiter = make_user(Role.RECRUITER, email="rh@region.example", first_name="Rose")
+    manager = make_user(Role.MANAGER, email="chef@region.example", first_name="Marc")
+    text = (
+        "email;first_name;last_name;roles\n"
+        f"rh@region.example;Rose;{recruiter.last_name};\n"
+        f"chef@region.example;Marc;{manager.last_name};\n"
+    )
+    page = _upload(client, text, dry_run=True)
+    assert page.status_code == 200
+    assert "rh@region.example" in page.text and "chef@region.example" in page.text
+    assert page.text.count('<strong class="removed">') == 2
+    assert "Chargé de recrutement" in page.text  # the role, in the page's language (French)
+    assert "Roles removed" in page.text or "Rôles retirés" in page.text  # column header
+    session.refresh(recruiter)
+    assert Role.RECRUITER in recruiter.roles  # nothing changed yet
+
+
+def test_deactivating_the_person_in_charge_of_open_offers_asks_first(
+    client, admin, session, make_user, make_offer
+):
+    manager = make_user(Role.MANAGER, first_name="Marc", last_name="Durand")
+    published = make_offer(title="Juriste marchés publics", hiring_manager=manager)
+    make_offer(status="closed", title="Offre close", hiring_manager=manager)
+    asked = client.post(f"/admin/users/{manager.id}/deactivate")
+    assert asked.status_code == 409
+    assert "Juriste marchés publics" in asked.text and "Offre close" not in asked.text
+    assert f"/manager/offers/{published.id}/edit" in asked.text
+    assert 'name="despite_offers" value="1"' in asked.text
+    session.refresh(manager)
+    assert manager.active
+    done = client.post(f"/admin/users/{manager.id}/deactivate", data={"despite_offers": "1"})
+    assert done.status_code == 302
+    session.refresh(manager)
+    assert not manager.active

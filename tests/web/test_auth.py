@@ -1,11 +1,13 @@
 """Sign-in, sign-out, remember me, lockout, password reset, cookies and headers."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from referral.models import Notification, PasswordResetToken, Role
+from referral import users
+from referral.models import Notification, PasswordResetToken, Role, utcnow
 
 
 def test_login_lands_on_the_role_home(client, auth, make_user):
@@ -80,8 +82,44 @@ def test_password_reset_is_emailed_single_use_and_expiring(client, make_user, se
     )
     client.post("/logout")
     again = client.post(link, data={"password": "another new pass", "confirm": "another new pass"})
-    assert again.status_code == 200
-    assert b"invalid or has expired" in again.data or "expiré".encode() in again.data
+    assert again.status_code == 404
+    assert b"already used" in again.data or "déjà utilisé".encode() in again.data
+
+
+@pytest.mark.parametrize("state", ["garbage", "used", "expired"])
+def test_an_unusable_reset_link_says_so_at_once_without_a_form(client, make_user, session, state):
+    user = make_user()
+    token = "not-a-token"
+    if state != "garbage":
+        token = users.issue_reset_token(session, user)
+        row = session.scalar(select(PasswordResetToken))
+        if state == "used":
+            row.used_at = utcnow()
+        else:
+            row.expires_at = utcnow() - timedelta(minutes=1)
+        session.commit()
+    page = client.get(f"/password/reset/{token}")
+    assert page.status_code == 404
+    assert b'type="password"' not in page.data
+    assert b"already used or expired" in page.data or "déjà utilisé".encode() in page.data
+    assert page.data.count(b'href="/password/forgot"') == 1
+
+
+def test_a_usable_reset_link_shows_the_form(client, make_user, session):
+    token = users.issue_reset_token(session, make_user())
+    session.commit()
+    page = client.get(f"/password/reset/{token}")
+    assert page.status_code == 200 and b'type="password"' in page.data
+
+
+def test_a_reset_asked_with_an_english_browser_is_written_in_english(client, make_user, session):
+    user = make_user()  # language setting: the browser's
+    assert user.locale is None
+    client.post(
+        "/password/forgot", data={"email": user.email}, headers={"Accept-Language": "en-GB,en"}
+    )
+    mail = session.scalar(select(Notification).where(Notification.kind == "password_reset"))
+    assert (mail.locale, mail.subject) == ("en", "Reset your Relais password")
 
 
 def test_reset_for_unknown_email_says_the_same_and_sends_nothing(client, session):

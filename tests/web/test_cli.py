@@ -125,3 +125,21 @@ def test_the_real_command_prints_no_traceback(app_config, tmp_path):
     assert result.stdout == ""
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert result.stderr.startswith("Error: RELAIS_DATABASE_URL")
+
+
+def test_import_staff_dry_run_prints_each_change_and_flags_role_removals(
+    runner, session, dsi, make_user, tmp_path
+):
+    make_user("recruiter", email="rh@region.example", first_name="Rose", last_name="Blanc")
+    path = tmp_path / "annuaire.csv"
+    path.write_text(
+        "email;first_name;last_name;roles\nrh@region.example;Rose;Blanc;\n", encoding="utf-8"
+    )
+    dry = runner.invoke(["import-staff", "--dry-run", str(path)])
+    assert dry.exit_code == 0, dry.output
+    assert "update rh@region.example (Rose Blanc): ROLES REMOVED: recruiter" in dry.output
+    assert "1 account(s) would lose roles" in dry.output
+    session.expire_all()
+    assert session.scalar(select(User).where(User.email == "rh@region.example")).has_role(
+        "recruiter"
+    )

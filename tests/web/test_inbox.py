@@ -263,3 +263,88 @@ def test_times_on_pages_are_in_the_organisations_time_zone(
     auth.login(admin)
     page = client.get("/admin/notifications/").get_data(as_text=True)
     assert ">26/11/2026 16:30</time>" in page  # Europe/Paris, winter time (UTC+1)
+
+
+def test_admin_page_names_kinds_and_shows_what_went_out_in_a_digest(
+    client, auth, make_user, notify_user, session
+):
+    from referral import digests, worker
+
+    admin = make_user(Role.ADMIN, locale="en")
+    manager = make_user(Role.MANAGER)
+    session.add(NotificationPreference(user_id=manager.id, kind="offer_closing", mode="digest"))
+    session.commit()
+    folded = notify_user(manager, 1)
+    alone = notify_user(make_user(Role.MANAGER), 2)
+    at = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
+    [digest] = digests.send_digests(session, at)
+    worker.mark_sent(session, digest, at)
+    alone.status, alone.attempts, alone.sent_at = "sent", 1, at
+    session.commit()
+    auth.login(admin)
+
+    page = client.get("/admin/notifications/").get_data(as_text=True)
+    assert "<code>" not in page and "offer_closing" not in page
+    assert "Offer closing soon" in page and "Daily digest" in page
+    row = page.split(f'id="notification-{folded.id}"')[1].split("</tr>")[0]
+    assert "Sent in the digest of" in row and f'href="#notification-{digest.id}"' in row
+    assert '<td class="num">0</td>' not in row
+    other = page.split(f'id="notification-{alone.id}"')[1].split("</tr>")[0]
+    assert "Sent in the digest of" not in other and '<td class="num">1</td>' in other
+
+    auth.login(make_user(Role.ADMIN, locale="fr"))
+    page = client.get("/admin/notifications/").get_data(as_text=True)
+    assert "offer_closing" not in page and "new_application" not in page
+
+
+def test_retrying_failed_rows_says_how_many_in_the_right_number(
+    client, auth, make_user, notify_user, session
+):
+    auth.login(make_user(Role.ADMIN, locale="en"))
+    for count in (1, 3):
+        for n in range(count):
+            notify_user(make_user(Role.MANAGER), n).status = "failed"
+        session.commit()
+        page = client.post("/admin/notifications/retry-failed", follow_redirects=True)
+        expected = {1: "1 notification is queued again.", 3: "3 notifications are queued again."}
+        assert expected[count] in page.get_data(as_text=True)
+
+
+# --- the language of e-mails when the setting is the browser's --------------------------------
+
+
+def test_the_browser_language_used_to_sign_in_is_the_language_of_mails_and_inbox(
+    client, auth, make_user, notify_user, session
+):
+    user = make_user(Role.MANAGER)  # language setting: the browser's, as every seeded account
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.9"
+    auth.login(user)
+    session.refresh(user)
+    assert (user.locale, user.last_locale) == (None, "en")
+    row = notify_user(user, 1)
+    assert row.locale == "en" and row.subject.startswith("Your offer “Offre numéro 1” closes")
+    inbox = client.get("/inbox/")
+    assert "Your offer “Offre numéro 1” closes" in inbox.text
+    # Switching the site to French is remembered too; the setting stays the browser's.
+    client.post("/account/language", data={"locale": "fr", "next": "/inbox/"})
+    session.refresh(user)
+    assert (user.locale, user.last_locale) == (None, "fr")
+    assert notify_user(user, 2).subject.startswith("Votre offre")
+
+
+def test_account_page_shows_the_real_language_setting(client, auth, make_user, session):
+    user = make_user()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    auth.login(user)
+    page = client.get("/account/")
+    assert '<option selected value="">' in page.text
+    assert '<option selected value="fr">' not in page.text
+    # Saving without touching anything keeps the browser's language (and the English page).
+    client.post("/account/", data={"locale": ""})
+    session.refresh(user)
+    assert (user.locale, user.last_locale) == (None, "en")
+    assert 'lang="en"' in client.get("/account/").text
+    client.post("/account/", data={"locale": "fr"})
+    session.refresh(user)
+    assert user.locale == "fr"
+    assert '<option selected value="fr">' in client.get("/account/").text

@@ -145,6 +145,23 @@ def test_admins_edit_the_credit_rules(client, auth, session, make_user):
     assert bad.status_code == 422
 
 
+def test_each_credit_rule_field_says_it_holds_points_and_names_its_rule(client, auth, make_user):
+    import re
+
+    auth.login(make_user(Role.ADMIN, locale="en"))
+    page = client.get("/admin/credits/").get_data(as_text=True)
+    assert "<legend>Applied</legend>" in page
+    assert (
+        '<label for="applied">Points <span class="visually-hidden">(Applied)</span></label>' in page
+    )
+    assert (
+        '<label for="hired_active">Active <span class="visually-hidden">(Hired)</span></label>'
+        in page
+    )
+    labels = re.findall(r"<label for=\"[^\"]+\">(.*?)</label>", page)
+    assert len(labels) == 8 and len(set(labels)) == 8  # every field's name is its own
+
+
 def test_hire_credits_go_pending_eligible_paid(
     client, auth, session, make_user, make_offer, make_link
 ):

@@ -211,7 +211,7 @@ def test_csv_export_in_french_has_a_bom_and_semicolons(
     make_application(offer, make_candidate("=cmd", "Attaque"), score=10)
     response = client.get(f"/recruiter/offers/{offer.id}/shortlist.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, once
     assert 'filename="shortlist-DRH-2026-014.csv"' in response.headers["Content-Disposition"]
     body = response.data
     assert body.startswith(b"\xef\xbb\xbf")

@@ -26,6 +26,15 @@ class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[(k, v) for k, v in LANGUAGE_NAMES.items()])
 
 
+class SettingsForm(FlaskForm):
+    """The language setting: a fixed language, or the browser's ("" stored as None)."""
+
+    locale = SelectField(
+        _l("Language"),
+        choices=[("", _l("Browser's language"))] + [(k, v) for k, v in LANGUAGE_NAMES.items()],
+    )
+
+
 NOTIFICATION_KINDS = {
     "new_application": _l("A new application to an offer I follow"),
     "offer_closing": _l("One of my offers closes in 3 days"),
@@ -70,12 +79,18 @@ def _render_settings(form, notifications_form, status: int = 200):
 @bp.route("/language", methods=["POST"])
 @public
 def set_language():
-    """Switch the site's language (kept in the session, and on the account when signed in)."""
+    """Switch the site's language (kept in the session, and on the account when signed in).
+
+    A fixed language setting follows the switch; "the browser's language" stays the setting
+    (the session keeps the choice), but the account remembers it for its e-mails.
+    """
     form = LanguageForm()
     if form.validate_on_submit() and form.locale.data in LOCALES:
         session["lang"] = form.locale.data
         if current_user.is_authenticated:
-            current_user.locale = form.locale.data
+            if current_user.locale:
+                current_user.locale = form.locale.data
+            current_user.last_locale = form.locale.data
             db().merge(current_user)
             db().commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("public.index"))
@@ -85,12 +100,16 @@ def set_language():
 @staff_required
 def settings():
     """Personal settings: language and notifications."""
-    form = LanguageForm(locale=current_user.locale or "fr")
+    form = SettingsForm(locale=current_user.locale or "")
     if form.validate_on_submit():
-        current_user.locale = form.locale.data
+        current_user.locale = form.locale.data or None
+        if form.locale.data:
+            session["lang"] = form.locale.data
+        else:  # the browser decides again
+            session.pop("lang", None)
+        current_user.last_locale = form.locale.data or _browser_locale()
         db().merge(current_user)
         db().commit()
-        session["lang"] = form.locale.data
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("account.settings"))
     return _render_settings(form, notification_form(current_user))
@@ -113,5 +132,10 @@ def notification_settings():
             return redirect(url_for("account.settings", _anchor="notifications"))
     flash(_("Choose one option for each kind of notification."), "error")
     return _render_settings(
-        LanguageForm(formdata=None, locale=current_user.locale or "fr"), form, 400
+        SettingsForm(formdata=None, locale=current_user.locale or ""), form, 400
     )
+
+
+def _browser_locale() -> str:
+    """The language the browser asks for (what "the browser's language" setting shows)."""
+    return request.accept_languages.best_match(LOCALES) or "fr"

@@ -212,7 +212,18 @@ def _set_active(user_id: int, active: bool):
     session = db()
     user = user_service.get(session, user_id)
     try:
-        user_service.set_active(session, user, active, actor=current_user)
+        user_service.set_active(
+            session,
+            user,
+            active,
+            actor=current_user,
+            despite_offers=request.form.get("despite_offers") == "1",
+        )
+    except user_service.StillAssigned as exc:
+        session.rollback()
+        # Ask again, listing the offers to reassign (see users.set_active for why not refuse).
+        page = render_template("admin/user_deactivate.html", user=user, offers=exc.offers)
+        return page, 409
     except InvalidInput as exc:
         session.rollback()
         flash(domain_message(exc), "error")
@@ -387,5 +398,6 @@ def staff_import_page():
         form=form,
         problems=problems,
         report=report,
+        role_labels=ROLE_LABELS,
         columns=staff_import.COLUMNS,
     ), status

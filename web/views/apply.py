@@ -24,8 +24,8 @@ from wtforms import BooleanField, EmailField, HiddenField, StringField, TelField
 from wtforms.fields import URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from referral import applications, attribution, cvstore
-from referral.errors import InvalidInput
+from referral import applications, attribution, cvstore, privacy
+from referral.errors import InvalidInput, NotFound
 from referral.models import ShareLink, utcnow
 from referral.touches import COOKIE_NAME, add_touch, read_touches
 from web.auth_user import public
@@ -319,3 +319,26 @@ def done(offer_id: int):
     if not info or info.get("offer_id") != offer.id:
         return redirect(url_for("apply.apply", offer_id=offer.id))
     return render_template("apply/done.html", offer=offer, info=info)
+
+
+class ForgetForm(FlaskForm):
+    pass
+
+
+@bp.route("/invitations/<token>/forget", methods=["GET", "POST"])
+@public
+def forget_invitation(token: str):
+    """The invited person deletes what their invitation keeps about them (after a click)."""
+    form = ForgetForm()
+    state, status = "ask", 200
+    try:
+        privacy.forgettable_invitation(db(), token)
+        if form.validate_on_submit():
+            privacy.forget_invitation(db(), token)
+            db().commit()
+            state = "done"
+    except NotFound:
+        state, status = "gone", 404
+    except InvalidInput:
+        state, status = "applied", 409
+    return render_template("apply/forget.html", form=form, state=state), status

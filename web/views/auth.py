@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -70,6 +71,9 @@ def login():
             session.commit()  # the failure counts towards the lockout
             error = _("Wrong e-mail or password.")
         else:
+            # The language of the sign-in page: e-mails follow it if the setting is the
+            # browser's language (see User.writing_locale).
+            user.last_locale = str(get_locale() or "fr")
             session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
@@ -98,7 +102,10 @@ def forgot_password():
         if user is not None and user.active:
             token = users.issue_reset_token(session, user)
             link = settings().base_url.rstrip("/") + url_for("auth.reset_password", token=token)
-            notifications.notify(session, "password_reset", user=user, link=link)
+            # Written in the language of the page the reset was asked on, unless the account
+            # has a fixed language: the person reads it right after asking.
+            locale = user.locale or str(get_locale() or "fr")
+            notifications.notify(session, "password_reset", user=user, locale=locale, link=link)
             session.commit()
         # The same answer whether or not the account exists.
         flash(
@@ -113,17 +120,21 @@ def forgot_password():
 @public
 def reset_password(token: str):
     """Choose a new password with a link received by e-mail."""
+    session = db()
+    try:
+        users.usable_reset_token(session, token)
+    except InvalidInput:
+        # Say it at once (no form to fill in for nothing); 404 whatever the reason, so the
+        # page does not tell which tokens once existed.
+        return render_template("auth/reset_invalid.html"), 404
     form = ResetForm()
-    error = None
     if form.validate_on_submit():
-        session = db()
         try:
             users.reset_password(session, token, form.password.data or "")
-        except InvalidInput:
+        except InvalidInput:  # used meanwhile, in another tab
             session.rollback()
-            error = _("This reset link is invalid or has expired. Ask for a new one.")
-        else:
-            session.commit()
-            flash(_("Your password is changed. Sign in with it."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, error=error)
+            return render_template("auth/reset_invalid.html"), 404
+        session.commit()
+        flash(_("Your password is changed. Sign in with it."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)

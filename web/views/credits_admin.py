@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -23,14 +24,27 @@ POINTS = [InputRequired(_l("Enter a number of points.")), NumberRange(0, 10000)]
 
 
 class RulesForm(FlaskForm):
-    applied = IntegerField(_l("Applied"), validators=POINTS)
+    """Points and on/off per milestone; each milestone is a fieldset whose legend names it."""
+
+    applied = IntegerField(_l("Points"), validators=POINTS)
     applied_active = BooleanField(_l("Active"))
-    shortlisted = IntegerField(_l("Shortlisted"), validators=POINTS)
+    shortlisted = IntegerField(_l("Points"), validators=POINTS)
     shortlisted_active = BooleanField(_l("Active"))
-    interview = IntegerField(_l("Interview"), validators=POINTS)
+    interview = IntegerField(_l("Points"), validators=POINTS)
     interview_active = BooleanField(_l("Active"))
-    hired = IntegerField(_l("Hired"), validators=POINTS)
+    hired = IntegerField(_l("Points"), validators=POINTS)
     hired_active = BooleanField(_l("Active"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The labels say what the field is ("Points", "Active"); a visually hidden part names
+        # the milestone, so that each field's name stays unique for screen readers.
+        for milestone in credits.MILESTONES:
+            for name in (milestone, f"{milestone}_active"):
+                label = self[name].label
+                label.text = Markup('{} <span class="visually-hidden">({})</span>').format(
+                    label.text, MILESTONE_LABELS[milestone]
+                )
 
 
 class PayForm(FlaskForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from referral import outbox
@@ -22,6 +23,17 @@ STATUS_LABELS = {
     "failed": _l("Failed"),
     "in_app": _l("Inbox only"),
 }
+KIND_LABELS = {
+    "new_application": _l("New application"),
+    "strong_match": _l("Strong match"),
+    "offer_closing": _l("Offer closing soon"),
+    "referral_update": _l("Referral update"),
+    "new_offer": _l("New offer"),
+    "digest": _l("Daily digest"),
+    "password_reset": _l("Password reset"),
+    "receipt": _l("Application receipt"),
+    "invitation": _l("Invitation to apply"),
+}
 
 
 @bp.route("/")
@@ -34,7 +46,11 @@ def index():
     page = request.args.get("page", 1, type=int)
     result = outbox.outbox_page(db(), status, page)
     return render_template(
-        "notifications_admin/index.html", result=result, status=status, labels=STATUS_LABELS
+        "notifications_admin/index.html",
+        result=result,
+        status=status,
+        labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
     )
 
 
@@ -60,7 +76,13 @@ def retry_failed():
     count = outbox.retry_all_failed(db(), actor=current_user, now=utcnow())
     db().commit()
     flash(
-        _("%(num)d notifications are queued again.", num=count) if count else _("Nothing failed."),
+        ngettext(
+            "%(num)d notification is queued again.",
+            "%(num)d notifications are queued again.",
+            count,
+        )
+        if count
+        else _("Nothing failed."),
         "success" if count else "info",
     )
     return redirect(url_for("notifications_admin.index"))

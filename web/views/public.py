@@ -38,4 +38,6 @@ def privacy():
         "public/privacy.html",
         retention_months=conf.retention_months,
         max_upload_mb=f"{conf.max_upload_mb:g}",
+        referral_window_days=conf.referral_window_days,
+        reply_to=conf.reply_to_address,
     )

@@ -49,6 +49,7 @@ from referral.models import Application, Candidate, Role, utcnow
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.offer_labels import LABELS
+from web.templating import candidate_name
 from web.views.auth import _safe_next
 from web.views.duplicates import REASON_LABELS as DUPLICATE_REASONS
 
@@ -333,7 +334,7 @@ def shortlist_csv(offer_id: int):
     offer, table = _export_rows(offer_id)
     body = exports.to_csv(table, str(get_locale() or "fr"))
     _audit_export(offer, table, "csv")
-    return _download(body, "text/csv; charset=utf-8", exports.filename(offer, "csv"))
+    return _download(body, "text/csv", exports.filename(offer, "csv"))
 
 
 @bp.route("/offers/<int:offer_id>/shortlist.xlsx")
@@ -348,6 +349,7 @@ def shortlist_xlsx(offer_id: int):
 
 
 def _download(body: bytes, mimetype: str, name: str) -> Response:
+    """An attachment; a ``text/*`` mimetype gets ``; charset=utf-8`` added by Werkzeug."""
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -521,7 +523,7 @@ def move(application_id: int):
     flash(
         _(
             "%(name)s: moved to “%(stage)s”.",
-            name=application.candidate.full_name,
+            name=candidate_name(application.candidate),
             stage=status_label(application.status),
         ),
         "success",

@@ -19,6 +19,7 @@ from referral.errors import InvalidInput, NotFound
 from referral.models import Direction, Offer, OfferStatus, utcnow
 from web.auth_user import staff_required
 from web.database import db, settings
+from web.templating import candidate_name
 
 bp = Blueprint("referrals", __name__, url_prefix="/agent")
 
@@ -163,7 +164,7 @@ def mine():
     ]
     rows = [
         {
-            "name": app.candidate.full_name,
+            "name": candidate_name(app.candidate),
             "offer": app.offer.title,
             "stage": applications.stage_of(app.status),
             "via_referral": app.referral_id is not None,
