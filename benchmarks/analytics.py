@@ -31,11 +31,14 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from referral import analytics  # noqa: E402
+from referral.config import Settings  # noqa: E402
 from referral.db import make_engine  # noqa: E402
 from referral.models import Base, Role, User  # noqa: E402
 from referral.schema import upgrade  # noqa: E402
 
 SCHEMA = "relais_bench"
+# Days and weeks of the organisation's time zone, as the pages count them.
+ZONE = os.environ.get("RELAIS_TIMEZONE") or Settings.timezone
 CHANNELS = ["linkedin"] * 6 + ["email"] * 2 + ["whatsapp", "copy", "qr", "facebook", "x"]
 STAGES = ["new", "screening", "interview", "offer", "hired"]
 
@@ -274,8 +277,8 @@ def dashboards(session: Session, today: date) -> dict:
     recruiter = session.get(User, 1)
     manager = session.get(User, 2)
     assert recruiter.has_role(Role.RECRUITER) and manager.has_role(Role.MANAGER)
-    year = analytics.Period.last(365, today)
-    quarter = analytics.Period.last(90, today)
+    year = analytics.Period.last(365, today, ZONE)
+    quarter = analytics.Period.last(90, today, ZONE)
     training_id = 3
 
     def funnel(grouping, viewer=recruiter, period=year):
@@ -294,7 +297,9 @@ def dashboards(session: Session, today: date) -> dict:
         "funnel_manager_12m": funnel("offer", viewer=manager),
         "over_time_12m": lambda: analytics.weekly(session, recruiter, year),
         "trainings_list": lambda: analytics.list_trainings(session),
-        "training_detail_8w": lambda: analytics.training_report(session, recruiter, training_id),
+        "training_detail_8w": lambda: analytics.training_report(
+            session, recruiter, training_id, zone=ZONE
+        ),
         "leaderboards_12m": lambda: analytics.leaderboards(session, recruiter, year),
     }
 
@@ -303,7 +308,7 @@ def build_rollup(engine) -> float:
     """The first roll-up of the visits (once per database); seconds."""
     began = time.perf_counter()
     with Session(engine) as session, session.begin():
-        analytics.refresh_visit_days(session, rebuild=True)
+        analytics.refresh_visit_days(session, ZONE, rebuild=True)
     return time.perf_counter() - began
 
 
@@ -323,7 +328,7 @@ def measure(engine, today: date, runs: int, clock: str = "wall") -> dict[str, fl
             for _ in range(runs):
                 session.expire_all()
                 began = timer()
-                analytics.refresh_visit_days(session)
+                analytics.refresh_visit_days(session, ZONE)
                 session.commit()
                 run()
                 times.append((timer() - began) * 1000)

@@ -16,13 +16,16 @@ Definitions (shown on the pages too):
   sub-directions); for leaderboards and trainings, it is the agent's direction.
 - Managers see everything restricted to their own direction and its sub-directions: the
   restriction is applied here, in the queries, not by the pages.
+- Days and weeks are those of the organisation's time zone (``Settings.timezone``, passed in
+  as ``zone``): a visit at 00:30 in Paris counts on that day, and a period starts and ends
+  at local midnight (see :mod:`referral.local_calendar`).
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -47,6 +50,12 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from referral.errors import Forbidden, InvalidInput, NotFound
+from referral.local_calendar import (
+    WEEK_ORIGIN,
+    day_number,
+    local_day,
+    local_midnight,
+)
 from referral.models import (
     Application,
     ApplicationSource,
@@ -62,9 +71,9 @@ from referral.models import (
     Training,
     TrainingAttendee,
     User,
-    UTCDateTime,
     Visit,
     VisitDay,
+    VisitDayZone,
 )
 
 GROUPINGS = ("offer", "direction", "channel", "agent")
@@ -72,8 +81,6 @@ MIN_GROUP = 5  # fewer agents than this: "not enough data" instead of a figure
 DEFAULT_WEEKS = 8
 MAX_WEEKS = 52
 MAX_PERIOD_DAYS = 3 * 366
-# Week buckets count whole weeks from a Monday, the same way on SQLite and PostgreSQL.
-WEEK_ORIGIN = date(1969, 12, 29)
 REACHED_RANK = {
     ApplicationStatus.SCREENING.value: 1,
     ApplicationStatus.INTERVIEW.value: 2,
@@ -97,60 +104,25 @@ def _elapsed_days(element, compiler, sqlite: bool, **kw) -> str:
 
 
 class days_since(FunctionElement):
-    """Days (fractional) from ``origin`` to ``ts``: julianday on SQLite, epoch on PostgreSQL."""
+    """Days (fractional) from ``origin`` to ``ts``: julianday on SQLite, epoch on PostgreSQL.
+
+    A duration, not a calendar: days and weeks of the calendar are
+    :class:`referral.local_calendar.local_day`.
+    """
 
     type = Float()
     inherit_cache = True
     name = "days_since"
-    period = None  # fractional: no rounding
 
 
-class whole_days_since(FunctionElement):
-    """Whole days from ``origin`` to ``ts`` (floor; ``ts`` is never before ``origin`` here)."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "whole_days_since"
-    period = 1
+@compiles(days_since)
+def _days_since(element, compiler, **kw) -> str:
+    return _elapsed_days(element, compiler, sqlite=False, **kw)
 
 
-class whole_weeks_since(FunctionElement):
-    """Whole weeks from ``origin`` to ``ts`` (floor; ``ts`` is never before ``origin`` here)."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "whole_weeks_since"
-    period = 7
-
-
-def _compile_elapsed(sqlite: bool):
-    def compile_(element, compiler, **kw):
-        days = _elapsed_days(element, compiler, sqlite, **kw)
-        if element.period is None:
-            return days
-        span = days if element.period == 1 else f"({days} / {element.period})"
-        # SQLite's CAST truncates towards zero: floor for the non-negative values used here.
-        return f"CAST({span} AS INTEGER)" if sqlite else f"CAST(FLOOR({span}) AS INTEGER)"
-
-    return compile_
-
-
-for _function in (days_since, whole_days_since, whole_weeks_since):
-    compiles(_function)(_compile_elapsed(sqlite=False))
-    compiles(_function, "sqlite")(_compile_elapsed(sqlite=True))
-
-
-def _at(value: datetime) -> Any:
-    return literal(value, UTCDateTime())
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
-
-
-def day_number(day: date) -> int:
-    """The ``visit_day.day`` of a date: days since Monday 29 December 1969."""
-    return (day - WEEK_ORIGIN).days
+@compiles(days_since, "sqlite")
+def _days_since_sqlite(element, compiler, **kw) -> str:
+    return _elapsed_days(element, compiler, sqlite=True, **kw)
 
 
 def _person_sum():
@@ -162,35 +134,38 @@ def _bot_sum():
     return func.coalesce(func.sum(case((Visit.is_bot, 1), else_=0)), 0)
 
 
-def refresh_visit_days(session: Session, rebuild: bool = False) -> int:
-    """Bring the visit roll-up up to date. The caller commits. Returns 0 when there was
-    nothing new, else the rows written as the driver reports them (-1: not reported).
+def refresh_visit_days(session: Session, zone: str, rebuild: bool = False) -> int:
+    """Bring the visit roll-up up to date, in days of the time zone ``zone``. The caller
+    commits. Returns 0 when there was nothing new, else the rows written as the driver
+    reports them (-1: not reported).
 
     Re-counts the visits from the last day rolled up (today included) and upserts them, so
     it is cheap when up to date, exact, and safe when two requests run it at once. Every
     dashboard calls it first, in the caller's transaction; committing keeps the work.
     ``rebuild`` starts again from scratch: use it after loading visits of past days (demo
-    seeds, imports), since the days before the last one rolled up are not read again.
+    seeds, imports), since the days before the last one rolled up are not read again. The
+    roll-up starts again from scratch by itself when it is empty or was built in another
+    time zone (``RELAIS_TIMEZONE`` changed).
     """
-    if rebuild:
+    built_in = select(VisitDayZone.zone).limit(1).scalar_subquery()
+    last, built_zone = session.execute(select(func.max(VisitDay.day), built_in)).one()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    if rebuild or built_zone != zone:
         session.execute(delete(VisitDay))
+        session.execute(delete(VisitDayZone))
+        session.execute(insert(VisitDayZone).values(zone=zone).on_conflict_do_nothing())
         last = None
-    else:
-        last = session.scalar(select(func.max(VisitDay.day)))
-    since = WEEK_ORIGIN + timedelta(days=last or 0)
+    recent = []
     if last is not None:
+        since = local_midnight(WEEK_ORIGIN + timedelta(days=last), zone)
+        recent = [Visit.occurred_at >= since]
         # Nothing new since the last roll-up: as many visits from that day on as rolled up.
         rolled = select(func.sum(VisitDay.visits)).where(VisitDay.day == last).scalar_subquery()
-        recorded = (
-            select(func.count())
-            .select_from(Visit)
-            .where(Visit.occurred_at >= _midnight(since))
-            .scalar_subquery()
-        )
+        recorded = select(func.count()).select_from(Visit).where(*recent).scalar_subquery()
         if session.scalar(select(recorded == rolled)):
             return 0
-    origin = _at(_midnight(WEEK_ORIGIN))
-    day = whole_days_since(Visit.occurred_at, origin)
+    day = local_day(Visit.occurred_at, zone)
     rows = (
         select(
             Visit.link_id,
@@ -199,11 +174,9 @@ def refresh_visit_days(session: Session, rebuild: bool = False) -> int:
             _person_sum().label("people"),
             _bot_sum().label("bots"),
         )
-        .where(Visit.occurred_at >= _midnight(since))
+        .where(*recent)
         .group_by(Visit.link_id, day)
     )
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(VisitDay).from_select(["link_id", "day", "visits", "people", "bots"], rows)
     statement = statement.on_conflict_do_update(
         index_elements=["link_id", "day"],
@@ -216,13 +189,13 @@ def refresh_visit_days(session: Session, rebuild: bool = False) -> int:
     return session.execute(statement).rowcount
 
 
-def _visit_days(session: Session, start: datetime, end: datetime):
-    """People and bots per share link and day between two midnights, from the roll-up
-    (brought up to date first)."""
-    refresh_visit_days(session)
+def _visit_days(session: Session, zone: str, first: date, after: date):
+    """People and bots per share link and local day, from day ``first`` to the day before
+    ``after``, from the roll-up (brought up to date first)."""
+    refresh_visit_days(session, zone)
     return (
         select(VisitDay.link_id, VisitDay.day, VisitDay.people, VisitDay.bots)
-        .where(VisitDay.day >= day_number(start.date()), VisitDay.day < day_number(end.date()))
+        .where(VisitDay.day >= day_number(first), VisitDay.day < day_number(after))
         .subquery("visit_days")
     )
 
@@ -232,10 +205,12 @@ def _visit_days(session: Session, start: datetime, end: datetime):
 
 @dataclass(frozen=True)
 class Period:
-    """From ``start`` to ``end``, both days included."""
+    """From ``start`` to ``end``, both days included, days of the time zone ``zone`` (the
+    organisation's, ``Settings.timezone``)."""
 
     start: date
     end: date
+    zone: str
 
     def __post_init__(self):
         if self.end < self.start:
@@ -245,16 +220,23 @@ class Period:
 
     @property
     def start_at(self) -> datetime:
-        return _midnight(self.start)
+        """The first instant of the period: local midnight, in UTC."""
+        return local_midnight(self.start, self.zone)
+
+    @property
+    def after(self) -> date:
+        """The day after the period."""
+        return self.end + timedelta(days=1)
 
     @property
     def end_at(self) -> datetime:
-        """The first instant after the period."""
-        return _midnight(self.end + timedelta(days=1))
+        """The first instant after the period: local midnight, in UTC."""
+        return local_midnight(self.after, self.zone)
 
     @classmethod
-    def last(cls, days: int, today: date) -> Period:
-        return cls(today - timedelta(days=days - 1), today)
+    def last(cls, days: int, today: date, zone: str) -> Period:
+        """The ``days`` days up to ``today`` (the local date), both included."""
+        return cls(today - timedelta(days=days - 1), today, zone)
 
 
 @dataclass(frozen=True)
@@ -508,7 +490,7 @@ def funnel(
     for k, n in session.execute(links):
         row(k).links = n
 
-    days = _visit_days(session, start, end)
+    days = _visit_days(session, period.zone, period.start, period.after)
     visits = _link_facts(
         select(
             key, func.coalesce(func.sum(days.c.people), 0), func.coalesce(func.sum(days.c.bots), 0)
@@ -692,7 +674,7 @@ def week_start(day: date) -> date:
 
 
 def _week_number(day: date) -> int:
-    return (day - WEEK_ORIGIN).days // 7
+    return day_number(day) // 7
 
 
 def weekly(
@@ -709,13 +691,12 @@ def weekly(
     """
     scope = Scope.of(viewer)
     start, end = period.start_at, period.end_at
-    origin = _at(_midnight(WEEK_ORIGIN))
     first = _week_number(period.start)
     weeks = {
         n: Week(start=WEEK_ORIGIN + timedelta(weeks=n))
         for n in range(first, _week_number(period.end) + 1)
     }
-    link_week = whole_weeks_since(ShareLink.created_at, origin)
+    link_week = local_day(ShareLink.created_at, period.zone) // 7
     created = _link_facts(
         select(link_week.label("w"), ShareLink.agent_id.label("agent_id"))
         .select_from(ShareLink)
@@ -724,7 +705,7 @@ def weekly(
         filters,
         scope,
     )
-    days = _visit_days(session, start, end)
+    days = _visit_days(session, period.zone, period.start, period.after)
     visit_week = days.c.day // 7
     visited = _link_facts(
         select(visit_week.label("w"), ShareLink.agent_id.label("agent_id"))
@@ -752,7 +733,7 @@ def weekly(
         if w in weeks:
             weeks[w].people = n
 
-    app_week = whole_weeks_since(Application.created_at, origin)
+    app_week = local_day(Application.created_at, period.zone) // 7
     referred = Application.source.in_(
         (ApplicationSource.SHARE_LINK.value, ApplicationSource.REFERRAL.value)
     )
@@ -858,11 +839,12 @@ def list_trainings(session: Session) -> list[tuple[Training, int]]:
 
 
 def training_report(
-    session: Session, viewer: User, training_id: int, weeks: int = DEFAULT_WEEKS
+    session: Session, viewer: User, training_id: int, weeks: int = DEFAULT_WEEKS, *, zone: str
 ) -> TrainingReport:
     """Attendees against the other active agents, ``weeks`` weeks before and after the
-    training day (the day itself counts as after): links created, people reached,
-    applications brought in, per week. Agents who left are in neither group.
+    training day (the day itself counts as after, from local midnight in ``zone``): links
+    created, people reached, applications brought in, per week. Agents who left are in
+    neither group.
 
     Five queries: the training, the group sizes, and one per metric.
     """
@@ -872,9 +854,11 @@ def training_report(
     training = session.get(Training, training_id)
     if training is None:
         raise NotFound("No such training.")
-    day = _midnight(training.held_on)
-    start, end = day - timedelta(weeks=weeks), day + timedelta(weeks=weeks)
-    origin = _at(start)
+    first, after = (
+        training.held_on - timedelta(weeks=weeks),
+        training.held_on + timedelta(weeks=weeks),
+    )
+    start, end = local_midnight(first, zone), local_midnight(after, zone)
 
     def attendee_join(user_column):
         return and_(
@@ -900,7 +884,7 @@ def training_report(
             if 0 <= w < 2 * weeks:
                 series[g][metric][w] = n
 
-    week = whole_weeks_since(ShareLink.created_at, origin).label("w")
+    week = ((local_day(ShareLink.created_at, zone) - day_number(first)) // 7).label("w")
     collect(
         "links",
         select(is_attendee, week, func.count())
@@ -910,8 +894,8 @@ def training_report(
         .where(ShareLink.created_at >= start, ShareLink.created_at < end, *population),
         week,
     )
-    days = _visit_days(session, start, end)
-    week = ((days.c.day - day_number(start.date())) // 7).label("w")
+    days = _visit_days(session, zone, first, after)
+    week = ((days.c.day - day_number(first)) // 7).label("w")
     collect(
         "people",
         select(is_attendee, week, func.coalesce(func.sum(days.c.people), 0))
@@ -922,7 +906,7 @@ def training_report(
         .where(*population),
         week,
     )
-    week = whole_weeks_since(Application.created_at, origin).label("w")
+    week = ((local_day(Application.created_at, zone) - day_number(first)) // 7).label("w")
     collect(
         "applications",
         select(is_attendee, week, func.count())
@@ -937,7 +921,7 @@ def training_report(
         weeks=weeks,
         attendees=GroupFigures(agents=sizes.get(1, 0), weeks=weeks, weekly=series[1]),
         others=GroupFigures(agents=sizes.get(0, 0), weeks=weeks, weekly=series[0]),
-        week_starts=[(start + timedelta(weeks=i)).date() for i in range(2 * weeks)],
+        week_starts=[first + timedelta(weeks=i) for i in range(2 * weeks)],
     )
 
 
@@ -975,7 +959,7 @@ def _per_agent(session: Session, period: Period, filters: Filters):
         .where(ShareLink.created_at >= start, ShareLink.created_at < end)
         .group_by(ShareLink.agent_id)
     ).subquery("agent_links")
-    days = _visit_days(session, start, end)
+    days = _visit_days(session, period.zone, period.start, period.after)
     people = link_filters(
         select(ShareLink.agent_id.label("agent_id"), func.sum(days.c.people).label("n"))
         .select_from(days)

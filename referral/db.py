@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from referral.config import PREFIX, ConfigError
+from referral.local_calendar import SQLITE_FUNCTION, sqlite_local_day
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -41,6 +42,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor.close()
     # relais_fold(): the accent- and case-insensitive search of the careers site.
     dbapi_conn.create_function("relais_fold", 1, fold_text, deterministic=True)
+    # relais_local_day(): the organisation's day of a stored instant, for the analytics
+    # (SQLite knows no time zones; see referral.local_calendar).
+    dbapi_conn.create_function(SQLITE_FUNCTION, 2, sqlite_local_day, deterministic=True)
 
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})

@@ -464,8 +464,9 @@ class Visit(Base):
 
 
 class VisitDay(Base):
-    """The visits of one share link on one complete day (UTC), rolled up for the analytics.
+    """The visits of one share link on one day, rolled up for the analytics.
 
+    The day is a day of the organisation's time zone, the one in :class:`VisitDayZone`;
     ``day`` counts days from Monday 29 December 1969, so ``day // 7`` is a week. A visit is
     recorded when it happens, so a complete day never changes: the analytics add the days
     missing here and read the visits newer than the last day rolled up from ``visit``.
@@ -481,6 +482,15 @@ class VisitDay(Base):
     visits: Mapped[int] = mapped_column(Integer, default=0)
     people: Mapped[int] = mapped_column(Integer, default=0)
     bots: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VisitDayZone(Base):
+    """The time zone whose days ``visit_day`` counts (one row; none before the first
+    roll-up). The roll-up is rebuilt when the organisation's time zone is another."""
+
+    __tablename__ = "visit_day_zone"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class VisitJournalMark(Base):

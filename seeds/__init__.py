@@ -186,7 +186,7 @@ def load(
         try:
             _Loader(session, settings, now).run()
             # Derived data: the visits' daily roll-up and the match scores.
-            analytics.refresh_visit_days(session, rebuild=True)
+            analytics.refresh_visit_days(session, settings.timezone, rebuild=True)
             scoring.score_unscored(session, settings, now)
             session.commit()
         except Exception:

@@ -27,7 +27,8 @@ from referral.models import (
     Visit,
 )
 
-MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
+ZONE = "Europe/Paris"  # the default RELAIS_TIMEZONE, the test app's
+MARCH = Period(date(2026, 3, 1), date(2026, 3, 31), ZONE)
 _n = itertools.count(1)
 
 

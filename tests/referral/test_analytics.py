@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from referral import analytics
 from referral.analytics import Filters, Period
 from referral.errors import Forbidden, InvalidInput, NotFound
-from referral.models import Role
+from referral.models import Role, Training, TrainingAttendee, VisitDay, VisitDayZone
 from tests.referral.analytics_fixtures import (
     MARCH,
+    ZONE,
+    application,
     at,
     build_base,
     build_training,
@@ -151,7 +155,7 @@ def test_leaderboards_exclude_agents_who_left_or_opted_out(session, base, recrui
 
 def test_training_difference_in_differences(session, make_user, make_offer, recruiter):
     case = build_training(session, make_user, make_offer)
-    report = analytics.training_report(session, recruiter, case.training.id, weeks=2)
+    report = analytics.training_report(session, recruiter, case.training.id, weeks=2, zone=ZONE)
     att, oth = report.attendees, report.others
     # Attendees: 5 (the one who left is excluded); others: 5 agents + the recruiter.
     assert (att.agents, oth.agents) == (5, 6)
@@ -172,7 +176,7 @@ def test_training_with_fewer_than_five_attendees_has_no_figure(
     session, make_user, make_offer, recruiter
 ):
     case = build_training(session, make_user, make_offer, attendees=4)
-    report = analytics.training_report(session, recruiter, case.training.id, weeks=2)
+    report = analytics.training_report(session, recruiter, case.training.id, weeks=2, zone=ZONE)
     assert report.attendees.agents == 4
     assert not report.enough
     assert report.did("links") is None and report.did_per_agent("links") is None
@@ -182,31 +186,27 @@ def test_training_with_fewer_than_five_attendees_has_no_figure(
 
 def test_bad_inputs(session, recruiter):
     with pytest.raises(InvalidInput):
-        Period(date(2026, 3, 2), date(2026, 3, 1))
+        Period(date(2026, 3, 2), date(2026, 3, 1), ZONE)
     with pytest.raises(InvalidInput):
         analytics.funnel(session, recruiter, MARCH, grouping="nope")
     with pytest.raises(NotFound):
-        analytics.training_report(session, recruiter, 999999)
+        analytics.training_report(session, recruiter, 999999, zone=ZONE)
     with pytest.raises(InvalidInput):
-        analytics.training_report(session, recruiter, 1, weeks=0)
+        analytics.training_report(session, recruiter, 1, weeks=0, zone=ZONE)
 
 
 def test_visit_roll_up_is_exact_and_incremental(session, base, recruiter):
-    from sqlalchemy import func, select
-
-    from referral.models import VisitDay
-
     before = analytics.funnel(session, recruiter, MARCH).total
     # The first call rolled up every day; the table holds one row per link and day.
     assert session.scalar(select(func.sum(VisitDay.people))) == 8  # 7 in March + 1 in February
-    assert analytics.refresh_visit_days(session) == 0  # nothing new: nothing written
+    assert analytics.refresh_visit_days(session, ZONE) == 0  # nothing new: nothing written
     # A visit arriving later on the last day rolled up, and one on a new day, are counted.
     visits(session, base.links["L3"], at(3, 11, 18), people=1)
     visits(session, base.links["L2"], at(3, 20), people=2, bots=1)
     session.flush()
     after = analytics.funnel(session, recruiter, MARCH).total
     assert (after.people, after.bots) == (before.people + 3, before.bots + 1)
-    analytics.refresh_visit_days(session, rebuild=True)
+    analytics.refresh_visit_days(session, ZONE, rebuild=True)
     # One row per link and day with visits: L1 ×3 days, L2 ×2, L3 ×1, L0 ×2.
     assert session.scalar(select(func.count()).select_from(VisitDay)) == 8
     # Visits: 12 in the fixture (L1 6, L2 1, L3 3, L0 2) and the 4 just added.
@@ -224,3 +224,129 @@ def test_chart_geometry():
     first, _middle, last = lines.lines[0].points.split()
     assert float(first.split(",")[1]) == lines.bottom and float(last.split(",")[1]) == lines.top
     assert lines.left < lines.marker_x < lines.right
+
+
+# --- the organisation's calendar (Europe/Paris), not UTC's -----------------------------------
+
+# Each season: the Monday a week starts, the instants (UTC) still on the Sunday before in
+# Paris, and those already on the Monday. Winter is UTC+1: 22:30 UTC is 23:30 on Sunday,
+# 23:30 UTC is 00:30 on Monday. Summer is UTC+2: 21:30 UTC is 23:30 on Sunday, 22:30 and
+# 23:30 UTC are 00:30 and 01:30 on Monday.
+SEASONS = {
+    "winter": (
+        date(2026, 2, 2),
+        [datetime(2026, 2, 1, 22, 30, tzinfo=UTC)],
+        [datetime(2026, 2, 1, 23, 30, tzinfo=UTC)],
+    ),
+    "summer": (
+        date(2026, 7, 6),
+        [datetime(2026, 7, 5, 21, 30, tzinfo=UTC)],
+        [datetime(2026, 7, 5, 22, 30, tzinfo=UTC), datetime(2026, 7, 5, 23, 30, tzinfo=UTC)],
+    ),
+}
+
+
+@dataclass
+class AroundMidnight:
+    monday: date
+    sunday_agents: list
+    monday_agents: list
+
+
+def around_midnight(session, make_user, make_offer, season: str) -> AroundMidnight:
+    """One agent per instant of the season: a share link created then, one person reached
+    then, one application through the link then."""
+    monday, sunday_times, monday_times = SEASONS[season]
+    offer = make_offer(published_at=datetime(2026, 1, 5, 10, tzinfo=UTC))
+    agents = {}
+    for when in [*sunday_times, *monday_times]:
+        agent = agents[when] = make_user(first_name="Minuit", last_name=when.strftime("%H%M"))
+        row = link(session, agent, offer, "linkedin", when)
+        visits(session, row, when, people=1)
+        application(session, offer, when, source="share_link", link_row=row, agent=agent)
+    session.commit()
+    return AroundMidnight(
+        monday, [agents[t] for t in sunday_times], [agents[t] for t in monday_times]
+    )
+
+
+@pytest.mark.parametrize("season", SEASONS)
+def test_days_and_weeks_are_those_of_the_organisation(
+    session, make_user, make_offer, recruiter, season
+):
+    case = around_midnight(session, make_user, make_offer, season)
+    sunday, monday = case.monday - timedelta(days=1), case.monday
+    n_sunday, n_monday = len(case.sunday_agents), len(case.monday_agents)
+    # The roll-up counts each visit on its day in Paris.
+    analytics.refresh_visit_days(session, ZONE)
+    rolled = dict(
+        session.execute(
+            select(VisitDay.day, func.sum(VisitDay.people)).group_by(VisitDay.day)
+        ).all()
+    )
+    assert rolled == {
+        analytics.day_number(sunday): n_sunday,
+        analytics.day_number(monday): n_monday,
+    }
+    # Weeks start on Monday at 00:00 in Paris.
+    weeks = analytics.weekly(session, recruiter, Period(sunday, monday, ZONE))
+    assert [w.start for w in weeks] == [monday - timedelta(weeks=1), monday]
+    before, after = weeks
+    assert (before.agents, before.people, before.referral_applications) == (n_sunday,) * 3
+    assert (after.agents, after.people, after.referral_applications) == (n_monday,) * 3
+    # A period of one day starts and ends at midnight in Paris.
+    for day, n in ((sunday, n_sunday), (monday, n_monday)):
+        total = analytics.funnel(session, recruiter, Period(day, day, ZONE)).total
+        assert (total.links, total.people, total.applications) == (n, n, n)
+        board = analytics.agent_leaderboard(session, recruiter, Period(day, day, ZONE))
+        expected = case.sunday_agents if day == sunday else case.monday_agents
+        assert {r.key for r in board} == {a.id for a in expected}
+        assert sum(r.people for r in board) == n
+
+
+def test_a_period_is_bounded_by_local_midnights():
+    winter = Period(date(2026, 2, 2), date(2026, 2, 8), ZONE)
+    assert winter.start_at == datetime(2026, 2, 1, 23, tzinfo=UTC)
+    assert winter.end_at == datetime(2026, 2, 8, 23, tzinfo=UTC)
+    # The clocks go forward on Sunday 29 March: that week is 167 hours long.
+    spring = Period(date(2026, 3, 23), date(2026, 3, 29), ZONE)
+    assert spring.start_at == datetime(2026, 3, 22, 23, tzinfo=UTC)
+    assert spring.end_at == datetime(2026, 3, 29, 22, tzinfo=UTC)
+    assert Period.last(7, date(2026, 7, 6), ZONE).start_at == datetime(2026, 6, 29, 22, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("season", SEASONS)
+def test_a_training_day_starts_at_local_midnight(session, make_user, make_offer, recruiter, season):
+    case = around_midnight(session, make_user, make_offer, season)
+    training = Training(title="Minuit", audience="agents", held_on=case.monday)
+    session.add(training)
+    session.flush()
+    for agent in [*case.sunday_agents, *case.monday_agents]:
+        session.add(TrainingAttendee(training_id=training.id, user_id=agent.id))
+    session.commit()
+    report = analytics.training_report(session, recruiter, training.id, weeks=1, zone=ZONE)
+    assert report.week_starts == [case.monday - timedelta(weeks=1), case.monday]
+    n_sunday, n_monday = len(case.sunday_agents), len(case.monday_agents)
+    for metric in analytics.TRAINING_METRICS:
+        assert report.attendees.weekly[metric] == [n_sunday, n_monday], metric
+
+
+def test_the_roll_up_is_rebuilt_in_a_new_time_zone(session, make_user, make_offer):
+    case = around_midnight(session, make_user, make_offer, "winter")
+    sunday, monday = case.monday - timedelta(days=1), case.monday
+
+    def days():
+        per_day = select(VisitDay.day, func.sum(VisitDay.people)).group_by(VisitDay.day)
+        return sorted(session.execute(per_day).all()), session.scalars(
+            select(VisitDayZone.zone)
+        ).all()
+
+    analytics.refresh_visit_days(session, ZONE)
+    paris = ([(analytics.day_number(sunday), 1), (analytics.day_number(monday), 1)], [ZONE])
+    assert days() == paris
+    # RELAIS_TIMEZONE changed: both visits are on Sunday 1 February in UTC.
+    analytics.refresh_visit_days(session, "UTC")
+    assert days() == ([(analytics.day_number(sunday), 2)], ["UTC"])
+    assert analytics.refresh_visit_days(session, "UTC") == 0  # up to date: nothing written
+    analytics.refresh_visit_days(session, ZONE)
+    assert days() == paris

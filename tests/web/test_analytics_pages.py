@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -295,3 +297,13 @@ def test_dashboards_use_a_fixed_number_of_queries(
     session.commit()
     assert counts() == before
     assert max(before) <= 16
+
+
+def test_the_last_days_end_today_in_the_organisations_time_zone(client, login, monkeypatch):
+    from web.views import analytics as views
+
+    login(Role.RECRUITER)
+    # 23:30 UTC on Sunday 1 February is 00:30 on Monday 2 February in Paris.
+    monkeypatch.setattr(views, "utcnow", lambda: datetime(2026, 2, 1, 23, 30, tzinfo=UTC))
+    html = client.get("/analytics/?preset=30d").get_data(as_text=True)
+    assert 'value="2026-02-02"' in html and 'value="2026-01-04"' in html

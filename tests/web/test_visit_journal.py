@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from referral import analytics, links, visit_journal
+from referral.local_calendar import local_day_number
 from referral.models import ShareLink, Visit, VisitDay, VisitJournalMark, utcnow
 from referral.touches import COOKIE_NAME
 from tests.offer_helpers import PERSON_UA, make_link
@@ -295,6 +296,7 @@ def test_people_are_counted_once_per_24_hours_across_batches_and_rows(app, sessi
 
 def test_a_late_visit_of_a_day_already_rolled_up_is_added_to_it(app, session, link):
     sessions = app.extensions["relais"].sessions
+    zone = app.extensions["relais"].settings.timezone
     now = utcnow()
     with sessions() as s, s.begin():
         links.record_visit(
@@ -302,7 +304,7 @@ def test_a_late_visit_of_a_day_already_rolled_up_is_added_to_it(app, session, li
         )
         links.record_visit(s, link.id, "person-b", bot=False, referrer_host=None, now=now)
     with sessions() as s, s.begin():
-        analytics.refresh_visit_days(s)
+        analytics.refresh_visit_days(s, zone)
     late = [
         visit_journal.JournalRecord(
             0, link.id, now - timedelta(days=3, microseconds=1), "person-c", False, None
@@ -311,12 +313,13 @@ def test_a_late_visit_of_a_day_already_rolled_up_is_added_to_it(app, session, li
     with sessions() as s, s.begin():
         visit_journal.load_records(s, "late", late, 10)
     with sessions() as s, s.begin():
-        analytics.refresh_visit_days(s)
+        analytics.refresh_visit_days(s, zone)
         incremental = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
-        analytics.refresh_visit_days(s, rebuild=True)
+        analytics.refresh_visit_days(s, zone, rebuild=True)
         rebuilt = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
     assert incremental == rebuilt
-    assert (analytics.day_number((now - timedelta(days=3)).date()), 2, 2) in rebuilt
+    # The day is the organisation's (Europe/Paris): not the UTC date between 22:00 and 24:00.
+    assert (local_day_number(now - timedelta(days=3), zone), 2, 2) in rebuilt
 
 
 # --- many writers ---------------------------------------------------------------------------

@@ -25,10 +25,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from referral import analytics, trainings
 from referral.analytics import Filters, Period
 from referral.errors import InvalidInput, NotFound
+from referral.local_calendar import local_date
 from referral.models import Channel, Role, TrainingAudience, utcnow
 from web import charts
 from web.auth_user import roles_required
-from web.database import db
+from web.database import db, settings
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
@@ -234,19 +235,20 @@ def dashboard() -> Dashboard:
     if not form.sort.data or form.sort.data not in SORT_LABELS:
         form.sort.data = "applications"
     form.validate()
-    today = utcnow().date()
+    zone = settings().timezone
+    today = local_date(utcnow(), zone)
     preset = request.args.get("preset")
     if preset not in PRESETS:
         preset = None if (form.start.data or form.end.data) else DEFAULT_PRESET
     if preset:
-        period = Period.last(PRESETS[preset], today)
+        period = Period.last(PRESETS[preset], today, zone)
     else:
         try:
-            period = Period(form.start.data or today.replace(day=1), form.end.data or today)
+            period = Period(form.start.data or today.replace(day=1), form.end.data or today, zone)
         except InvalidInput as exc:
             form.end.errors = [*form.end.errors, _translate_period_error(exc)]
             preset = DEFAULT_PRESET
-            period = Period.last(PRESETS[preset], today)
+            period = Period.last(PRESETS[preset], today, zone)
     form.start.data, form.end.data = period.start, period.end
     channel = form.channel.data if form.channel.data in {c.value for c in Channel} else None
     agent_id = _int_arg(request.args.get("agent"))
@@ -268,7 +270,7 @@ def dashboard() -> Dashboard:
 def _refresh_visits() -> None:
     """Roll up new visits and commit at once: on SQLite the write lock is then held for
     milliseconds, not for the whole dashboard (the services find nothing left to write)."""
-    analytics.refresh_visit_days(db())
+    analytics.refresh_visit_days(db(), settings().timezone)
     db().commit()
 
 
@@ -613,7 +615,9 @@ def training(training_id: int):
     else:
         form.weeks.data = weeks if not form.weeks.errors else form.weeks.data
     _refresh_visits()
-    report = analytics.training_report(db(), current_user, training_id, weeks)
+    report = analytics.training_report(
+        db(), current_user, training_id, weeks, zone=settings().timezone
+    )
     tables = _training_tables(report)
     labels = [format_date_short(d) for d in report.week_starts]
     per_agent = []
