@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import xlsxwriter
 from sqlalchemy.orm import Session
 
-from referral import audit
+from referral import audit, privacy
 from referral.models import Application, Candidate, Offer, User
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -49,9 +49,8 @@ class Table:
 
 def _identity(candidate: Candidate, translate: Callable[[str], str]) -> tuple[str, str]:
     """Name and e-mail; an erased candidate is named as such, with no address."""
-    if candidate.erased_at is not None:
-        return translate(_("Erased candidate")), ""
-    return candidate.full_name, candidate.email
+    email = "" if candidate.erased_at is not None else candidate.email
+    return privacy.shown_name(candidate, translate), email
 
 
 def table(

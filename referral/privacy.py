@@ -25,6 +25,7 @@ that their name, e-mail and what the agent wrote about them are kept for
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +55,14 @@ from referral.models import (
 )
 
 log = logging.getLogger(__name__)
+
+
+ERASED_NAME = N_("Erased candidate")
+
+
+def shown_name(candidate: Candidate, translate: Callable[[str], str] = str) -> str:
+    """A candidate's name, or what stands for it once their personal data is erased."""
+    return translate(ERASED_NAME) if candidate.erased_at is not None else candidate.full_name
 
 
 # Applications still being decided: the candidate's data is needed until they are.
@@ -170,7 +179,7 @@ def _forget_in_notifications(session: Session, candidate: Candidate, referred: A
     if digest_ids:
         rows += session.scalars(select(Notification).where(Notification.id.in_(digest_ids)))
     for row in rows:
-        label = translations(row.locale).gettext("Erased candidate")
+        label = translations(row.locale).gettext(ERASED_NAME)
         row.subject = row.subject.replace(name, label)[:300]
         row.body_text = row.body_text.replace(name, label)
         row.body_html = row.body_html.replace(str(escape(name)), str(escape(label)))

@@ -330,6 +330,22 @@ def _snapshot(user: User) -> dict:
     }
 
 
+def switch_language(user: User, locale: str) -> None:
+    """The site's language switch, used while signed in: a fixed language setting follows it;
+    "the browser's language" stays the setting, and the account remembers the language for
+    its e-mails (:meth:`User.writing_locale`)."""
+    if user.locale:
+        user.locale = locale
+    user.last_locale = locale
+
+
+def choose_language(user: User, setting: str | None, browser_locale: str) -> None:
+    """The language setting: a fixed language, or ``None`` for the browser's (whose language,
+    ``browser_locale``, the e-mails then follow until the person uses another)."""
+    user.locale = setting or None
+    user.last_locale = setting or browser_locale
+
+
 class StillAssigned(RuleBroken):
     """The account is the hiring manager or recruiter of offers not closed yet (``offers``)."""
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from referral import privacy
 from referral.models import Role
 
 # (endpoint, label, roles that see it; None: everyone, anonymous included)
@@ -43,9 +44,7 @@ def nav_items() -> list[tuple[str, object]]:
 
 def candidate_name(candidate) -> str:
     """A candidate's name, or what stands for it once their personal data is erased."""
-    if candidate.erased_at is not None:
-        return _("Erased candidate")
-    return candidate.full_name
+    return privacy.shown_name(candidate, _)
 
 
 def init_app(app: Flask) -> None:

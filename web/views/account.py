@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
-from referral import notifications
+from referral import notifications, users
 from referral.errors import InvalidInput
 from referral.i18n import LOCALES
 from web.auth_user import public, staff_required
@@ -79,18 +79,13 @@ def _render_settings(form, notifications_form, status: int = 200):
 @bp.route("/language", methods=["POST"])
 @public
 def set_language():
-    """Switch the site's language (kept in the session, and on the account when signed in).
-
-    A fixed language setting follows the switch; "the browser's language" stays the setting
-    (the session keeps the choice), but the account remembers it for its e-mails.
-    """
+    """Switch the site's language (kept in the session, and on the account when signed in:
+    see users.switch_language)."""
     form = LanguageForm()
     if form.validate_on_submit() and form.locale.data in LOCALES:
         session["lang"] = form.locale.data
         if current_user.is_authenticated:
-            if current_user.locale:
-                current_user.locale = form.locale.data
-            current_user.last_locale = form.locale.data
+            users.switch_language(current_user, form.locale.data)
             db().merge(current_user)
             db().commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("public.index"))
@@ -102,12 +97,11 @@ def settings():
     """Personal settings: language and notifications."""
     form = SettingsForm(locale=current_user.locale or "")
     if form.validate_on_submit():
-        current_user.locale = form.locale.data or None
+        users.choose_language(current_user, form.locale.data, _browser_locale())
         if form.locale.data:
             session["lang"] = form.locale.data
         else:  # the browser decides again
             session.pop("lang", None)
-        current_user.last_locale = form.locale.data or _browser_locale()
         db().merge(current_user)
         db().commit()
         flash(_("Your settings are saved."), "success")

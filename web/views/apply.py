@@ -332,11 +332,12 @@ def forget_invitation(token: str):
     form = ForgetForm()
     state, status = "ask", 200
     try:
-        privacy.forgettable_invitation(db(), token)
         if form.validate_on_submit():
             privacy.forget_invitation(db(), token)
             db().commit()
             state = "done"
+        else:
+            privacy.forgettable_invitation(db(), token)
     except NotFound:
         state, status = "gone", 404
     except InvalidInput:
