@@ -16,6 +16,7 @@ from referral.errors import AccountLocked, AuthenticationFailed, InvalidInput
 from web.auth_user import home_endpoint, public
 from web.database import db, settings
 from web.extensions import limiter
+from web.security import safe_next_path
 
 bp = Blueprint("auth", __name__)
 
@@ -46,9 +47,7 @@ def _login_limit() -> str:
 
 def _safe_next(target: str | None) -> str | None:
     """Only a path on this site (never a URL taken from the request to elsewhere)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    return safe_next_path(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])
