@@ -255,6 +255,8 @@ class User(Base):
     on_leaderboard: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+    # Part of every session and remember-me cookie (get_id): raising it ends them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -275,8 +277,9 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        """The session identity; changes with the password, which signs out other sessions."""
-        return f"{self.id}:{(self.password_hash or '')[-12:]}"
+        """The session identity, checked on every request; it changes with the password and
+        with the session version (users.end_sessions), which signs out every session."""
+        return f"{self.id}:{self.session_version}:{(self.password_hash or '')[-12:]}"
 
     @property
     def full_name(self) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from referral import audit
@@ -137,10 +137,27 @@ def _verify(hashed: str, password: str) -> bool:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password: every session of the account ends, and so do its other reset links."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    end_sessions(user)
+    # A link asked for before (or stolen with the old password) must not set another one.
+    session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of ``user``, on every device.
+
+    The session version is part of the identity stored in the cookies (User.get_id), which
+    the web layer compares with the account on every request; the caller commits.
+    """
+    user.session_version = (user.session_version or 0) + 1
 
 
 def _token_hash(token: str) -> str:
@@ -394,6 +411,8 @@ def set_active(
             raise StillAssigned(offers)
     if user.active != active:
         user.active = active
+        if not active:
+            end_sessions(user)
         audit.record(
             session, actor, "user.activate" if active else "user.deactivate", "user", user.id
         )

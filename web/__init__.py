@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -43,6 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
+        # Two weeks, not Flask-Login's year; signing out ends it anyway (users.end_sessions).
+        REMEMBER_COOKIE_DURATION=timedelta(days=14),
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
         WTF_CSRF_TIME_LIMIT=None,

@@ -62,3 +62,96 @@ def test_a_path_on_the_site_is_still_followed(client, make_user):
         data={"email": user.email, "password": PASSWORD},
     )
     assert response.headers["Location"] == "/agent/offers?q=caf%C3%A9&page=2"
+
+
+def _signed_in_cookies(app, auth_client, user) -> dict[str, str]:
+    response = auth_client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
+    assert response.status_code == 302
+    return {
+        name: auth_client.get_cookie(name).value for name in ("session", "remember_token")
+    }
+
+
+def _replay(app, cookies: dict[str, str], only: str | None = None) -> int:
+    """The status of the agent's home page for a new browser holding copies of ``cookies``."""
+    other = app.test_client()
+    for name, value in cookies.items():
+        if only is None or name == only:
+            other.set_cookie(name, value)
+    return other.get("/agent/").status_code
+
+
+@pytest.mark.parametrize("cookie", ["session", "remember_token"])
+def test_signing_out_ends_the_copied_session_and_remember_cookies(app, client, make_user, cookie):
+    user = make_user()
+    cookies = _signed_in_cookies(app, client, user)
+    assert _replay(app, cookies, only=cookie) == 200
+    client.post("/logout")
+    assert _replay(app, cookies, only=cookie) == 302
+
+
+def test_signing_out_ends_the_sessions_on_other_devices(app, make_user):
+    user = make_user()
+    phone, laptop = app.test_client(), app.test_client()
+    _signed_in_cookies(app, phone, user)
+    _signed_in_cookies(app, laptop, user)
+    laptop.post("/logout")
+    assert phone.get("/agent/").status_code == 302
+
+
+def test_deactivation_ends_every_session_even_after_reactivation(
+    app, client, make_user, session
+):
+    from referral import users
+
+    user = make_user()
+    admin = make_user(Role.ADMIN)
+    cookies = _signed_in_cookies(app, client, user)
+    users.set_active(session, user, False, actor=admin)
+    session.commit()
+    assert _replay(app, cookies) == 302
+    users.set_active(session, user, True, actor=admin)
+    session.commit()
+    assert _replay(app, cookies) == 302
+    assert _replay(app, cookies, only="remember_token") == 302
+
+
+def test_a_password_reset_ends_every_session_and_every_other_reset_link(
+    app, client, make_user, session
+):
+    from sqlalchemy import select
+
+    from referral import users
+    from referral.models import PasswordResetToken
+
+    user = make_user()
+    cookies = _signed_in_cookies(app, client, user)
+    first = users.issue_reset_token(session, user)
+    second = users.issue_reset_token(session, user)
+    session.commit()
+    response = app.test_client().post(
+        f"/password/reset/{first}",
+        data={"password": "a brand new password", "confirm": "a brand new password"},
+    )
+    assert response.status_code == 302
+    assert _replay(app, cookies) == 302
+    assert app.test_client().get(f"/password/reset/{second}").status_code == 404
+    session.expire_all()
+    assert all(
+        t.used_at is not None
+        for t in session.scalars(select(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    )
+
+
+def test_the_remember_cookie_lasts_two_weeks_not_a_year(client, make_user):
+    from datetime import datetime, timedelta, timezone
+    from email.utils import parsedate_to_datetime
+
+    response = client.post(
+        "/login", data={"email": make_user().email, "password": PASSWORD, "remember": "y"}
+    )
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    assert expires - datetime.now(timezone.utc) < timedelta(days=15)

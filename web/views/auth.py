@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from referral import notifications, users
 from referral.errors import AccountLocked, AuthenticationFailed, InvalidInput
+from referral.models import User
 from web.auth_user import home_endpoint, public
 from web.database import db, settings
 from web.extensions import limiter
@@ -83,7 +84,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
-    """Sign out."""
+    """Sign out, here and on every other device."""
+    if current_user.is_authenticated:
+        users.end_sessions(db().get(User, current_user.id))
+        db().commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("public.index"))
