@@ -359,6 +359,7 @@ class CandidateFile:
     duplicates: list[DuplicateFlag]
     latest_cv: CVFile | None
     full_access: bool  # recruiters: every application, duplicates and merge
+    cv_files: list[CVFile]  # the ones ``user`` may read, oldest first
 
 
 def candidate_file(session: Session, user: User, candidate_id: int) -> CandidateFile:
@@ -425,7 +426,11 @@ def candidate_file(session: Session, user: User, candidate_id: int) -> Candidate
                 .order_by(DuplicateFlag.created_at)
             ).unique()
         )
-    latest = candidate.cv_files[-1] if candidate.cv_files else None
+    cv_files = list(candidate.cv_files)
+    if visible is not None:  # a manager: the CVs sent to their own offers
+        sent = {a.cv_file_id for a in applications}
+        cv_files = [cv for cv in cv_files if cv.id in sent]
+    latest = cv_files[-1] if cv_files else None
     return CandidateFile(
         candidate=candidate,
         applications=applications,
@@ -433,6 +438,7 @@ def candidate_file(session: Session, user: User, candidate_id: int) -> Candidate
         duplicates=duplicates,
         latest_cv=latest,
         full_access=visible is None,
+        cv_files=cv_files,
     )
 
 
@@ -479,12 +485,20 @@ def add_note(
 
 
 def cv_file_for(session: Session, user: User, cv_file_id: int) -> CVFile:
-    """A CV file ``user`` may download: recruiters, or the manager of an offer applied to."""
+    """A CV file ``user`` may download: recruiters, or the manager of an offer it was sent to."""
     if not valid_id(cv_file_id):
         raise NotFound("cv_file")
     cv_file = session.get(CVFile, cv_file_id, options=[defer(CVFile.text)])
     if cv_file is None:
         raise NotFound("cv_file")
     if not can_view_candidate(session, user, cv_file.candidate):
+        raise Forbidden("cv_file")
+    if not is_recruiter(user) and not session.scalar(
+        select(Application.id)
+        .join(Offer, Offer.id == Application.offer_id)
+        .where(Application.cv_file_id == cv_file.id, Offer.hiring_manager_id == user.id)
+        .limit(1)
+    ):
+        # A manager reads the CVs sent to their own offers, not one sent to another's.
         raise Forbidden("cv_file")
     return cv_file

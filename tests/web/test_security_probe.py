@@ -6,10 +6,14 @@ sign-in throttling that neither tells which accounts exist nor lets a stranger l
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import pytest
 
 from referral.models import Role
 from tests.conftest import PASSWORD
+
+pytest_plugins = ["tests.shortlist_fixtures"]
 
 # Known ways past a naive "starts with / and not //" check; each must land on the home page.
 REDIRECT_BYPASSES = [
@@ -69,9 +73,7 @@ def _signed_in_cookies(app, auth_client, user) -> dict[str, str]:
         "/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}
     )
     assert response.status_code == 302
-    return {
-        name: auth_client.get_cookie(name).value for name in ("session", "remember_token")
-    }
+    return {name: auth_client.get_cookie(name).value for name in ("session", "remember_token")}
 
 
 def _replay(app, cookies: dict[str, str], only: str | None = None) -> int:
@@ -101,9 +103,7 @@ def test_signing_out_ends_the_sessions_on_other_devices(app, make_user):
     assert phone.get("/agent/").status_code == 302
 
 
-def test_deactivation_ends_every_session_even_after_reactivation(
-    app, client, make_user, session
-):
+def test_deactivation_ends_every_session_even_after_reactivation(app, client, make_user, session):
     from referral import users
 
     user = make_user()
@@ -141,17 +141,55 @@ def test_a_password_reset_ends_every_session_and_every_other_reset_link(
     session.expire_all()
     assert all(
         t.used_at is not None
-        for t in session.scalars(select(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+        for t in session.scalars(
+            select(PasswordResetToken).where(PasswordResetToken.user_id == user.id)
+        )
     )
 
 
 def test_the_remember_cookie_lasts_two_weeks_not_a_year(client, make_user):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     from email.utils import parsedate_to_datetime
 
     response = client.post(
         "/login", data={"email": make_user().email, "password": PASSWORD, "remember": "y"}
     )
-    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")
+    )
     expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
-    assert expires - datetime.now(timezone.utc) < timedelta(days=15)
+    assert expires - datetime.now(UTC) < timedelta(days=15)
+
+
+def test_a_manager_reads_only_the_cvs_sent_to_their_own_offers(
+    client, auth, make_user, make_offer, make_application, make_candidate, session
+):
+    from referral.models import CVFile
+
+    manager = make_user(Role.MANAGER, locale="en")
+    own_offer = make_offer(hiring_manager=manager)
+    other_offer = make_offer()
+    candidate = make_candidate("Lea", "Deux", file_bytes=b"%PDF sent to me")
+    make_application(own_offer, candidate)
+    later = CVFile(
+        stored_name="later-cv.bin",
+        original_name="CV-for-the-other-offer.pdf",
+        mime_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+        text="Lettre pour l'autre poste",
+        uploaded_at=candidate.cv_files[0].uploaded_at + timedelta(days=1),
+    )
+    candidate.cv_files.append(later)
+    session.commit()
+    make_application(other_offer, candidate)  # carries the later CV
+    session.commit()
+    auth.login(manager)
+
+    page = client.get(f"/recruiter/candidates/{candidate.id}")
+    assert page.status_code == 200
+    assert f"/recruiter/cv/{candidate.cv_files[0].id}" in page.text
+    assert f"/recruiter/cv/{later.id}" not in page.text
+    assert "CV-for-the-other-offer.pdf" not in page.text
+    assert client.get(f"/recruiter/cv/{later.id}").status_code == 403
+    assert client.get(f"/recruiter/cv/{candidate.cv_files[0].id}").status_code == 200
