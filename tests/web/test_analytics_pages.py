@@ -307,3 +307,12 @@ def test_the_last_days_end_today_in_the_organisations_time_zone(client, login, m
     monkeypatch.setattr(views, "utcnow", lambda: datetime(2026, 2, 1, 23, 30, tzinfo=UTC))
     html = client.get("/analytics/?preset=30d").get_data(as_text=True)
     assert 'value="2026-02-02"' in html and 'value="2026-01-04"' in html
+
+
+@pytest.mark.parametrize("page", ["/analytics/", "/analytics/over-time", "/analytics/leaderboards"])
+def test_filtering_by_agent_shows_the_agent_and_a_way_back(client, base, login, page):
+    login(Role.RECRUITER)
+    response = client.get(f"{page}?{MARCH}&agent={base.a3.id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert base.a3.full_name in html and "Remove this filter" in html
