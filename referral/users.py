@@ -14,15 +14,17 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from referral import audit
-from referral.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
+from referral.errors import AuthenticationFailed, InvalidInput, NotFound
 from referral.messages import N_, RuleBroken
 from referral.models import Offer, OfferStatus, PasswordResetToken, Role, User, utcnow
 
 # Argon2id with the library's defaults; tests swap in a cheaper hasher via set_hasher().
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
-LOCK_AFTER = 5  # failed sign-ins in a row
-LOCK_FOR = timedelta(minutes=15)
+# Failed sign-ins allowed from one address for one e-mail, known or not: each further window
+# is longer, so the wait grows with the failures (the web layer applies them; the address
+# alone has its own limit, settings.login_rate_limit). Nobody else's address is affected.
+SIGN_IN_LIMITS = "5 per minute;10 per 15 minutes;20 per hour;50 per day"
 RESET_VALID_FOR = timedelta(hours=2)
 # A fixed hash to verify against when the e-mail is unknown, so timing does not tell.
 _DUMMY_HASH: str | None = None
@@ -102,8 +104,10 @@ def create_user(
 def authenticate(session: Session, email: str, password: str, now: datetime | None = None) -> User:
     """The active user with these credentials.
 
-    Raises AuthenticationFailed (one message whether or not the e-mail exists) or AccountLocked
-    after LOCK_AFTER failures in a row, for LOCK_FOR. The caller commits, so that failures count.
+    Raises AuthenticationFailed, with one message and the same work (a password hash checked)
+    whether or not the e-mail exists. No account is ever locked (a stranger could lock anyone
+    out, and a locked account would answer differently): repeated failures are slowed down by
+    the web layer's limits per address and per (address, e-mail), see SIGN_IN_LIMITS.
     """
     global _DUMMY_HASH
     now = now or utcnow()
@@ -113,16 +117,8 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
             _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
         _verify(_DUMMY_HASH, password)
         raise AuthenticationFailed("Wrong e-mail or password.")
-    if user.locked_until and user.locked_until > now:
-        raise AccountLocked("Too many failed attempts. Try again in a few minutes.")
     if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER:
-            user.locked_until = now + LOCK_FOR
-            user.failed_logins = 0
         raise AuthenticationFailed("Wrong e-mail or password.")
-    user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -140,8 +136,6 @@ def set_password(session: Session, user: User, password: str) -> None:
     """A new password: every session of the account ends, and so do its other reset links."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
     end_sessions(user)
     # A link asked for before (or stolen with the old password) must not set another one.
     session.execute(

@@ -27,16 +27,6 @@ def test_wrong_password_and_unknown_email_get_the_same_message(client, auth, mak
     assert wrong.data.count(b"flash-error") == unknown.data.count(b"flash-error") == 1
 
 
-def test_repeated_failures_lock_the_account_for_a_while(client, auth, make_user, session):
-    user = make_user()
-    for _ in range(5):
-        auth.login(user, password="bad password!")
-    response = auth.login(user)  # right password, but locked
-    assert response.status_code == 401
-    session.refresh(user)
-    assert user.locked_until is not None
-
-
 def test_logout_and_protected_pages(client, auth, make_user):
     user = make_user()
     auth.login(user)

@@ -6,6 +6,7 @@ sign-in throttling that neither tells which accounts exist nor lets a stranger l
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
 
 import pytest
@@ -193,3 +194,50 @@ def test_a_manager_reads_only_the_cvs_sent_to_their_own_offers(
     assert "CV-for-the-other-offer.pdf" not in page.text
     assert client.get(f"/recruiter/cv/{later.id}").status_code == 403
     assert client.get(f"/recruiter/cv/{candidate.cv_files[0].id}").status_code == 200
+
+
+@pytest.fixture
+def limited_app(app_config, engine):
+    from web import create_app
+
+    app_config["RATELIMIT_ENABLED"] = True
+    app_config["RELAIS_LOGIN_RATE_LIMIT"] = "100 per minute"
+    application = create_app(app_config)
+    yield application
+    application.extensions["relais"].engine.dispose()
+
+
+def _try(app, email: str, password: str, address: str) -> tuple[int, str]:
+    response = app.test_client().post(
+        "/login",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    # The page without its per-request CSRF token.
+    return response.status_code, re.sub(r'value="[^"]*"', "", response.get_data(as_text=True))
+
+
+def test_failed_sign_ins_slow_down_one_address_for_any_e_mail_alike(limited_app, make_user):
+    from referral.models import User
+
+    user = make_user(Role.ADMIN)
+    answers = {}
+    for email in (user.email, "nobody@region.example"):
+        codes = [_try(limited_app, email, "wrong password!", "203.0.113.9")[0] for _ in range(5)]
+        assert codes == [401] * 5
+        answers[email] = _try(limited_app, email, PASSWORD, "203.0.113.9")
+    known, unknown = answers.values()
+    assert known[0] == unknown[0] == 429  # even the right password waits, known or not
+    assert known[1] == unknown[1]
+    # Nobody is locked out by a stranger: the admin signs in from their own address.
+    assert _try(limited_app, user.email, PASSWORD, "198.51.100.7")[0] == 302
+    with limited_app.app_context():
+        from web.database import db
+
+        assert db().get(User, user.id).active
+
+
+def test_successful_sign_ins_do_not_count(limited_app, make_user):
+    user = make_user()
+    codes = [_try(limited_app, user.email, PASSWORD, "203.0.113.10")[0] for _ in range(8)]
+    assert codes == [302] * 8

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from referral import notifications, users
-from referral.errors import AccountLocked, AuthenticationFailed, InvalidInput
+from referral.errors import AuthenticationFailed, InvalidInput
 from referral.models import User
 from web.auth_user import home_endpoint, public
 from web.database import db, settings
@@ -51,8 +54,25 @@ def _safe_next(target: str | None) -> str | None:
     return safe_next_path(target)
 
 
+def _sign_in_key() -> str:
+    """The address and the e-mail tried (any e-mail, known or not: the answer tells nothing)."""
+    email = (request.form.get("email") or "").strip().lower()
+    return f"{get_remote_address()}|{hashlib.sha256(email.encode()).hexdigest()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(
+    users.SIGN_IN_LIMITS,
+    key_func=_sign_in_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="sign-in-e-mail",
+)
 @public
 def login():
     """Sign in with e-mail and password."""
@@ -64,11 +84,7 @@ def login():
         session = db()
         try:
             user = users.authenticate(session, form.email.data or "", form.password.data or "")
-        except AccountLocked:
-            session.commit()
-            error = _("Too many failed attempts. Try again in a few minutes.")
         except AuthenticationFailed:
-            session.commit()  # the failure counts towards the lockout
             error = _("Wrong e-mail or password.")
         else:
             # The language of the sign-in page: e-mails follow it if the setting is the
