@@ -67,7 +67,9 @@ def build_message(row: Notification, settings: Settings) -> EmailMessage:
 
     message = EmailMessage(policy=SMTP)
     message["From"] = settings.sender
-    message["To"] = Address(display_name=row.recipient_name, addr_spec=row.recipient_email)
+    message["To"] = Address(
+        display_name=display_name(row.recipient_name), addr_spec=row.recipient_email
+    )
     if row.recipient_id is None and settings.mail_reply_to:
         # Candidates and invited people answer here (the privacy notice gives this address).
         message["Reply-To"] = settings.mail_reply_to
@@ -85,6 +87,17 @@ def build_message(row: Notification, settings: Settings) -> EmailMessage:
     # After the parts: making the message multipart moves Content-* headers into its first part.
     message["Content-Language"] = row.locale
     return message
+
+
+# Characters that make a display name a quoted string; folding a long quoted string breaks its
+# quotes in Python's e-mail package, and a mail client then reads the rest of the name as
+# more recipients. A name shown without them is still the person's name.
+_ADDRESS_SPECIALS = re.compile(r'[\x00-\x1f\x7f",;:<>@()\[\]\\]+')
+
+
+def display_name(name: str | None) -> str:
+    """``name`` as a ``To:`` display name that no folding can turn into extra recipients."""
+    return " ".join(_ADDRESS_SPECIALS.sub(" ", name or "").split())
 
 
 def eml_name(row: Notification) -> str:

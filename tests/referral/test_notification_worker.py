@@ -418,3 +418,34 @@ def test_each_footer_offers_what_the_settings_can_change(session, settings, make
 
     settable = build_message(closing(session, manager), settings).get_body(("plain",))
     assert "at once, in a daily digest or not at all" in settable.get_content()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'Jean-Baptiste, dit "Le Grand", de la Fontaine, attacker@evil.example, Mc Donald Smith',
+        "a" * 200 + ", bob@evil.example",
+        "Éléonore " + "Marie-Thérèse, " * 6 + "x@evil.example",
+        "Zoé <zoe@evil.example>; (cc) other@evil.example\r\nBcc: spy@evil.example",
+    ],
+)
+def test_a_long_or_odd_name_never_adds_a_recipient(settings, name):
+    from email.utils import getaddresses
+
+    row = Notification(
+        recipient_id=None,
+        recipient_email="lea@example.org",
+        recipient_name=name,
+        locale="en",
+        kind="receipt",
+        subject="We received your application",
+        body_text="Thank you.",
+        body_html="<html><body><p>Thank you.</p></body></html>",
+        message_id="<x@relais.local>",
+        created_at=NOW,
+    )
+    raw = build_message(row, settings).as_bytes()
+    parsed = message_from_bytes(raw, policy=policy.default)
+    recipients = getaddresses(parsed.get_all("To") + (parsed.get_all("Cc") or []))
+    assert [address for _, address in recipients] == ["lea@example.org"]
+    assert parsed.get_all("Bcc") is None
