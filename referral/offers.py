@@ -608,7 +608,7 @@ def search_public(
             conditions.append(getattr(Offer, name) == value)
     where = and_(*conditions)
     total = session.scalar(select(func.count(Offer.id)).where(where)) or 0
-    page = max(1, page)
+    page = min(max(1, page), max(1, -(-total // per_page)))  # past the end: the last page
     items = list(
         session.scalars(
             select(Offer)

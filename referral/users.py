@@ -243,7 +243,7 @@ def search(
     if active is not None:
         conditions.append(User.active.is_(active))
     total = session.scalar(select(func.count(User.id)).where(*conditions)) or 0
-    page = max(1, page)
+    page = min(max(1, page), max(1, -(-total // per_page)))  # past the end: the last page
     rows = session.scalars(
         select(User)
         .where(*conditions)

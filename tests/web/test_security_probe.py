@@ -241,3 +241,26 @@ def test_successful_sign_ins_do_not_count(limited_app, make_user):
     user = make_user()
     codes = [_try(limited_app, user.email, PASSWORD, "203.0.113.10")[0] for _ in range(8)]
     assert codes == [302] * 8
+
+
+HUGE_PAGES = ["99999999999999999999999", "9223372036854775808", "-1", "0", "abc", "1e9"]
+
+
+@pytest.mark.parametrize("page", HUGE_PAGES)
+def test_every_paginated_page_answers_any_page_number(
+    client, auth, make_user, make_offer, make_application, page
+):
+    admin = make_user(Role.ADMIN, Role.RECRUITER, locale="en", last_name="Zeroual")
+    offer = make_offer(title="Chargée de mission numérique")
+    make_application(offer)
+    auth.login(admin)
+    for url, shown in [
+        ("/admin/users", "Zeroual"),
+        ("/offers", "Chargée de mission numérique"),
+        ("/inbox/", "<h1>Notifications</h1>"),
+        ("/admin/notifications/", "<h1>Mail delivery</h1>"),
+        (f"/recruiter/offers/{offer.id}/shortlist", "Chargée de mission numérique"),
+    ]:
+        response = client.get(url, query_string={"page": page})
+        assert response.status_code == 200, (url, page)
+        assert shown in response.get_data(as_text=True), (url, page)
