@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from referral import audit, digests, notification_events, privacy, scoring, visit_journal
 from referral.config import Settings
+from referral.db import write_late
 from referral.mailer import (
     Backend,
     ServerUnavailable,
@@ -117,6 +118,7 @@ def deliver_due(
     try:
         for notification_id in ids:
             with session_factory() as session, session.begin():
+                write_late(session)  # claimed rows: no write lock held while a mail goes out
                 row = session.get(Notification, notification_id)
                 if row is None or row.status != PENDING:
                     continue

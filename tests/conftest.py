@@ -20,7 +20,7 @@ from sqlalchemy import delete, event, text
 from sqlalchemy.orm import Session
 
 from referral import users
-from referral.db import make_engine
+from referral.db import make_engine, read_only
 from referral.models import Base, Direction, Offer, OfferStatus, Role, User, utcnow
 from referral.schema import upgrade
 
@@ -137,8 +137,13 @@ def runner(app_config):
 
 @pytest.fixture
 def session(app) -> Iterator[Session]:
-    """A session on the test database; the test commits what it wants pages to see."""
-    with app.extensions["relais"].sessions() as s:
+    """A session on the test database; the test commits what it wants pages to see.
+
+    On SQLite it reads outside transactions (referral.db.read_only), so that reading in a
+    test never holds the write lock that the page it then asks for needs.
+    """
+    state = app.extensions["relais"]
+    with state.sessions(bind=read_only(state.engine)) as s:
         yield s
 
 

@@ -29,7 +29,7 @@ from referral.local_calendar import local_date
 from referral.models import Channel, Role, TrainingAudience, utcnow
 from web import charts
 from web.auth_user import roles_required
-from web.database import db, settings
+from web.database import db, settings, writing_session
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
@@ -268,9 +268,11 @@ def dashboard() -> Dashboard:
 
 
 def _refresh_visits() -> None:
-    """Roll up new visits and commit at once: on SQLite the write lock is then held for
-    milliseconds, not for the whole dashboard (the services find nothing left to write)."""
-    analytics.refresh_visit_days(db(), settings().timezone)
+    """Roll up new visits in a short writing transaction of its own (on SQLite the write lock
+    is held for milliseconds, not for the whole dashboard), then read from a fresh snapshot
+    (the services find nothing left to write)."""
+    with writing_session() as writer, writer.begin():
+        analytics.refresh_visit_days(writer, settings().timezone)
     db().commit()
 
 
