@@ -39,6 +39,7 @@ from referral import audit, cvstore, scoring
 from referral.config import Settings
 from referral.errors import Forbidden, InvalidInput, NotFound
 from referral.i18n import translations
+from referral.mailer import eml_name
 from referral.messages import N_
 from referral.models import (
     Application,
@@ -55,6 +56,8 @@ from referral.models import (
 )
 
 log = logging.getLogger(__name__)
+
+SUBJECT_LENGTH = 300  # Notification.subject
 
 
 ERASED_NAME = N_("Erased candidate")
@@ -83,8 +86,9 @@ class Erasure:
     files: list[Path] = field(default_factory=list)
 
     def complete(self, settings: Settings) -> None:
-        """After the commit: delete the erased candidates' CV files, and ask for the matching
-        index to be built again without their CV text (see :mod:`referral.scoring`)."""
+        """After the commit: delete the erased candidates' CV files and outbox files, and ask
+        for the matching index to be built again without their CV text (see
+        :mod:`referral.scoring`)."""
         for path in self.files:
             cvstore.remove(path)
         if self.candidates:
@@ -132,7 +136,7 @@ def erase(
         )
     )
     referred = or_(Referral.candidate_id == candidate.id, Referral.email == candidate.email)
-    _forget_in_notifications(session, candidate, referred)
+    erasure.files += _forget_in_notifications(session, settings, candidate, referred)
     session.execute(
         update(Referral)
         .where(referred)
@@ -158,20 +162,26 @@ def erase(
     return erasure
 
 
-def _forget_in_notifications(session: Session, candidate: Candidate, referred: Any) -> None:
+def _forget_in_notifications(
+    session: Session, settings: Settings, candidate: Candidate, referred: Any
+) -> list[Path]:
     """The messages sent to the person (receipts, the invitation of whoever referred them:
     ``referred`` selects those referrals) go; the messages to staff that name them (new
     application, referral update, and the digests that carried those) name an "erased
-    candidate" instead."""
+    candidate" instead. Returns the outbox files of those messages (the file back-end's
+    copies, written with the name), to delete after the commit."""
     people = set(session.scalars(select(Referral.email).where(referred))) | {candidate.email}
+    to_person = Notification.recipient_id.is_(None), Notification.recipient_email.in_(people)
+    files = [
+        settings.outbox_path / eml_name(row)
+        for row in session.scalars(select(Notification).where(*to_person))
+    ]
     session.execute(
-        delete(Notification)
-        .where(Notification.recipient_id.is_(None), Notification.recipient_email.in_(people))
-        .execution_options(synchronize_session=False)
+        delete(Notification).where(*to_person).execution_options(synchronize_session=False)
     )
     name = candidate.full_name
     if not name:
-        return
+        return files
     rows = list(
         session.scalars(select(Notification).where(Notification.candidate_id == candidate.id))
     )
@@ -180,9 +190,23 @@ def _forget_in_notifications(session: Session, candidate: Candidate, referred: A
         rows += session.scalars(select(Notification).where(Notification.id.in_(digest_ids)))
     for row in rows:
         label = translations(row.locale).gettext(ERASED_NAME)
-        row.subject = row.subject.replace(name, label)[:300]
+        row.subject = _without_name(row.subject, name, label)[:SUBJECT_LENGTH]
         row.body_text = row.body_text.replace(name, label)
         row.body_html = row.body_html.replace(str(escape(name)), str(escape(label)))
+        files.append(settings.outbox_path / eml_name(row))
+    return files
+
+
+def _without_name(subject: str, name: str, label: str) -> str:
+    """``subject`` naming ``label`` instead of ``name``, even where the subject was cut to its
+    length limit in the middle of the name."""
+    subject = subject.replace(name, label)
+    if len(subject) < SUBJECT_LENGTH:  # not cut
+        return subject
+    for cut in range(len(name) - 1, 1, -1):
+        if subject.endswith(name[:cut]):
+            return subject[: len(subject) - cut] + label
+    return subject
 
 
 def expired(session: Session, now: datetime) -> list[Candidate]:

@@ -253,6 +253,7 @@ def run_once(
     try:
         # An erasure asked for the matching index to be built without the erased CVs.
         with session_factory() as session:
+            write_late(session)  # it reads for long and writes nothing: no write lock held
             scoring.rebuild_if_requested(session, settings)
     except Exception:  # noqa: BLE001 - the marker stays: tried again at the next round
         log.exception("building the matching index failed; trying again at the next round")

@@ -239,7 +239,10 @@ def candidates_purge(dry_run: bool) -> None:
         from referral import scoring
 
         click.echo("Building the matching index again without their CVs…")
+        from referral.db import write_late
+
         with session_of(app) as session:
+            write_late(session)  # reads only: the web keeps writing meanwhile
             scoring.rebuild_if_requested(session, settings)
 
 
