@@ -156,10 +156,35 @@ def _odt_text(xml: bytes) -> str:
     return "\n".join(line for line in lines if line.strip())
 
 
+def _utf16_text(data: bytes) -> str | None:
+    """``data`` read as UTF-16 (as Windows' Notepad saves "Unicode" text), with its byte order
+    mark or recognised by its zero bytes; None if it is not UTF-16 text."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    else:
+        sample = data[:4096]
+        half = max(1, len(sample) // 2)
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if odd > 0.3 * half and even < 0.02 * half:
+            encoding = "utf-16-le"
+        elif even > 0.3 * half and odd < 0.02 * half:
+            encoding = "utf-16-be"
+        else:
+            return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return text if "\x00" not in text else None
+
+
 def _plain_text(data: bytes) -> str:
     import puremagic
     from charset_normalizer import from_bytes
 
+    utf16 = _utf16_text(data) if b"\x00" in data[:4096] else None
+    if utf16 is not None:
+        data = utf16.encode("utf-8")  # read as any other text below
     if b"\x00" in data[:4096]:
         kind = ""
         with contextlib.suppress(puremagic.PureError):

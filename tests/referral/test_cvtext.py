@@ -99,3 +99,11 @@ def test_bad_files_are_refused_with_a_reason(case):
         extract(data, 5 * MB)
     assert info.value.code == code
     assert info.value.errors == {"cv": str(info.value)}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_text_is_read(encoding):
+    """Windows' Notepad saves "Unicode" text as UTF-16 (with a byte order mark; some tools
+    write none)."""
+    cv = extract("Développeuse à Lyon\r\nPython, SQL, marchés publics".encode(encoding), 5 * MB)
+    assert (cv.kind, cv.text) == ("txt", "Développeuse à Lyon\r\nPython, SQL, marchés publics")
