@@ -124,6 +124,23 @@ def test_a_scan_is_accepted_and_flagged_no_text(client, session, make_offer):
     assert session.scalar(select(CVFile.text_status)) == "no_text"
 
 
+def test_a_scan_is_said_on_the_receipt_page_with_a_way_to_send_another_file(
+    client, session, make_offer
+):
+    offer = make_offer()
+    client.post(f"/offers/{offer.id}/apply", data=form(scanned_pdf_bytes(), nonce="first"))
+    page = text(client.get(f"/offers/{offer.id}/apply/done"))
+    assert "Aucun texte n’a pu être lu dans le CV envoyé" in page
+    assert f'href="/offers/{offer.id}/apply"' in page and "Envoyer un autre fichier" in page
+
+    client.post(f"/offers/{offer.id}/apply", data=form(pdf_bytes(), nonce="second"))
+    page = text(client.get(f"/offers/{offer.id}/apply/done"))
+    assert "Aucun texte" not in page and "votre candidature est mise à jour" in page
+    assert count(session, Application) == 1
+    latest = session.scalars(select(CVFile).order_by(CVFile.id.desc())).first()
+    assert latest.text_status == "ok"
+
+
 BAD_FILES = {
     "empty": (b"", "Le fichier est vide"),
     "wrong type": (png_bytes(), "n'est pas accepté"),

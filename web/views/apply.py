@@ -281,10 +281,13 @@ def apply(offer_id: int):
             except Exception:
                 cvstore.remove(result.stored_path)
                 raise
+            cv_file = result.application.cv_file
             session["apply_done"] = {
                 "offer_id": offer.id,
                 "updated": not result.created,
                 "email": result.candidate.email,
+                # Nothing could be read in the CV (a scan): the candidate is told at once.
+                "no_text": cv_file is not None and cv_file.text_status == "no_text",
             }
             return redirect(url_for("apply.done", offer_id=offer.id))
     else:
