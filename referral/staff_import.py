@@ -51,6 +51,7 @@ COLUMNS = (
 )
 REQUIRED = ("email", "first_name", "last_name")
 MAX_ROWS = 20_000
+MAX_COLUMNS = 100  # a staff file has about fifteen
 
 # Header names as found in HR exports, after folding (lower case, no accents, no _ or -).
 ALIASES = {
@@ -263,6 +264,17 @@ def parse(session: Session, data: bytes) -> list[StaffRow]:
     try:
         line = reader.line_num + 1
         for record in reader:
+            if len(record) > MAX_COLUMNS:
+                # Refused at once: every later step would work per cell (and per unknown column).
+                raise StaffImportError(
+                    [
+                        Problem(
+                            line,
+                            N_("The line has more than %(max)s columns."),
+                            {"max": MAX_COLUMNS},
+                        )
+                    ]
+                )
             raw_rows.append((line, record))
             line = reader.line_num + 1
             if len(raw_rows) > MAX_ROWS + 1:

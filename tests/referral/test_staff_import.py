@@ -229,3 +229,11 @@ def test_dry_run_lists_each_change_and_the_roles_an_empty_cell_removes(session, 
     session.refresh(manager)
     assert recruiter.roles == {Role.AGENT}
     assert manager.roles == {Role.AGENT, Role.MANAGER, Role.ADMIN}
+
+
+@pytest.mark.parametrize("where", ["header", "row"])
+def test_a_line_with_thousands_of_columns_is_refused_at_once(session, org, where):
+    wide = ";".join(f"x{i}" for i in range(100_000)) + "\n"
+    text = wide + GOOD if where == "header" else GOOD + wide
+    line = 1 if where == "header" else 5
+    assert _problems(session, text) == [(line, "The line has more than 100 columns.")]
