@@ -170,24 +170,42 @@ def apply(
             candidate.consent_at = now
             candidate.retention_until = add_months(now.date(), settings.retention_months)
             candidate.talent_pool_consent = candidate.talent_pool_consent or data.talent_pool
-            cv = CVFile(
-                candidate_id=candidate.id,
-                stored_name=stored_name,
-                original_name=(cv_filename or "cv").replace("/", "_").replace("\\", "_")[-255:],
-                mime_type=extracted.mime_type,
-                size=len(cv_data),
-                sha256=cvstore.sha256(cv_data),
-                text=extracted.text,
-                text_status=extracted.text_status,
-                uploaded_at=now,
+            # One application of this person at a time (PostgreSQL; SQLite has one writer):
+            # the same CV sent again, even at the same moment, is found below.
+            session.execute(
+                select(Candidate.id).where(Candidate.id == candidate.id).with_for_update()
             )
-            try:
-                with session.begin_nested():
-                    session.add(cv)
-                    session.flush()
-            except IntegrityError:
-                raise _Resubmitted() from None
-            written = cvstore.write(settings, stored_name, cv_data)
+            if session.scalar(select(CVFile.id).where(CVFile.stored_name == stored_name)):
+                raise _Resubmitted()  # the same form sent twice (a double click)
+            same_cv = session.scalar(
+                select(CVFile)
+                .where(
+                    CVFile.candidate_id == candidate.id, CVFile.sha256 == cvstore.sha256(cv_data)
+                )
+                .order_by(CVFile.id.desc())
+                .limit(1)
+            )
+            if same_cv is not None:  # the file they sent before: kept once, not copied
+                cv = same_cv
+            else:
+                cv = CVFile(
+                    candidate_id=candidate.id,
+                    stored_name=stored_name,
+                    original_name=(cv_filename or "cv").replace("/", "_").replace("\\", "_")[-255:],
+                    mime_type=extracted.mime_type,
+                    size=len(cv_data),
+                    sha256=cvstore.sha256(cv_data),
+                    text=extracted.text,
+                    text_status=extracted.text_status,
+                    uploaded_at=now,
+                )
+                try:
+                    with session.begin_nested():
+                        session.add(cv)
+                        session.flush()
+                except IntegrityError:
+                    raise _Resubmitted() from None
+                written = cvstore.write(settings, stored_name, cv_data)
             result = _create_or_update(
                 session,
                 settings,

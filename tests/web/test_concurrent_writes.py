@@ -4,12 +4,14 @@ PostgreSQL with RELAIS_TEST_DATABASE_URL): one writer at a time, nobody fails, n
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
 from sqlalchemy import event, func, select
 
 from referral.models import Application, Role, StatusChange
+from tests.applying import pdf_bytes
 from tests.conftest import PASSWORD
 
 pytest_plugins = ["tests.shortlist_fixtures"]
@@ -79,30 +81,34 @@ def test_two_recruiters_moving_one_application_at_once_make_one_move(
     assert session.get(Application, application.id).status == moves[0].to_status
 
 
-def _apply_form(n: int, same_person: bool) -> dict:
-    import io
+SAME_CV = pdf_bytes("Léa Martin\nPython, SQL, gestion de projet")
 
-    from tests.applying import pdf_bytes
 
-    email = "lea.martin@example.org" if same_person else f"person{n}@example.org"
+def _apply_form(n: int, case: str) -> dict:
+    """Ten people; one person's double click (one form sent ten times); or one person
+    sending the same CV from ten forms (re-applying)."""
+    same_person = case != "ten people"
+    cv = SAME_CV if same_person else pdf_bytes(f"Léa Martin {n}\nPython, SQL")
     return {
         "first_name": "Léa",
-        "last_name": f"Martin{n}",
-        "email": email,
+        "last_name": "Martin" if same_person else f"Martin{n}",
+        "email": "lea.martin@example.org" if same_person else f"person{n}@example.org",
         "phone": "06 12 34 56 78",
         "city": "Lyon",
         "message": "",
         "consent": "y",
-        "nonce": "double-click" if same_person else f"form-{n}",
-        "cv": (io.BytesIO(pdf_bytes(f"Léa Martin {n}\nPython, SQL, gestion de projet")), "cv.pdf"),
+        "nonce": "double-click" if case == "a double click" else f"form-{n}",
+        "cv": (io.BytesIO(cv), "cv.pdf"),
     }
 
 
-@pytest.mark.parametrize("same_person", [False, True], ids=["ten people", "a double click"])
+@pytest.mark.parametrize("case", ["ten people", "a double click", "the same CV ten times"])
 def test_applications_at_once_beside_a_background_writer_all_succeed(
-    app, make_offer, session, sessions, same_person
+    app, make_offer, session, sessions, case
 ):
-    from referral.models import Candidate, Visit
+    from referral.models import Candidate, CVFile, Visit
+
+    same_person = case != "ten people"
 
     offer = make_offer()
     n_threads = 10
@@ -115,7 +121,7 @@ def test_applications_at_once_beside_a_background_writer_all_succeed(
         try:
             client = app.test_client()
             barrier.wait(10)
-            response = client.post(f"/offers/{offer.id}/apply", data=_apply_form(n, same_person))
+            response = client.post(f"/offers/{offer.id}/apply", data=_apply_form(n, case))
             codes.append(response.status_code)
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(repr(exc))
@@ -146,6 +152,9 @@ def test_applications_at_once_beside_a_background_writer_all_succeed(
     )
     people = session.scalar(select(func.count()).select_from(Candidate))
     assert (applications, people) == ((1, 1) if same_person else (n_threads, n_threads))
+    cvs = session.scalar(select(func.count()).select_from(CVFile))
+    files = list(app.extensions["relais"].settings.uploads_path.iterdir())
+    assert cvs == len(files) == (1 if same_person else n_threads)
 
 
 def test_the_worker_holds_no_write_lock_while_a_mail_goes_out(
