@@ -211,7 +211,10 @@ def test_concurrent_first_uses_end_with_one_link(app, session, offer, agent):
         try:
             with sessions() as s:
                 o, a = s.get(type(offer), offer.id), s.get(type(agent), agent.id)
-                barrier.wait()
+                # Not waiting for the others inside a transaction: on SQLite a transaction
+                # holds the write lock (one writer at a time) and the others would wait on it.
+                s.commit()
+                barrier.wait(10)
                 link = links.get_or_create_link(s, o, a, "whatsapp", utcnow())
                 s.commit()
                 codes.append(link.code)
