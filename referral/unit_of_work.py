@@ -39,6 +39,30 @@ class Urls(Protocol):
         """Where an agent shares an offer."""
         ...
 
+    def agent_home(self) -> str:
+        """The agent's home: the offers to share."""
+        ...
+
+    def agent_referrals(self) -> str:
+        """The agent's "My referrals" page."""
+        ...
+
+    def manager_home(self) -> str:
+        """The offers a manager manages."""
+        ...
+
+    def shortlist(self, offer_id: int) -> str:
+        """An offer's shortlist (recruiters and the offer's manager)."""
+        ...
+
+    def inbox(self) -> str:
+        """The signed-in user's notifications."""
+        ...
+
+    def notification_settings(self) -> str:
+        """Where a user chooses which notifications they receive."""
+        ...
+
 
 Hook = Callable[[], object]
 

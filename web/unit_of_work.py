@@ -23,6 +23,24 @@ class FlaskUrls:
     def offer_share(self, offer_id: int) -> str:
         return self._absolute("share.offer", offer_id=offer_id)
 
+    def agent_home(self) -> str:
+        return self._absolute("agent.home")
+
+    def agent_referrals(self) -> str:
+        return self._absolute("referrals.mine")
+
+    def manager_home(self) -> str:
+        return self._absolute("manager.home")
+
+    def shortlist(self, offer_id: int) -> str:
+        return self._absolute("recruiter.shortlist", offer_id=offer_id)
+
+    def inbox(self) -> str:
+        return self._absolute("inbox.index")
+
+    def notification_settings(self) -> str:
+        return self._absolute("account.settings", _anchor="notifications")
+
 
 def unit_of_work(now: datetime | None = None) -> UnitOfWork:
     """A unit of work on the request's session, acting as the signed-in user (if any).
