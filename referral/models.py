@@ -1,4 +1,4 @@
-"""The domain of DESIGN.md as typed SQLAlchemy 2.0 models.
+"""The domain as typed SQLAlchemy 2.0 models (ARCHITECTURE.md says where each rule lives).
 
 Invariants that matter are database constraints too (unique application per candidate and
 offer, one share link per offer, agent and channel, one credit per application and milestone
