@@ -414,7 +414,7 @@ class Offer(Base):
             self.closing_date is None or self.closing_date >= today
         )
 
-    @is_open.inplace.expression
+    @is_open.inplace.expression  # type: ignore[attr-defined]  # mypy sees a plain function
     @classmethod
     def _is_open_clause(cls, today: date) -> ColumnElement[bool]:
         """The same rule as a SQL condition: ``select(Offer).where(Offer.is_open(today))``."""

@@ -300,7 +300,7 @@ def new_reference(session: Session, now: datetime) -> str:
         try:
             number = int(last.removeprefix(prefix)) + 1
         except ValueError:
-            number = session.scalar(select(func.count(Offer.id))) + 1
+            number = (session.scalar(select(func.count(Offer.id))) or 0) + 1
     return f"{prefix}{number:04d}"
 
 
