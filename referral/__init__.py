@@ -1,1 +1,1 @@
-"""Relais domain: models, services and persistence. Knows nothing of Flask (see DESIGN.md)."""
+"""Relais domain: models, rules and use cases; knows nothing of Flask (see ARCHITECTURE.md)."""

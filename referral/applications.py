@@ -85,9 +85,7 @@ class ApplyResult:
 
 def is_open(offer: Offer, now: datetime) -> bool:
     """Published and not past its closing date."""
-    if offer.status != OfferStatus.PUBLISHED.value:
-        return False
-    return offer.closing_date is None or offer.closing_date >= now.date()
+    return offer.is_open(now.date())
 
 
 def offer_for_apply(session: Session, offer_id: int) -> Offer:

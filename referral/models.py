@@ -1,4 +1,4 @@
-"""The domain of DESIGN.md as typed SQLAlchemy 2.0 models.
+"""The domain as typed SQLAlchemy 2.0 models (ARCHITECTURE.md says where each rule lives).
 
 Invariants that matter are database constraints too (unique application per candidate and
 offer, one share link per offer, agent and channel, one credit per application and milestone
@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     DateTime,
     Float,
@@ -26,7 +27,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -405,6 +409,22 @@ class Offer(Base):
     recruiter: Mapped[User | None] = relationship(foreign_keys=[recruiter_id])
     share_links: Mapped[list[ShareLink]] = relationship(back_populates="offer")
     applications: Mapped[list[Application]] = relationship(back_populates="offer")
+
+    @hybrid_method
+    def is_open(self, today: date) -> bool:
+        """The one rule: published and not past its closing date (``today`` is still open)."""
+        return self.status == OfferStatus.PUBLISHED.value and (
+            self.closing_date is None or self.closing_date >= today
+        )
+
+    @is_open.inplace.expression  # type: ignore[attr-defined]  # mypy sees a plain function
+    @classmethod
+    def _is_open_clause(cls, today: date) -> ColumnElement[bool]:
+        """The same rule as a SQL condition: ``select(Offer).where(Offer.is_open(today))``."""
+        return and_(
+            cls.status == OfferStatus.PUBLISHED.value,
+            or_(cls.closing_date.is_(None), cls.closing_date >= today),
+        )
 
     def __repr__(self) -> str:
         return f"<Offer {self.reference} {self.status}>"

@@ -105,13 +105,14 @@ def offers_closing_soon(session: Session, now: datetime, base_url: str = "") -> 
     queued = []
     for offer in offers:
         manager = offer.hiring_manager
-        if keys[offer.id] in done or manager is None or not manager.active:
+        closing = offer.closing_date
+        if keys[offer.id] in done or manager is None or not manager.active or closing is None:
             continue
         context = {
             "offer_title": offer.title,
             "offer_reference": offer.reference,
             "closing_date": offer.closing_date,
-            "days_left": (offer.closing_date - today).days,
+            "days_left": (closing - today).days,
         }
         queued.append(
             notify(

@@ -2,8 +2,9 @@
 
 Status rules live here: draft → published → closed or filled. An offer cannot be published
 without a title, a direction, a hiring manager, a description and at least one required skill;
-an offer whose closing date has passed is closed whenever it is read through
-:func:`get_public_offer` and by ``relais offers close-expired``.
+an offer is open while it is published and not past its closing date (``Offer.is_open``, in
+Python and in SQL); the worker closes expired offers daily (``close_expired``, also
+``relais offers close-expired``), and reading an offer never writes.
 """
 
 from __future__ import annotations
@@ -117,9 +118,7 @@ def offer_slug(offer: Offer) -> str:
 
 def is_open(offer: Offer, now: datetime) -> bool:
     """Whether the offer takes applications and new share links at ``now``."""
-    if offer.status != OfferStatus.PUBLISHED.value:
-        return False
-    return offer.closing_date is None or offer.closing_date >= now.date()
+    return offer.is_open(now.date())
 
 
 def get_offer(session: Session, offer_id: int) -> Offer:
@@ -138,27 +137,17 @@ def get_offer(session: Session, offer_id: int) -> Offer:
     return offer
 
 
-def close_if_expired(offer: Offer, now: datetime) -> bool:
-    """Close a published offer whose closing date has passed; True when it was closed now."""
-    if (
-        offer.status == OfferStatus.PUBLISHED.value
-        and offer.closing_date is not None
-        and offer.closing_date < now.date()
-    ):
-        offer.status = OfferStatus.CLOSED.value
-        offer.closed_at = now
-        return True
-    return False
-
-
 def get_public_offer(session: Session, offer_id: int, now: datetime) -> Offer:
-    """A published, closed or filled offer (never a draft); closes it if its date has passed."""
+    """A published, closed or filled offer (never a draft).
+
+    Reading writes nothing: an offer past its closing date shows as closed (``is_open``) and
+    the worker's daily job (``close_expired``) records it closed.
+    """
     offer = session.scalar(
         select(Offer).where(Offer.id == offer_id).options(joinedload(Offer.direction))
     )
     if offer is None or offer.status == OfferStatus.DRAFT.value:
         raise NotFound("No such offer.")
-    close_if_expired(offer, now)
     return offer
 
 
@@ -311,7 +300,7 @@ def new_reference(session: Session, now: datetime) -> str:
         try:
             number = int(last.removeprefix(prefix)) + 1
         except ValueError:
-            number = session.scalar(select(func.count(Offer.id))) + 1
+            number = (session.scalar(select(func.count(Offer.id))) or 0) + 1
     return f"{prefix}{number:04d}"
 
 
@@ -591,7 +580,7 @@ def search_public(
 ) -> Page:
     """Published offers matching every word of ``q`` (any case, any accents) in their title,
     métier, place of work or texts, and the filters."""
-    conditions = [Offer.status == OfferStatus.PUBLISHED.value]
+    conditions = [Offer.is_open(utcnow().date())]
     text = Offer.title
     for column in (Offer.metier, Offer.location, Offer.description, Offer.missions, Offer.profile):
         text = text + literal(" ") + column
@@ -624,7 +613,7 @@ def search_public(
 
 def filter_choices(session: Session) -> dict[str, list]:
     """Directions and locations that have published offers (for the filter menus)."""
-    published = Offer.status == OfferStatus.PUBLISHED.value
+    published = Offer.is_open(utcnow().date())
     directions = list(
         session.execute(
             select(Direction.id, Direction.name)

@@ -236,7 +236,7 @@ def shortlist(session: Session, offer: Offer, filters: Filters | None = None) ->
     """One page of ``offer``'s ranked applications, in three queries whatever their number."""
     filters = (filters or Filters()).validated()
     base = _filtered(offer, filters)
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     page = min(filters.page, max(1, math.ceil(total / filters.per_page)))
     offset = (page - 1) * filters.per_page
     rows = session.execute(

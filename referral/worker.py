@@ -9,7 +9,8 @@ sends it again with the same Message-ID, so the copy is recognisable.
 
 The same loop (:func:`run_forever`) runs in ``relais worker`` and in the thread of the embedded
 server; it also runs the daily jobs (the "offer closing soon" scan, the digests, the retention
-purge), builds the matching index again after an erasure, and loads orphan visit journals.
+purge, closing the offers past their closing date), builds the matching index again after an
+erasure, and loads orphan visit journals.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral import audit, digests, notification_events, privacy, scoring, visit_journal
+from referral import audit, digests, notification_events, offers, privacy, scoring, visit_journal
 from referral.config import Settings
 from referral.db import write_late
 from referral.mailer import (
@@ -218,6 +219,7 @@ def run_daily_jobs(
             lambda s: len(digests.send_digests(s, now, settings.base_url, settings.timezone)),
         ),
         ("worker.retention_purge", True, purge),
+        ("worker.close_expired_offers", True, lambda s: offers.close_expired(s, now)),
     ]
     ran = []
     for action, due, job in jobs:

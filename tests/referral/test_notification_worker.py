@@ -245,6 +245,7 @@ def test_daily_jobs_run_once_a_day_and_the_digest_at_its_hour(
     assert worker.run_daily_jobs(sessions, settings, early) == [
         "worker.offer_closing_scan",
         "worker.retention_purge",
+        "worker.close_expired_offers",
     ]
     assert worker.run_daily_jobs(sessions, settings, early + timedelta(hours=1)) == []
     assert worker.run_daily_jobs(sessions, settings, NOW) == ["worker.digest"]

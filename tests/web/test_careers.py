@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from PIL import Image
 from sqlalchemy import select
 
-from referral.models import Offer, OfferStatus
+from referral.models import Offer, OfferStatus, utcnow
 from tests.offer_helpers import json_ld, meta
 
 
@@ -152,10 +152,22 @@ def test_closed_offer_says_so_and_lists_similar_open_offers(client, make_offer, 
     assert "application/ld+json" not in html
 
 
-def test_reading_an_offer_past_its_closing_date_closes_it(client, session, make_offer):
-    offer = make_offer(closing_date=date.today() - timedelta(days=1))
+def test_an_offer_past_its_closing_date_reads_closed_and_the_worker_closes_it(
+    app, client, session, sessions, make_offer
+):
+    from referral import worker
+
+    offer = make_offer(title="Poste expiré", closing_date=date.today() - timedelta(days=1))
     html = client.get(f"/offers/{offer.id}").headers["Location"]
     assert "offer-closed" in client.get(html).get_data(as_text=True)
+    # Neither the careers home nor the search lists it, and reading it wrote nothing.
+    assert "Poste expiré" not in client.get("/").get_data(as_text=True)
+    assert "Poste expiré" not in client.get("/offers").get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Offer, offer.id).status == OfferStatus.PUBLISHED.value
+
+    settings = app.extensions["relais"].settings
+    assert "worker.close_expired_offers" in worker.run_daily_jobs(sessions, settings, utcnow())
     session.expire_all()
     assert session.get(Offer, offer.id).status == OfferStatus.CLOSED.value
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from referral import scoring
-from referral.models import Offer, OfferStatus
+from referral.models import Offer, utcnow
 from web.auth_user import staff_required
 from web.database import db, settings
 
@@ -23,7 +23,7 @@ def home():
         db()
         .scalars(
             select(Offer)
-            .where(Offer.status == OfferStatus.PUBLISHED.value)
+            .where(Offer.is_open(utcnow().date()))
             .options(selectinload(Offer.direction))
             .order_by(Offer.published_at.desc(), Offer.id.desc())
             .limit(20)

@@ -16,7 +16,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
@@ -24,13 +23,14 @@ from wtforms import BooleanField, EmailField, HiddenField, StringField, TelField
 from wtforms.fields import URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from referral import applications, attribution, cvstore, privacy
+from referral import applications, attribution, privacy, use_cases
 from referral.errors import InvalidInput, NotFound
 from referral.models import ShareLink, utcnow
 from referral.touches import COOKIE_NAME, add_touch, read_touches
 from web.auth_user import public
 from web.database import db, settings
 from web.extensions import limiter
+from web.unit_of_work import unit_of_work
 
 bp = Blueprint("apply", __name__)
 
@@ -252,35 +252,35 @@ def apply(offer_id: int):
         touches = read_touches(
             conf.secret_key, request.cookies.get(COOKIE_NAME), now, conf.attribution_window_days
         )
-        try:
-            result = applications.apply(
-                db(),
-                conf,
-                offer_id=offer.id,
-                data=data,
-                cv_data=upload.read(),
-                cv_filename=upload.filename or "",
-                touches=touches,
-                ref_code=ref,
-                invite_token=invite,
-                staff_user=current_user if current_user.is_authenticated else None,
-                nonce=form.nonce.data or None,
-                locale=str(get_locale() or conf.default_locale),
-                now=now,
-            )
-        except applications.OfferClosed:
-            db().rollback()
-            return render_template("apply/form.html", offer=offer, form=None, is_open=False), 409
-        except InvalidInput as exc:
-            db().rollback()
-            _show_errors(form, exc.errors)
+        with unit_of_work(now) as uow:
+            try:
+                result = use_cases.apply(
+                    uow,
+                    offer_id=offer.id,
+                    data=data,
+                    cv_data=upload.read(),
+                    cv_filename=upload.filename or "",
+                    touches=touches,
+                    ref_code=ref,
+                    invite_token=invite,
+                    staff_user=uow.actor,
+                    nonce=form.nonce.data or None,
+                    locale=str(get_locale() or conf.default_locale),
+                )
+            except applications.OfferClosed:
+                uow.rollback()
+                return render_template(
+                    "apply/form.html", offer=offer, form=None, is_open=False
+                ), 409
+            except InvalidInput as exc:
+                uow.rollback()
+                _show_errors(form, exc.errors)
+                result = None
+            else:
+                uow.commit()
+        if result is None:
             status = 422
         else:
-            try:
-                db().commit()
-            except Exception:
-                cvstore.remove(result.stored_path)
-                raise
             cv_file = result.application.cv_file
             session["apply_done"] = {
                 "offer_id": offer.id,

@@ -12,13 +12,14 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from referral import notification_events, offers
+from referral import offers, use_cases
 from referral.errors import InvalidInput
 from referral.models import Direction, Role, User, UserRole, utcnow
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.offer_labels import choices
-from web.views.offers import absolute, render_offer_page
+from web.unit_of_work import unit_of_work
+from web.views.offers import render_offer_page
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
@@ -210,54 +211,49 @@ def _act(offer_id: int, action, done: str):
     if not ActionForm().validate_on_submit():
         flash(_("The form has expired. Try again."), "error")
         return redirect(url_for("manager.preview", offer_id=offer.id))
-    try:
-        result = action(db(), offer, current_user, utcnow())
-    except InvalidInput as exc:
-        db().rollback()
-        details = " ".join(_(m) for m in exc.errors.values())
-        flash(f"{_(str(exc))} {details}".strip(), "error")
-        return redirect(url_for("manager.preview", offer_id=offer_id))
-    db().commit()
+    with unit_of_work() as uow:
+        try:
+            result = action(uow, offer)
+        except InvalidInput as exc:
+            uow.rollback()
+            details = " ".join(_(m) for m in exc.errors.values())
+            flash(f"{_(str(exc))} {details}".strip(), "error")
+            return redirect(url_for("manager.preview", offer_id=offer_id))
+        uow.commit()
     flash(done, "success")
     return redirect(url_for("manager.preview", offer_id=result.id))
+
+
+def _by_actor(change):
+    """An ``offers`` lifecycle step as a use case on the unit of work."""
+    return lambda uow, offer: change(uow.session, offer, uow.actor, uow.now())
 
 
 @bp.route("/offers/<int:offer_id>/publish", methods=["POST"])
 @roles_required(*EDITORS)
 def publish(offer_id: int):
     """Publish an offer: it appears on the careers site and agents can share it."""
-    return _act(offer_id, _publish_and_tell, _("The offer is published."))
-
-
-def _publish_and_tell(session, offer, actor, now):
-    """Publish, and tell the agents of its direction who asked for it (same transaction)."""
-    offer = offers.publish(session, offer, actor, now)
-    notification_events.offer_published(
-        session,
-        offer,
-        now,
-        base_url=settings().base_url,
-        link=absolute("share.offer", offer_id=offer.id),
-    )
-    return offer
+    return _act(offer_id, use_cases.publish_offer, _("The offer is published."))
 
 
 @bp.route("/offers/<int:offer_id>/close", methods=["POST"])
 @roles_required(*EDITORS)
 def close(offer_id: int):
     """Close an offer: no more applications."""
-    return _act(offer_id, offers.close, _("The offer is closed."))
+    return _act(offer_id, _by_actor(offers.close), _("The offer is closed."))
 
 
 @bp.route("/offers/<int:offer_id>/fill", methods=["POST"])
 @roles_required(*EDITORS)
 def fill(offer_id: int):
     """Mark an offer as filled."""
-    return _act(offer_id, offers.mark_filled, _("The offer is marked as filled."))
+    return _act(offer_id, _by_actor(offers.mark_filled), _("The offer is marked as filled."))
 
 
 @bp.route("/offers/<int:offer_id>/duplicate", methods=["POST"])
 @roles_required(*EDITORS)
 def duplicate(offer_id: int):
     """Copy an offer into a new draft."""
-    return _act(offer_id, offers.duplicate, _("A copy of the offer is saved as a draft."))
+    return _act(
+        offer_id, _by_actor(offers.duplicate), _("A copy of the offer is saved as a draft.")
+    )

@@ -125,7 +125,6 @@ def render_offer_page(
 def offer_short(offer_id: int):
     """An offer's address without its slug: moved permanently to the full one."""
     offer = offers.get_public_offer(db(), offer_id, utcnow())
-    db().commit()
     return redirect(url_for("offers.offer_page", offer_id=offer.id, slug=_slug(offer.title)), 301)
 
 
@@ -134,7 +133,6 @@ def offer_short(offer_id: int):
 def offer_page(offer_id: int, slug: str):
     """An offer's public page (a closed one says so and lists similar open offers)."""
     offer = offers.get_public_offer(db(), offer_id, utcnow())
-    db().commit()  # get_public_offer closes an offer past its closing date
     ref = request.args.get("ref", "")
     ref = ref if CODE_PATTERN.match(ref) else None
     right = _slug(offer.title)

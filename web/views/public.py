@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
-from referral.models import Offer, OfferStatus
+from referral.models import Offer, utcnow
 from web.auth_user import public
 from web.database import db, settings
 
@@ -20,7 +20,7 @@ def index():
         db()
         .scalars(
             select(Offer)
-            .where(Offer.status == OfferStatus.PUBLISHED.value)
+            .where(Offer.is_open(utcnow().date()))
             .order_by(Offer.published_at.desc(), Offer.id.desc())
             .limit(6)
         )

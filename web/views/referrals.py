@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from referral import applications, credits, referrals
 from referral.errors import InvalidInput, NotFound
-from referral.models import Direction, Offer, OfferStatus, utcnow
+from referral.models import Direction, Offer, utcnow
 from web.auth_user import staff_required
 from web.database import db, settings
 from web.templating import candidate_name
@@ -94,9 +94,7 @@ def refer():
     """Recommend a person you know for an open offer; they get a personal invitation."""
     session = db()
     offers = session.scalars(
-        select(Offer)
-        .where(Offer.status == OfferStatus.PUBLISHED.value)
-        .order_by(Offer.title, Offer.id)
+        select(Offer).where(Offer.is_open(utcnow().date())).order_by(Offer.title, Offer.id)
     ).all()
     form = ReferForm()
     form.offer_id.choices = [(0, _("Choose an offer"))] + [(o.id, o.title) for o in offers]
