@@ -33,7 +33,7 @@ def connections_csv(people: list[tuple[str, str, str, date]], notes: bool = True
         "Position",
         "Connected On",
     ]
-    rows = [[f, l, u, "", "Région", "Agent", d.strftime("%d %b %Y")] for f, l, u, d in people]
+    rows = [[f, last, u, "", "Région", "Agent", d.strftime("%d %b %Y")] for f, last, u, d in people]
     return (NOTES if notes else "") + csv_text(header, rows)
 
 

@@ -141,10 +141,10 @@ def test_french_messages(client, auth, make_user):
     agent = make_user(locale="fr")
     auth.login(agent)
     page = client.get("/linkedin/")
-    assert "Ce que Relais garde".encode() in page.data
+    assert b"Ce que Relais garde" in page.data
     _consent(client)
     answer = _upload(client, b"nope")
-    assert "pas un fichier ZIP".encode() in answer.data
+    assert b"pas un fichier ZIP" in answer.data
 
 
 def test_i_posted_it_ties_the_post_to_the_offer_and_the_share_link(
@@ -200,7 +200,7 @@ def test_participation_by_direction_hides_small_groups(
     client, auth, make_user, make_direction, session
 ):
     big, small = make_direction("Direction des routes"), make_direction("Direction du port")
-    for n in range(5):
+    for _ in range(5):
         user = make_user(direction_id=big.id)
         session.add(LinkedInConsent(user_id=user.id))
     lonely = make_user(direction_id=small.id)
