@@ -351,3 +351,45 @@ def training_effects(
         measure: difference_in_differences(treated, comparison)
         for measure, (treated, comparison) in agent_rates(session, design, zone).items()
     }
+
+
+@dataclass(frozen=True)
+class WeeklyLinks:
+    """Share links created per agent, week by week, from the first week before the training
+    to the last week after it; the training's own week is in neither period (``excluded``)."""
+
+    week_starts: tuple[date, ...]
+    treated: tuple[float, ...]
+    comparison: tuple[float, ...]
+    excluded: int  # index of the training's week
+
+
+def weekly_links(session: Session, design: TrainingDesign, zone: ZoneInfo | str) -> WeeklyLinks:
+    """One query: links created per week by each group, divided by the group's size."""
+    zone = _zone_name(zone)
+    starts = (*design.before.week_starts, design.before.end, *design.after.week_starts)
+    treated, comparison = [0] * len(starts), [0] * len(starts)
+    agents = (*design.treated_ids, *design.comparison_ids)
+    if design.enough and agents:
+        first = day_number(design.before.start)
+        week = ((local_day(ShareLink.created_at, zone) - first) // 7).label("w")
+        rows = session.execute(
+            select(ShareLink.agent_id, week, func.count())
+            .where(
+                ShareLink.agent_id.in_(agents),
+                ShareLink.created_at >= local_midnight(design.before.start, zone),
+                ShareLink.created_at < local_midnight(design.after.end, zone),
+            )
+            .group_by(ShareLink.agent_id, week)
+        )
+        in_treated = set(design.treated_ids)
+        for agent, w, n in rows:
+            if 0 <= w < len(starts):
+                (treated if agent in in_treated else comparison)[w] += n
+    t_n, c_n = max(len(design.treated_ids), 1), max(len(design.comparison_ids), 1)
+    return WeeklyLinks(
+        week_starts=starts,
+        treated=tuple(n / t_n for n in treated),
+        comparison=tuple(n / c_n for n in comparison),
+        excluded=design.before.weeks,
+    )
