@@ -626,22 +626,18 @@ class WeeksForm(FlaskForm):
         self.comparison.choices = [(k, str(v)) for k, v in COMPARISON_LABELS.items()]
 
 
-@bp.route("/trainings/<int:training_id>")
-@roles_required(*VIEWERS)
-def training(training_id: int):
-    """One training: its attendees against a stated comparison group, on whole weeks, with
-    the difference in differences and its 95% interval per measure."""
-    form = WeeksForm(formdata=request.args)
-    weeks, comparison = training_effect.DEFAULT_WEEKS, "never_trained"
-    if form.validate():
-        weeks = form.weeks.data or weeks
-        comparison = form.comparison.data or comparison
-    if not form.weeks.errors and not form.weeks.data:
-        form.weeks.data = weeks
-    form.comparison.data = comparison
-    _refresh_visits()
+@dataclass
+class TrainingFigures:
+    training: Any
+    design: training_effect.TrainingDesign
+    effects: dict[str, training_effect.EffectEstimate]
+    tables: dict[str, Table]
+    chart: Any
+
+
+def _training_figures(row, weeks: int, comparison: str) -> TrainingFigures:
+    """The design, the estimates, the tables and the chart of one training, for the viewer."""
     zone = settings().timezone
-    row = trainings.get_training(db(), training_id)
     design = training_effect.training_design(
         db(),
         row.id,
@@ -653,7 +649,6 @@ def training(training_id: int):
     )
     effects = training_effect.training_effects(db(), design, zone)
     weekly = training_effect.weekly_links(db(), design, zone)
-    tables = _training_tables(design, effects, weekly)
     chart = None
     if design.enough:
         chart = charts.line_chart(
@@ -662,21 +657,112 @@ def training(training_id: int):
             marker_index=weekly.excluded,
             number=lambda v: format_decimal(v, format="#,##0.##"),
         )
+    return TrainingFigures(row, design, effects, _training_tables(design, effects, weekly), chart)
+
+
+def _training_context(figures: TrainingFigures) -> dict[str, Any]:
+    design = figures.design
+    return {
+        "training": figures.training,
+        "design": design,
+        "effects": figures.effects,
+        "chart": figures.chart,
+        "comparison_label": COMPARISON_LABELS[design.comparison_rule],
+        "audience": AUDIENCE_LABELS.get(figures.training.audience, figures.training.audience),
+        "min_weeks": training_effect.MIN_WEEKS,
+        "before_last": design.before.end - timedelta(days=1),
+        "after_last": design.after.end - timedelta(days=1),
+    }
+
+
+def _weeks_form() -> tuple[WeeksForm, int, str]:
+    form = WeeksForm(formdata=request.args)
+    weeks, comparison = training_effect.DEFAULT_WEEKS, "never_trained"
+    if form.validate():
+        weeks = form.weeks.data or weeks
+        comparison = form.comparison.data or comparison
+    if not form.weeks.errors and not form.weeks.data:
+        form.weeks.data = weeks
+    form.comparison.data = comparison
+    return form, weeks, comparison
+
+
+@bp.route("/trainings/<int:training_id>")
+@roles_required(*VIEWERS)
+def training(training_id: int):
+    """One training: its attendees against a stated comparison group, on whole weeks, with
+    the difference in differences and its 95% interval per measure."""
+    form, weeks, comparison = _weeks_form()
+    _refresh_visits()
+    figures = _training_figures(trainings.get_training(db(), training_id), weeks, comparison)
     return respond(
         "analytics/training.html",
-        tables,
+        figures.tables,
         None,
-        training=row,
-        design=design,
-        effects=effects,
         form=form,
-        chart=chart,
-        comparison_label=COMPARISON_LABELS[design.comparison_rule],
-        audience=AUDIENCE_LABELS.get(row.audience, row.audience),
         scope_note=_scope_note(),
-        min_weeks=training_effect.MIN_WEEKS,
-        before_last=design.before.end - timedelta(days=1),
-        after_last=design.after.end - timedelta(days=1),
+        **_training_context(figures),
+    )
+
+
+def _report(template: str, filename: str, **context):
+    """A one-page report: the printable page, or its PDF (``?format=pdf``)."""
+    pdf = request.args.get("format") == "pdf"
+    args = request.args.to_dict()
+    args.pop("format", None)
+    html = render_template(
+        template,
+        pdf=pdf,
+        today=local_date(utcnow(), settings().timezone),
+        pdf_url=url_for(request.endpoint, **request.view_args, **args, format="pdf"),
+        **context,
+    )
+    db().commit()
+    if not pdf:
+        return html
+    from web.pdf import html_to_pdf
+
+    return Response(
+        html_to_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'},
+    )
+
+
+@bp.route("/trainings/<int:training_id>/report")
+@roles_required(*VIEWERS)
+def training_report(training_id: int):
+    """One training on one page, to print or download as PDF."""
+    _form, weeks, comparison = _weeks_form()
+    _refresh_visits()
+    figures = _training_figures(trainings.get_training(db(), training_id), weeks, comparison)
+    return _report(
+        "analytics/report_training.html",
+        f"training-{training_id}",
+        tables=figures.tables,
+        back_url=url_for("analytics.training", training_id=training_id, **request.args),
+        **_training_context(figures),
+    )
+
+
+@bp.route("/trainings/report")
+@roles_required(*VIEWERS)
+def programme_report():
+    """Every training on one page: its groups, weeks and effects, to print or as PDF."""
+    _refresh_visits()
+    items = []
+    for row, _n in analytics.list_trainings(db()):
+        figures = _training_figures(row, training_effect.DEFAULT_WEEKS, "never_trained")
+        items.append(
+            {"training": row, "design": figures.design, "rows": figures.tables["effect"].rows}
+        )
+    return _report(
+        "analytics/report_programme.html",
+        "trainings",
+        items=items,
+        weeks=training_effect.DEFAULT_WEEKS,
+        measure_labels=[EFFECT_LABELS[m] for m in training_effect.MEASURES],
+        back_url=url_for("analytics.trainings_list"),
     )
 
 
@@ -703,6 +789,7 @@ def _training_tables(design, effects, weekly) -> dict[str, Table]:
                 "low": NOT_ENOUGH if estimate.low is None else estimate.low,
                 "high": NOT_ENOUGH if estimate.high is None else estimate.high,
                 "verdict": _verdict(estimate),
+                "measurable": estimate.measurable,
                 "treated_n": estimate.treated_n,
                 "comparison_n": estimate.comparison_n,
                 "comparison_rule": rule,
