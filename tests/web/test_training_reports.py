@@ -29,9 +29,7 @@ def pdf_text(data: bytes, tmp_path) -> str:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     path = tmp_path / "report.pdf"
     path.write_bytes(data)
-    out = subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, check=True, text=True
-    )
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True)
     return " ".join(out.stdout.split())
 
 
