@@ -393,3 +393,24 @@ def weekly_links(session: Session, design: TrainingDesign, zone: ZoneInfo | str)
         comparison=tuple(n / c_n for n in comparison),
         excluded=design.before.weeks,
     )
+
+
+# --- marks on the weekly charts --------------------------------------------------------------
+
+
+def partial_weeks(first: date, last: date, today: date) -> tuple[bool, bool]:
+    """Whether the first and the last week of a period from ``first`` to ``last`` (both
+    included) are partial: the period starts after a Monday, or ends before a Sunday, or its
+    last week is not over by ``today``."""
+    return first.weekday() != 0, last.weekday() != 6 or last >= today
+
+
+def training_marks(session: Session, first: date, last: date) -> list[tuple[date, str]]:
+    """The Mondays of the weeks of the trainings held from ``first`` to ``last``, with their
+    titles, in date order (one query)."""
+    rows = session.execute(
+        select(Training.held_on, Training.title)
+        .where(Training.held_on >= first, Training.held_on <= last)
+        .order_by(Training.held_on, Training.id)
+    )
+    return [(week_monday(held_on), title) for held_on, title in rows]

@@ -323,3 +323,15 @@ def test_the_last_days_end_today_in_the_organisations_time_zone(client, login, m
     monkeypatch.setattr(views, "utcnow", lambda: datetime(2026, 2, 1, 23, 30, tzinfo=UTC))
     html = client.get("/analytics/?preset=30d").get_data(as_text=True)
     assert 'value="2026-02-02"' in html and 'value="2026-01-04"' in html
+
+
+def test_over_time_marks_trainings_and_partial_weeks(client, login, session, make_user, make_offer):
+    login(Role.RECRUITER)
+    build_training(session, make_user, make_offer)
+    html = client.get(f"/analytics/over-time?{MARCH}").get_data(as_text=True)
+    # 1 March is a Sunday and 31 March a Tuesday: both end weeks are partial, on each chart.
+    assert html.count('class="chart-partial"') == 2 * 3
+    assert "Shaded: a partial week at an end of the period" in html
+    assert html.count("<title>Ambassadeurs LinkedIn</title>") == 3  # the training of 2 March
+    whole = client.get("/analytics/over-time?start=2026-03-02&end=2026-03-29")
+    assert 'class="chart-partial"' not in whole.get_data(as_text=True)

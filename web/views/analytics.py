@@ -446,15 +446,29 @@ def over_time():
         ],
     )
     labels = [format_date_short(w.start) for w in weeks]
+    today = local_date(utcnow(), settings().timezone)
+    first_partial, last_partial = training_effect.partial_weeks(
+        board.period.start, board.period.end, today
+    )
+    partial = [i for i, p in ((0, first_partial), (len(weeks) - 1, last_partial)) if p]
+    marks = []
+    if weeks:
+        for monday, title in training_effect.training_marks(
+            db(), board.period.start, board.period.end
+        ):
+            marks.append(((monday - weeks[0].start).days // 7, title))
 
     def number(v):
         return format_cell(v, "int")
+
+    def line_chart(labels, series, number):
+        return charts.line_chart(labels, series, number=number, marks=marks, partial=partial)
 
     figures = [
         (
             "chart-sharing",
             _("Agents who shared, per week"),
-            charts.line_chart(
+            line_chart(
                 labels, [(_("Agents who shared"), [w.agents for w in weeks])], number=number
             ),
             ["week", "agents"],
@@ -462,7 +476,7 @@ def over_time():
         (
             "chart-people",
             _("People reached, per week"),
-            charts.line_chart(
+            line_chart(
                 labels, [(_("People reached"), [w.people for w in weeks])], number=number
             ),
             ["week", "people"],
@@ -470,7 +484,7 @@ def over_time():
         (
             "chart-applications",
             _("Applications per week: referrals against the careers site"),
-            charts.line_chart(
+            line_chart(
                 labels,
                 [
                     (_("Applications from referrals"), [w.referral_applications for w in weeks]),
