@@ -342,7 +342,8 @@ class _Loader:
         self.session.flush()
 
     def trainings(self) -> None:
-        """The directors' training (~4 months ago) and the agents' (~2 months ago)."""
+        """The directors' training (~4 months ago), the agents' (~2 months ago) and a second
+        agents' training held ~3.5 weeks ago, still in progress (2 or 3 of its 8 weeks)."""
         managers = sorted(e for e in self.staff_emails if self.users[e].has_role("manager"))
         agents = sorted(
             e
@@ -352,6 +353,8 @@ class _Loader:
         rng = random.Random(SEED + 1)
         directors = rng.sample(managers, k=min(len(managers), 12))
         trained_agents = rng.sample(agents, k=min(len(agents), 20))
+        untrained = [e for e in agents if e not in trained_agents]
+        second_cohort = random.Random(SEED + 3).sample(untrained, k=min(len(untrained), 15))
         self.training_of: dict[str, datetime] = {}
         specs = [
             (
@@ -367,6 +370,13 @@ class _Loader:
                 (self.now - timedelta(days=60)).date(),
                 trained_agents,
                 "Atelier pratique : profil LinkedIn, partage des offres, cooptation.",
+            ),
+            (
+                "Ambassadeurs de la marque employeur : agents, deuxième session",
+                TrainingAudience.AGENTS.value,
+                (self.now - timedelta(days=24)).date(),
+                second_cohort,
+                "Deuxième session de l'atelier pratique, pour les agents qui n'avaient pas pu venir.",
             ),
         ]
         existing = {t.title: t for t in self.session.scalars(select(Training))}
