@@ -3,20 +3,24 @@ participation by direction for recruiters, admins and managers (counts of agents
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import InputRequired, Optional
 
-from referral import linkedin
+from referral import analytics, linkedin, linkedin_effect
 from referral.analytics import MIN_GROUP
 from referral.errors import InvalidInput, NotFound
 from referral.linkedin_archive import ArchiveRefused
-from referral.models import Offer, OfferStatus, Role
+from referral.local_calendar import local_date
+from referral.models import Offer, OfferStatus, Role, Training, utcnow
 from web.auth_user import roles_required, staff_required
 from web.database import db, settings
 
@@ -196,4 +200,60 @@ def participation():
         rows=rows,
         min_group=MIN_GROUP,
         total_imported=linkedin.imported_count(db()),
+        trainings=db().scalars(select(Training).order_by(Training.held_on.desc())).all(),
+    )
+
+
+def _circle(directions: list[str], size: int = 320) -> dict[str, tuple[float, float]]:
+    """Where each direction sits on the network picture: evenly around a circle."""
+    centre, radius = size / 2, size / 2 - 40
+    count = max(len(directions), 1)
+    return {
+        d: (
+            round(centre + radius * math.cos(2 * math.pi * i / count - math.pi / 2), 1),
+            round(centre + radius * math.sin(2 * math.pi * i / count - math.pi / 2), 1),
+        )
+        for i, d in enumerate(directions)
+    }
+
+
+@bp.route("/trainings/<int:training_id>")
+@roles_required(Role.RECRUITER, Role.ADMIN, Role.MANAGER)
+def training(training_id: int):
+    """Before and after a training: each LinkedIn measure and the colleague network."""
+    row = db().get(Training, training_id)
+    if row is None:
+        abort(404)
+    zone = settings().timezone
+    comparison = request.args.get("comparison", "never_trained")
+    if comparison not in ("never_trained", "later_cohort"):
+        comparison = "never_trained"
+    population = analytics.population_conditions(current_user)
+    effects = linkedin_effect.linkedin_effects(
+        db(),
+        training_id,
+        today=local_date(utcnow(), zone),
+        zone=zone,
+        comparison=comparison,
+        population=population,
+    )
+    design = effects.design
+    networks = [
+        linkedin_effect.network(
+            db(), start=design.before.start, end=design.before.end, population=population
+        ),
+        linkedin_effect.network(
+            db(), start=design.after.start, end=design.after.end, population=population
+        ),
+    ]
+    return render_template(
+        "linkedin/training.html",
+        training=row,
+        effects=effects,
+        design=design,
+        networks=networks,
+        positions=_circle(networks[0].directions),
+        labels=MEASURE_LABELS,
+        min_group=MIN_GROUP,
+        comparison=comparison,
     )
