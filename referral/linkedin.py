@@ -80,6 +80,10 @@ def _name_key(first: str, last: str) -> str:
     return " ".join(re.sub(r"[^a-z ]+", " ", text).split())
 
 
+def _block(first: str, last: str) -> str:
+    return _name_key(first, "")[:1] + "|" + _name_key(last, "")[:2]
+
+
 # --- consent -------------------------------------------------------------------------------------
 
 
@@ -167,14 +171,16 @@ class _Directory:
         )
         exact: dict[str, list[int]] = defaultdict(list)
         self.blocks: dict[str, dict[str, int]] = defaultdict(dict)
+        blocks: dict[str, str] = {}
         for user_id, first, last in staff:
             key = _name_key(first, last)
             if key:
                 exact[key].append(user_id)
+                blocks[key] = _block(first, last)
         # Homonyms are never told apart by name.
         self.by_name = {k: ids[0] for k, ids in exact.items() if len(ids) == 1}
         for key, user_id in self.by_name.items():
-            self.blocks[key[:1]][key] = user_id
+            self.blocks[blocks[key]][key] = user_id
         posts = session.execute(
             select(LinkedInPost.url, LinkedInPost.user_id).where(LinkedInPost.user_id != user.id)
         )
@@ -189,8 +195,9 @@ class _Directory:
             return None
         if name in self.by_name:
             return self.by_name[name]
-        # Fuzzy only within the same initial: a conservative rule, and fast on 30,000 rows.
-        candidates = self.blocks.get(name[:1])
+        # Fuzzy only among names with the same initials (first name, and the first two letters
+        # of the last name): a conservative rule, and fast on 30,000 rows.
+        candidates = self.blocks.get(_block(first, last))
         if not candidates:
             return None
         best = process.extract(

@@ -16,6 +16,7 @@ whose path climbs out of the folder, a CSV that is binary or truncated, none of 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import posixpath
 import zipfile
@@ -92,6 +93,7 @@ class Archive:
     skipped_rows: int = 0
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_date(text: str) -> date | None:
     """The date of a LinkedIn archive cell, whatever of its usual formats; None if unreadable.
 
