@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import delete, func, or_, select
@@ -91,7 +91,9 @@ def consent_of(session: Session, user: User) -> LinkedInConsent | None:
     return session.get(LinkedInConsent, user.id)
 
 
-def give_consent(session: Session, user: User, profile_url: str = "") -> LinkedInConsent:
+def give_consent(
+    session: Session, user: User, profile_url: str = "", *, now: datetime | None = None
+) -> LinkedInConsent:
     """Record (or update) the agent's consent and their profile URL. Raises InvalidInput."""
     profile_url = profile_url.strip()
     key = profile_key(profile_url) if profile_url else None
@@ -114,7 +116,7 @@ def give_consent(session: Session, user: User, profile_url: str = "") -> LinkedI
         )
     consent = session.get(LinkedInConsent, user.id)
     if consent is None:
-        consent = LinkedInConsent(user_id=user.id, consented_at=utcnow())
+        consent = LinkedInConsent(user_id=user.id, consented_at=now or utcnow())
         session.add(consent)
     consent.profile_url = key
     session.flush()
@@ -244,7 +246,12 @@ def _count(archive: Archive, directory: _Directory, relais_prefix: str):
 
 
 def import_archive(
-    session: Session, user: User, data: bytes, *, relais_prefix: str
+    session: Session,
+    user: User,
+    data: bytes,
+    *,
+    relais_prefix: str,
+    now: datetime | None = None,
 ) -> ImportResult:
     """Replace the agent's figures with those of ``data`` (their LinkedIn ZIP archive).
 
@@ -275,7 +282,7 @@ def import_archive(
                 if t != user.id
             ],
         )
-    consent.imported_at = utcnow()
+    consent.imported_at = now or utcnow()
     session.flush()
     return ImportResult(
         files=archive.files,

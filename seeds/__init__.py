@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from referral import analytics, cvtext, scoring, staff_import, users
+from referral import analytics, cvtext, linkedin, scoring, staff_import, users
 from referral.config import Settings
 from referral.models import (
     Application,
@@ -239,6 +239,7 @@ class _Loader:
         self.credit_rules()
         self.offers()
         self.trainings()
+        self.linkedin_activity()
         plan_links = self.plan_links()
         plan_apps = self.plan_applications(plan_links)
         self.candidates(plan_apps)
@@ -392,6 +393,39 @@ class _Loader:
         self.session.flush()
 
     # --- activity plan (pure: depends on the data files, ``now`` and the seed) ----------------
+
+    def linkedin_activity(self) -> None:
+        """Consent and a LinkedIn archive for part of the staff (``make_linkedin_archives``),
+        imported through the same use case as the page; their trainings show in the figures."""
+        from referral.models import LinkedInConsent
+        from seeds import make_linkedin_archives as archives
+
+        rng = random.Random(archives.SEED)
+        chosen = [e for e in sorted(self.staff_emails) if rng.random() < archives.SHARE]
+        done = set(self.session.scalars(select(LinkedInConsent.user_id)))
+        if all(self.users[e].id in done for e in chosen):
+            return
+        for email in chosen:
+            linkedin.give_consent(
+                self.session, self.users[email], archives.profile_url(email), now=self.now
+            )
+        people = {
+            e: (u.first_name, u.last_name, archives.profile_url(e)) for e, u in self.users.items()
+        }
+        base_url = self.settings.base_url.rstrip("/")
+        for email in chosen:
+            trained = self.training_of.get(email)
+            others = [p for e, p in sorted(people.items()) if e != email]
+            data = archives.archive(
+                rng, self.now.date(), trained.date() if trained else None, others, base_url
+            )
+            linkedin.import_archive(
+                self.session,
+                self.users[email],
+                data,
+                relais_prefix=base_url + "/r/",
+                now=self.now,
+            )
 
     def _rate(self, email: str, at: datetime) -> float:
         trained = self.training_of.get(email)

@@ -398,3 +398,21 @@ def test_the_older_trainings_have_a_measurable_effect_and_the_newest_is_in_progr
     # The agents of the first agents' training are not "untrained" in the second's window.
     assert not set(design.comparison_ids) & {u.id for u in agents.attendees}
     session.rollback()
+
+
+def test_linkedin_archives_of_part_of_the_staff_show_the_agents_training(session, seeded):
+    from referral.linkedin_effect import linkedin_effects
+    from referral.models import LinkedInConsent, LinkedInEdge, LinkedInWeek
+
+    consents = session.scalar(select(func.count()).select_from(LinkedInConsent))
+    staff = session.scalar(select(func.count()).select_from(User))
+    assert 0.3 * staff < consents < 0.9 * staff
+    assert session.scalar(select(func.count()).select_from(LinkedInWeek)) > consents * 10
+    assert session.scalar(select(func.count()).select_from(LinkedInEdge)) > 10
+    training = session.scalar(
+        select(Training).where(Training.title == "Ambassadeurs de la marque employeur : agents")
+    )
+    effects = linkedin_effects(session, training.id, today=NOW.date(), zone="Europe/Paris")
+    assert effects.enough_agents
+    assert effects.estimates["posts"].effect > 0
+    assert effects.estimates["reactions"].measurable and effects.estimates["reactions"].effect > 0
