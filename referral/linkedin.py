@@ -426,7 +426,7 @@ class Participation:
         return self.consented >= MIN_GROUP
 
 
-def participation(session: Session) -> list[Participation]:
+def participation(session: Session, population: list | None = None) -> list[Participation]:
     """Per direction: staff, agents who consented, agents who imported an archive.
 
     Counts of agents only, never who; a direction with fewer than ``MIN_GROUP`` consenting
@@ -442,7 +442,7 @@ def participation(session: Session) -> list[Participation]:
         .select_from(User)
         .outerjoin(Direction, Direction.id == User.direction_id)
         .outerjoin(LinkedInConsent, LinkedInConsent.user_id == User.id)
-        .where(User.active.is_(True))
+        .where(User.active.is_(True), *(population or []))
         .group_by(Direction.name)
         .order_by(Direction.name)
     )
@@ -451,12 +451,13 @@ def participation(session: Session) -> list[Participation]:
     ]
 
 
-def imported_count(session: Session) -> int:
+def imported_count(session: Session, population: list | None = None) -> int:
     return (
         session.scalar(
             select(func.count())
             .select_from(LinkedInConsent)
-            .where(LinkedInConsent.imported_at.is_not(None))
+            .join(User, User.id == LinkedInConsent.user_id)
+            .where(LinkedInConsent.imported_at.is_not(None), *(population or []))
         )
         or 0
     )

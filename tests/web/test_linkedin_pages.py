@@ -218,3 +218,16 @@ def test_participation_by_direction_hides_small_groups(
     auth.logout()
     auth.login(make_user(locale="en"))
     assert client.get("/linkedin/participation").status_code == 403
+
+
+def test_a_manager_sees_the_participation_of_their_direction_only(
+    client, auth, make_user, make_direction
+):
+    mine, other = make_direction("Direction des routes"), make_direction("Direction du port")
+    make_user(direction_id=other.id)
+    manager = make_user(Role.MANAGER, direction_id=mine.id, locale="en")
+    auth.login(manager)
+    page = client.get("/linkedin/participation")
+    assert page.status_code == 200
+    assert b"Direction des routes" in page.data
+    assert b"Direction du port" not in page.data

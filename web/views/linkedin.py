@@ -194,12 +194,13 @@ def posted(offer_id: int):
 @roles_required(Role.RECRUITER, Role.ADMIN, Role.MANAGER)
 def participation():
     """How many agents consented and imported, by direction (never who)."""
-    rows = linkedin.participation(db())
+    population = analytics.population_conditions(current_user)
+    rows = linkedin.participation(db(), population)
     return render_template(
         "linkedin/participation.html",
         rows=rows,
         min_group=MIN_GROUP,
-        total_imported=linkedin.imported_count(db()),
+        total_imported=linkedin.imported_count(db(), population),
         trainings=db().scalars(select(Training).order_by(Training.held_on.desc())).all(),
     )
 
