@@ -54,7 +54,7 @@ MEASURES = (
     "colleague_comments",
 )
 _PROFILE = re.compile(r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/in/([^/?#\s]+)", re.I)
-_ACTIVITY = re.compile(r"(?:activity|share|ugcPost)[:%3A]+(\d{6,})", re.I)
+_ACTIVITY = re.compile(r"(?:activity|share|ugcPost)(?::|%3A|-)+(\d{6,})", re.I)
 _POST_URL = re.compile(r"^https://(?:www\.)?linkedin\.com/\S+$", re.I)
 
 

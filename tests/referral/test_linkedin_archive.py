@@ -101,3 +101,17 @@ def test_a_zip_bomb_is_refused_without_expanding_it():
         archive.writestr("Shares.csv", b"Date\n" + b"0" * (80 * 1024 * 1024))
     assert len(out.getvalue()) < 1024 * 1024
     assert "ZIP bomb" in _refused(out.getvalue())
+
+
+def test_a_post_is_the_same_whichever_address_linkedin_gives():
+    from referral.linkedin import post_key, profile_key
+
+    number = "7123456789012345678"
+    assert (
+        post_key(f"https://www.linkedin.com/feed/update/urn:li:activity:{number}/")
+        == post_key(f"https://www.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A{number}")
+        == post_key(f"https://www.linkedin.com/posts/jdupont_recrutement-activity-{number}-Ab3d")
+        == number
+    )
+    assert profile_key("https://fr.linkedin.com/in/Jean-Dupont/?trk=x") == "jean-dupont"
+    assert profile_key("https://example.com/in/jean") is None
