@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from referral import analytics  # noqa: E402
+from referral import analytics, training_effect  # noqa: E402
 from referral.config import Settings  # noqa: E402
 from referral.db import make_engine  # noqa: E402
 from referral.models import Base, Role, User  # noqa: E402
@@ -281,6 +281,18 @@ def dashboards(session: Session, today: date) -> dict:
     quarter = analytics.Period.last(90, today, ZONE)
     training_id = 3
 
+    def training_page(training_id):
+        """The training page: its design, the estimates with their intervals, the chart."""
+        design = training_effect.training_design(
+            session,
+            training_id,
+            today=today,
+            zone=ZONE,
+            population=analytics.population_conditions(recruiter),
+        )
+        training_effect.training_effects(session, design, ZONE)
+        training_effect.weekly_links(session, design, ZONE)
+
     def funnel(grouping, viewer=recruiter, period=year):
         def run():
             analytics.funnel(session, viewer, period, analytics.Filters(), grouping)
@@ -297,9 +309,10 @@ def dashboards(session: Session, today: date) -> dict:
         "funnel_manager_12m": funnel("offer", viewer=manager),
         "over_time_12m": lambda: analytics.weekly(session, recruiter, year),
         "trainings_list": lambda: analytics.list_trainings(session),
-        "training_detail_8w": lambda: analytics.training_report(
-            session, recruiter, training_id, zone=ZONE
-        ),
+        "training_detail_8w": lambda: training_page(training_id),
+        "trainings_programme_report": lambda: [
+            training_page(t.id) for t, _n in analytics.list_trainings(session)
+        ],
         "leaderboards_12m": lambda: analytics.leaderboards(session, recruiter, year),
     }
 

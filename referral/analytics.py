@@ -293,6 +293,12 @@ def _direction_conditions(column, filters: Filters, scope: Scope) -> list:
     return conditions
 
 
+def population_conditions(viewer: User) -> list:
+    """Conditions on :class:`User` that keep the staff a viewer may see (a manager: their
+    direction and its sub-directions). Raises Forbidden for other viewers."""
+    return _direction_conditions(User.direction_id, Filters(), Scope.of(viewer))
+
+
 def _needs_offer(grouping: str | None, filters: Filters, scope: Scope) -> bool:
     return grouping == "direction" or filters.direction_id is not None or scope.restricted
 

@@ -905,3 +905,83 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+# --- LinkedIn activity (voluntary, per agent) ---------------------------------------------------
+
+
+class LinkedInConsent(Base):
+    """An agent's consent to keep weekly counts read from their own LinkedIn archive."""
+
+    __tablename__ = "linkedin_consent"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The agent's own profile URL, normalised; how colleagues' archives recognise them.
+    profile_url: Mapped[str | None] = mapped_column(String(300), unique=True)
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkedInWeek(Base):
+    """One agent's LinkedIn counts for one local week (Monday), from their latest archive."""
+
+    __tablename__ = "linkedin_week"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    connections: Mapped[int] = mapped_column(Integer, default=0)
+    colleague_connections: Mapped[int] = mapped_column(Integer, default=0)
+    posts: Mapped[int] = mapped_column(Integer, default=0)
+    posts_with_link: Mapped[int] = mapped_column(Integer, default=0)
+    reactions: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    colleague_reactions: Mapped[int] = mapped_column(Integer, default=0)
+    colleague_comments: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LinkedInEdge(Base):
+    """Who connected with or reacted to whom, in which week: two consenting colleagues only."""
+
+    __tablename__ = "linkedin_edge"
+    __table_args__ = (
+        CheckConstraint("kind IN ('connection', 'reaction', 'comment')", name="kind"),
+    )
+
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LinkedInPost(Base):
+    """A LinkedIn post an agent declared ("I posted it") for an offer, with its counts."""
+
+    __tablename__ = "linkedin_post"
+    __table_args__ = (UniqueConstraint("user_id", "url", name="uq_linkedin_post_user_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    share_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("share_link.id", ondelete="SET NULL")
+    )
+    url: Mapped[str] = mapped_column(String(500))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    impressions: Mapped[int | None] = mapped_column(Integer)
+    reactions: Mapped[int | None] = mapped_column(Integer)
+    comments: Mapped[int | None] = mapped_column(Integer)
+    reposts: Mapped[int | None] = mapped_column(Integer)
+    counts_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    offer: Mapped[Offer] = relationship()

@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from referral import analytics, cvtext, scoring, staff_import, users
+from referral import analytics, cvtext, linkedin, scoring, staff_import, users
 from referral.config import Settings
 from referral.models import (
     Application,
@@ -239,6 +239,7 @@ class _Loader:
         self.credit_rules()
         self.offers()
         self.trainings()
+        self.linkedin_activity()
         plan_links = self.plan_links()
         plan_apps = self.plan_applications(plan_links)
         self.candidates(plan_apps)
@@ -342,7 +343,8 @@ class _Loader:
         self.session.flush()
 
     def trainings(self) -> None:
-        """The directors' training (~4 months ago) and the agents' (~2 months ago)."""
+        """The directors' training (~4 months ago), the agents' (~2 months ago) and a second
+        agents' training held ~3.5 weeks ago, still in progress (2 or 3 of its 8 weeks)."""
         managers = sorted(e for e in self.staff_emails if self.users[e].has_role("manager"))
         agents = sorted(
             e
@@ -352,6 +354,8 @@ class _Loader:
         rng = random.Random(SEED + 1)
         directors = rng.sample(managers, k=min(len(managers), 12))
         trained_agents = rng.sample(agents, k=min(len(agents), 20))
+        untrained = [e for e in agents if e not in trained_agents]
+        second_cohort = random.Random(SEED + 3).sample(untrained, k=min(len(untrained), 15))
         self.training_of: dict[str, datetime] = {}
         specs = [
             (
@@ -368,6 +372,13 @@ class _Loader:
                 trained_agents,
                 "Atelier pratique : profil LinkedIn, partage des offres, cooptation.",
             ),
+            (
+                "Ambassadeurs de la marque employeur : agents, deuxième session",
+                TrainingAudience.AGENTS.value,
+                (self.now - timedelta(days=24)).date(),
+                second_cohort,
+                "Deuxième session de l'atelier pratique, pour les agents qui n'avaient pas pu venir.",
+            ),
         ]
         existing = {t.title: t for t in self.session.scalars(select(Training))}
         for title, audience, held_on, emails, notes in specs:
@@ -382,6 +393,39 @@ class _Loader:
         self.session.flush()
 
     # --- activity plan (pure: depends on the data files, ``now`` and the seed) ----------------
+
+    def linkedin_activity(self) -> None:
+        """Consent and a LinkedIn archive for part of the staff (``make_linkedin_archives``),
+        imported through the same use case as the page; their trainings show in the figures."""
+        from referral.models import LinkedInConsent
+        from seeds import make_linkedin_archives as archives
+
+        rng = random.Random(archives.SEED)
+        chosen = [e for e in sorted(self.staff_emails) if rng.random() < archives.SHARE]
+        done = set(self.session.scalars(select(LinkedInConsent.user_id)))
+        if all(self.users[e].id in done for e in chosen):
+            return
+        for email in chosen:
+            linkedin.give_consent(
+                self.session, self.users[email], archives.profile_url(email), now=self.now
+            )
+        people = {
+            e: (u.first_name, u.last_name, archives.profile_url(e)) for e, u in self.users.items()
+        }
+        base_url = self.settings.base_url.rstrip("/")
+        for email in chosen:
+            trained = self.training_of.get(email)
+            others = [p for e, p in sorted(people.items()) if e != email]
+            data = archives.archive(
+                rng, self.now.date(), trained.date() if trained else None, others, base_url
+            )
+            linkedin.import_archive(
+                self.session,
+                self.users[email],
+                data,
+                relais_prefix=base_url + "/r/",
+                now=self.now,
+            )
 
     def _rate(self, email: str, at: datetime) -> float:
         trained = self.training_of.get(email)

@@ -90,6 +90,9 @@ class LineChart:
     y_ticks: list[tuple[float, str]]
     x_ticks: list[tuple[float, str]]
     marker_x: float | None
+    # More vertical marks with their labels (trainings), and the x of partial weeks.
+    marks: tuple[tuple[float, str], ...] = ()
+    partial_x: tuple[float, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -103,9 +106,13 @@ def line_chart(
     number=lambda v: f"{v:g}",
     width: int = 640,
     height: int = 260,
+    marks: Sequence[tuple[int, str]] = (),
+    partial: Sequence[int] = (),
 ) -> LineChart:
     """Lines over the same x labels (weeks); ``marker_index`` draws a vertical mark there
-    (a training day); ``number`` formats the y ticks in the reader's language."""
+    (a training day); ``number`` formats the y ticks in the reader's language. ``marks`` are
+    more (index, label) vertical marks drawn on a point (trainings on the weekly charts);
+    ``partial`` the indexes of points that are partial weeks, drawn hollow."""
     left, top, right, bottom = 48, 12, width - 36, height - 36
     top_value = nice_ceiling(max((max(v, default=0) for _, v in series), default=0))
     n = len(labels)
@@ -139,4 +146,6 @@ def line_chart(
         y_ticks=y_ticks,
         x_ticks=x_ticks,
         marker_x=x(marker_index) - step / 2 if marker_index is not None and n else None,
+        marks=tuple((x(i), label) for i, label in marks if 0 <= i < n),
+        partial_x=tuple(x(i) for i in partial if 0 <= i < n),
     )

@@ -19,11 +19,13 @@ NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
     ("share.my_links", _l("My links"), (Role.AGENT,)),
     ("referrals.mine", _l("My referrals"), (Role.AGENT,)),
     ("referrals.leaderboard", _l("Leaderboard"), (Role.AGENT,)),
+    ("linkedin.mine", _l("My LinkedIn"), (Role.AGENT,)),
     # managers and recruiters
     ("manager.home", _l("My offers"), (Role.MANAGER,)),
     ("manager.home", _l("Manage offers"), (Role.RECRUITER, Role.ADMIN)),
     ("recruiter.home", _l("Recruitment"), (Role.RECRUITER, Role.ADMIN, Role.MANAGER)),
     ("analytics.funnel", _l("Analytics"), (Role.RECRUITER, Role.ADMIN, Role.MANAGER)),
+    ("linkedin.participation", _l("LinkedIn"), (Role.RECRUITER, Role.ADMIN, Role.MANAGER)),
     # admins: credits and mail delivery are in the administration's own menu
     ("admin.home", _l("Administration"), (Role.ADMIN,)),
 ]

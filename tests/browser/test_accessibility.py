@@ -137,11 +137,13 @@ PAGES: dict[str, tuple[str | None, Callable[..., None]]] = {
     "analytics-over-time": ("admin", lambda p, w: p.goto("/analytics/over-time")),
     "analytics-leaderboards": ("admin", lambda p, w: p.goto("/analytics/leaderboards")),
     "analytics-trainings": ("admin", lambda p, w: p.goto("/analytics/trainings")),
+    "linkedin-mine": ("agent", lambda p, w: p.goto("/linkedin/")),
+    "linkedin-participation": ("admin", lambda p, w: p.goto("/linkedin/participation")),
 }
 
 ENGLISH = ["home", "apply-errors", "agent-share-panel", "recruiter-shortlist", "manager-new-offer"]
 # The staff import's CSV example scrolls sideways on a phone only.
-ON_A_PHONE = ["offer", "recruiter-shortlist", "agent-links", "admin-staff-import"]
+ON_A_PHONE = ["offer", "recruiter-shortlist", "agent-links", "admin-staff-import", "linkedin-mine"]
 
 CASES = (
     [pytest.param(name, "fr", None, id=f"{name}-fr") for name in PAGES]

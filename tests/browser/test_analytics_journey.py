@@ -60,8 +60,17 @@ def test_training_then_dashboards(page, make_user, data):
     page.get_by_role("link", name="Ambassadeurs LinkedIn").click()
     page.get_by_label("Semaines avant et après").fill("2")
     page.get_by_role("button", name="Afficher").click()
+    # The agent trained on 16 March (before the window's end, 23 March) is in no group.
+    assert page.get_by_text("2 semaines entières observées.").is_visible()
+    assert page.get_by_text("Participants : 5 agents encore en poste").is_visible()
+    groups = page.locator("#groups-title + ul").inner_text()
+    assert "Règle : Agents qui n'avaient suivi aucune formation à la fin de la période" in groups
     row = page.get_by_role("row", name="Liens de partage créés").first
-    # Attendees 1 → 4; the others 2 → 4 (the base fixture's L1, L2, L3 are after): DiD +1.
-    assert row.inner_text().split("\t")[1:] == ["1", "4", "+3", "2", "4", "+2", "+1"]
+    assert "Pas d'effet mesurable" in row.inner_text()
     assert page.get_by_role("img", name="Liens de partage créés par agent").is_visible()
+    page.get_by_label("Groupe de comparaison", exact=True).select_option("later_cohort")
+    page.get_by_role("button", name="Afficher").click()
+    # Attendees of a later training before they attended: a1, trained on 16 March, is not
+    # "later" (the window ends on 23 March), so nobody is.
+    assert page.get_by_text("Groupe de comparaison : 0 agents.").is_visible()
     assert [e for e in errors if "Content Security Policy" in e] == []

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from referral import analytics, training_effect
 from referral.cvtext import extract
 from referral.models import (
     Application,
@@ -71,7 +72,7 @@ def test_counts_are_roughly_as_specified(session, seeded):
     assert 55 <= counts["user_account"] <= 65
     assert counts["offer"] == 15
     assert counts["candidate"] == 40 and counts["cv_file"] == 40
-    assert counts["training"] == 2
+    assert counts["training"] == 3
     assert counts["share_link"] >= 150 and counts["visit"] >= 600
     assert counts["application"] >= 40
     assert "direction" in seeded.summary() and f"+{counts['offer']}" in seeded.summary()
@@ -271,12 +272,13 @@ def _stats(session, agent_ids, start, end):
 
 def test_trainings_make_a_visible_difference(session, seeded):
     trainings = session.scalars(select(Training).order_by(Training.held_on)).all()
-    assert [t.audience for t in trainings] == ["directors", "agents"]
-    directors, agents = trainings
+    assert [t.audience for t in trainings] == ["directors", "agents", "agents"]
+    directors, agents, _in_progress = trainings
+    trainings = [directors, agents]
     assert 100 <= (NOW.date() - directors.held_on).days <= 140
     assert 45 <= (NOW.date() - agents.held_on).days <= 75
     assert len(directors.attendees) >= 8 and len(agents.attendees) >= 15
-    trained = {u.id for t in trainings for u in t.attendees}
+    trained = {u.id for t in [*trainings, _in_progress] for u in t.attendees}
     others = set(session.scalars(select(User.id))) - trained
     eight_weeks = timedelta(weeks=8)
     for training in trainings:
@@ -373,3 +375,44 @@ def test_relais_demo_seeds_an_empty_database_and_prints_a_sign_in_per_role(
     assert "nothing seeded" in again.output
     session.expire_all()
     assert session.scalar(select(func.count(Offer.id))) == 15
+
+
+def test_the_older_trainings_have_a_measurable_effect_and_the_newest_is_in_progress(
+    session, seeded
+):
+    zone = "Europe/Paris"
+    analytics.refresh_visit_days(session, zone)
+    directors, agents, newest = session.scalars(select(Training).order_by(Training.held_on))
+    for training in (directors, agents):
+        design = training_effect.training_design(session, training.id, today=NOW.date(), zone=zone)
+        assert design.enough and design.observed_weeks >= 7
+        effects = training_effect.training_effects(session, design, zone)
+        for measure in ("links", "people"):
+            assert effects[measure].measurable and effects[measure].low > 0, (
+                training.title,
+                measure,
+                effects[measure],
+            )
+    design = training_effect.training_design(session, newest.id, today=NOW.date(), zone=zone)
+    assert design.in_progress and 2 <= design.observed_weeks <= 3
+    # The agents of the first agents' training are not "untrained" in the second's window.
+    assert not set(design.comparison_ids) & {u.id for u in agents.attendees}
+    session.rollback()
+
+
+def test_linkedin_archives_of_part_of_the_staff_show_the_agents_training(session, seeded):
+    from referral.linkedin_effect import linkedin_effects
+    from referral.models import LinkedInConsent, LinkedInEdge, LinkedInWeek
+
+    consents = session.scalar(select(func.count()).select_from(LinkedInConsent))
+    staff = session.scalar(select(func.count()).select_from(User))
+    assert 0.3 * staff < consents < 0.9 * staff
+    assert session.scalar(select(func.count()).select_from(LinkedInWeek)) > consents * 10
+    assert session.scalar(select(func.count()).select_from(LinkedInEdge)) > 10
+    training = session.scalar(
+        select(Training).where(Training.title == "Ambassadeurs de la marque employeur : agents")
+    )
+    effects = linkedin_effects(session, training.id, today=NOW.date(), zone="Europe/Paris")
+    assert effects.enough_agents
+    assert effects.estimates["posts"].effect > 0
+    assert effects.estimates["reactions"].measurable and effects.estimates["reactions"].effect > 0

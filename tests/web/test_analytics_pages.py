@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -134,32 +134,48 @@ def test_leaderboards_page_hides_agents_who_left(client, base, login, session):
     assert "Points" in html  # credit events exist
 
 
-def test_training_pages_and_not_enough_data(client, login, session, make_user, make_offer):
+def test_training_pages_and_too_early(client, login, session, make_user, make_offer):
     login(Role.RECRUITER)
-    small = build_training(session, make_user, make_offer, attendees=4)
-    html = client.get(f"/analytics/trainings/{small.training.id}?weeks=2").get_data(as_text=True)
-    assert "Not enough data" in html
-    row = _cells(html, "Share links created")
-    assert "Not enough data" in row
+    case = build_training(session, make_user, make_offer)
+    young = Training(title="Formation d'hier", audience="agents", held_on=date.today())
+    session.add(young)
+    session.flush()
+    for user in case.attendees:
+        session.add(TrainingAttendee(training_id=young.id, user_id=user.id))
+    session.commit()
+    html = client.get(f"/analytics/trainings/{young.id}").get_data(as_text=True)
+    assert "In progress: 0 of 8 weeks observed." in html
+    assert "Too early to compare" in html and "Difference in differences" not in html
     listing = client.get("/analytics/trainings").get_data(as_text=True)
-    assert "Ambassadeurs LinkedIn" in listing
-    bad = client.get(f"/analytics/trainings/{small.training.id}?weeks=99")
+    assert "Ambassadeurs LinkedIn" in listing and "Formation d&#39;hier" in listing
+    bad = client.get(f"/analytics/trainings/{case.training.id}?weeks=99")
     assert bad.status_code == 200 and "between 1 and 52" in bad.get_data(as_text=True)
 
 
-def test_training_difference_in_differences_page(client, login, session, make_user, make_offer):
+def test_training_effect_page(client, login, session, make_user, make_offer):
     login(Role.RECRUITER)
     case = build_training(session, make_user, make_offer)
     url = f"/analytics/trainings/{case.training.id}?weeks=2"
-    row = _cells(client.get(url).get_data(as_text=True), "Share links created")
-    # Attendees 1 → 4 (+3), others 2 → 1 (−1): DiD +4. The others are 5 agents + the viewer.
-    assert (
-        '<td class="num">1</td> <td class="num">4</td> <td class="num">+3</td> '
-        '<td class="num">2</td> <td class="num">1</td> <td class="num">-1</td> '
-        '<td class="num">+4</td>'
-    ) in row
-    text = client.get(f"{url}&format=csv&table=did_per_agent").data.decode("utf-8-sig")
-    assert "0.8" in text.splitlines()[1]  # 3/5 + 1/6 ≈ 0.77
+    html = client.get(url).get_data(as_text=True)
+    # Whole weeks: before 16 Feb–1 Mar, the training's week 2–8 March left out, after 9–22 March.
+    assert "2 whole weeks observed." in html
+    assert "from Feb 16, 2026 to Mar 1, 2026 before, and from Mar 9, 2026 to Mar 22, 2026" in html
+    assert "Attendees: 5 agents still in post" in html  # the one who left is in no group
+    # The five others and the viewer: nobody else has attended a training.
+    assert "Comparison group: 6 agents. Rule: Staff who had attended no training" in html
+    # Links per agent per week: attendees −0.5, +0.5, +0.5, +0.5, 0 (mean +0.2); comparison
+    # −0.5, −0.5, 0, 0, 0, 0 (mean −1/6): +0.37, with an interval that contains 0.
+    row = _cells(html, "Share links created")
+    assert "+0.37" in row and "No measurable effect" in row
+    assert "Share links created</strong>: No measurable effect (+0.37 per agent per week" in html
+    text = client.get(f"{url}&format=csv&table=effect").data.decode("utf-8-sig")
+    header, links = text.splitlines()[:2]
+    assert "Comparison group rule" in header and "Attendees (agents)" in header
+    assert links.startswith("Share links created,") and ",5,6,Staff who had attended" in links
+    assert "Hires" in text
+    staggered = client.get(f"{url}&comparison=later_cohort").get_data(as_text=True)
+    assert "Comparison group: 0 agents. Rule: Attendees of a later training" in staggered
+    assert "Not enough agents to compare" in staggered
 
 
 def test_manager_sees_only_own_direction(client, base, login):
@@ -316,3 +332,15 @@ def test_filtering_by_agent_shows_the_agent_and_a_way_back(client, base, login, 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert base.a3.full_name in html and "Remove this filter" in html
+
+
+def test_over_time_marks_trainings_and_partial_weeks(client, login, session, make_user, make_offer):
+    login(Role.RECRUITER)
+    build_training(session, make_user, make_offer)
+    html = client.get(f"/analytics/over-time?{MARCH}").get_data(as_text=True)
+    # 1 March is a Sunday and 31 March a Tuesday: both end weeks are partial, on each chart.
+    assert html.count('class="chart-partial"') == 2 * 3
+    assert "Shaded: a partial week at an end of the period" in html
+    assert html.count("<title>Ambassadeurs LinkedIn</title>") == 3  # the training of 2 March
+    whole = client.get("/analytics/over-time?start=2026-03-02&end=2026-03-29")
+    assert 'class="chart-partial"' not in whole.get_data(as_text=True)

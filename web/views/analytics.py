@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -22,7 +22,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from referral import analytics, trainings
+from referral import analytics, training_effect, trainings
 from referral.analytics import Filters, Period
 from referral.errors import InvalidInput, NotFound
 from referral.local_calendar import local_date
@@ -448,15 +448,29 @@ def over_time():
         ],
     )
     labels = [format_date_short(w.start) for w in weeks]
+    today = local_date(utcnow(), settings().timezone)
+    first_partial, last_partial = training_effect.partial_weeks(
+        board.period.start, board.period.end, today
+    )
+    partial = [i for i, p in ((0, first_partial), (len(weeks) - 1, last_partial)) if p]
+    marks = []
+    if weeks:
+        for monday, title in training_effect.training_marks(
+            db(), board.period.start, board.period.end
+        ):
+            marks.append(((monday - weeks[0].start).days // 7, title))
 
     def number(v):
         return format_cell(v, "int")
+
+    def line_chart(labels, series, number):
+        return charts.line_chart(labels, series, number=number, marks=marks, partial=partial)
 
     figures = [
         (
             "chart-sharing",
             _("Agents who shared, per week"),
-            charts.line_chart(
+            line_chart(
                 labels, [(_("Agents who shared"), [w.agents for w in weeks])], number=number
             ),
             ["week", "agents"],
@@ -464,7 +478,7 @@ def over_time():
         (
             "chart-people",
             _("People reached, per week"),
-            charts.line_chart(
+            line_chart(
                 labels, [(_("People reached"), [w.people for w in weeks])], number=number
             ),
             ["week", "people"],
@@ -472,7 +486,7 @@ def over_time():
         (
             "chart-applications",
             _("Applications per week: referrals against the careers site"),
-            charts.line_chart(
+            line_chart(
                 labels,
                 [
                     (_("Applications from referrals"), [w.referral_applications for w in weeks]),
@@ -595,123 +609,256 @@ def trainings_list():
     return respond("analytics/trainings.html", {"trainings": table}, None)
 
 
+COMPARISON_LABELS = {
+    "never_trained": _l("Staff who had attended no training by the end of the window"),
+    "later_cohort": _l("Attendees of a later training, before they attended (staggered)"),
+}
+EFFECT_LABELS = {
+    "links": _l("Share links created"),
+    "people": _l("People reached"),
+    "applications": _l("Applications brought in"),
+    "hires": _l("Hires"),
+}
+
+
 class WeeksForm(FlaskForm):
     class Meta:
         csrf = False
 
     weeks = IntegerField(
         _l("Weeks before and after"),
-        default=analytics.DEFAULT_WEEKS,
-        validators=[Optional(), NumberRange(min=1, max=analytics.MAX_WEEKS)],
+        default=training_effect.DEFAULT_WEEKS,
+        validators=[Optional(), NumberRange(min=1, max=training_effect.MAX_WEEKS)],
     )
+    comparison = SelectField(
+        _l("Comparison group"),
+        choices=[],
+        default="never_trained",
+        validators=[Optional()],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.comparison.choices = [(k, str(v)) for k, v in COMPARISON_LABELS.items()]
+
+
+@dataclass
+class TrainingFigures:
+    training: Any
+    design: training_effect.TrainingDesign
+    effects: dict[str, training_effect.EffectEstimate]
+    tables: dict[str, Table]
+    chart: Any
+
+
+def _training_figures(row, weeks: int, comparison: str) -> TrainingFigures:
+    """The design, the estimates, the tables and the chart of one training, for the viewer."""
+    zone = settings().timezone
+    design = training_effect.training_design(
+        db(),
+        row.id,
+        today=local_date(utcnow(), zone),
+        zone=zone,
+        comparison=comparison,
+        weeks=weeks,
+        population=analytics.population_conditions(current_user),
+    )
+    effects = training_effect.training_effects(db(), design, zone)
+    weekly = training_effect.weekly_links(db(), design, zone)
+    chart = None
+    if design.enough:
+        chart = charts.line_chart(
+            [format_date_short(d) for d in weekly.week_starts],
+            [(_("Attendees"), weekly.treated), (_("Comparison group"), weekly.comparison)],
+            marker_index=weekly.excluded,
+            number=lambda v: format_decimal(v, format="#,##0.##"),
+        )
+    return TrainingFigures(row, design, effects, _training_tables(design, effects, weekly), chart)
+
+
+def _training_context(figures: TrainingFigures) -> dict[str, Any]:
+    design = figures.design
+    return {
+        "training": figures.training,
+        "design": design,
+        "effects": figures.effects,
+        "chart": figures.chart,
+        "comparison_label": COMPARISON_LABELS[design.comparison_rule],
+        "audience": AUDIENCE_LABELS.get(figures.training.audience, figures.training.audience),
+        "min_weeks": training_effect.MIN_WEEKS,
+        "before_last": design.before.end - timedelta(days=1),
+        "after_last": design.after.end - timedelta(days=1),
+    }
+
+
+def _weeks_form() -> tuple[WeeksForm, int, str]:
+    form = WeeksForm(formdata=request.args)
+    weeks, comparison = training_effect.DEFAULT_WEEKS, "never_trained"
+    if form.validate():
+        weeks = form.weeks.data or weeks
+        comparison = form.comparison.data or comparison
+    if not form.weeks.errors and not form.weeks.data:
+        form.weeks.data = weeks
+    form.comparison.data = comparison
+    return form, weeks, comparison
 
 
 @bp.route("/trainings/<int:training_id>")
 @roles_required(*VIEWERS)
 def training(training_id: int):
-    """One training: attendees against the other agents, before and after (DiD)."""
-    form = WeeksForm(formdata=request.args)
-    weeks = analytics.DEFAULT_WEEKS
-    if form.validate() and form.weeks.data:
-        weeks = form.weeks.data
-    else:
-        form.weeks.data = weeks if not form.weeks.errors else form.weeks.data
+    """One training: its attendees against a stated comparison group, on whole weeks, with
+    the difference in differences and its 95% interval per measure."""
+    form, weeks, comparison = _weeks_form()
     _refresh_visits()
-    report = analytics.training_report(
-        db(), current_user, training_id, weeks, zone=settings().timezone
-    )
-    tables = _training_tables(report)
-    labels = [format_date_short(d) for d in report.week_starts]
-    per_agent = []
-    for name, group in ((_("Attendees"), report.attendees), (_("Other agents"), report.others)):
-        if group.enough:
-            per_agent.append((name, [n / group.agents for n in group.weekly["links"]]))
-    chart = charts.line_chart(
-        labels,
-        per_agent,
-        marker_index=weeks,
-        number=lambda v: format_decimal(v, format="#,##0.##"),
-    )
+    figures = _training_figures(trainings.get_training(db(), training_id), weeks, comparison)
     return respond(
         "analytics/training.html",
-        tables,
+        figures.tables,
         None,
-        report=report,
         form=form,
-        chart=chart,
-        audience=AUDIENCE_LABELS.get(report.training.audience, report.training.audience),
         scope_note=_scope_note(),
-        min_group=analytics.MIN_GROUP,
+        **_training_context(figures),
     )
 
 
-def _training_tables(report: analytics.TrainingReport) -> dict[str, Table]:
-    att, oth = report.attendees, report.others
+def _report(template: str, filename: str, **context):
+    """A one-page report: the printable page, or its PDF (``?format=pdf``)."""
+    pdf = request.args.get("format") == "pdf"
+    args = request.args.to_dict()
+    args.pop("format", None)
+    html = render_template(
+        template,
+        pdf=pdf,
+        today=local_date(utcnow(), settings().timezone),
+        pdf_url=url_for(request.endpoint, **request.view_args, **args, format="pdf"),
+        **context,
+    )
+    db().commit()
+    if not pdf:
+        return html
+    from web.pdf import html_to_pdf
 
-    def counts(group, metric, per_agent=False):
-        if not group.enough:
-            return {"before": NOT_ENOUGH, "after": NOT_ENOUGH, "difference": NOT_ENOUGH}
-        before, after = group.before(metric), group.after(metric)
-        if per_agent:
-            before, after = before / group.agents, after / group.agents
-        return {"before": before, "after": after, "difference": after - before}
+    return Response(
+        html_to_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'},
+    )
 
-    def did_table(name, caption, per_agent):
-        kind = "ratio" if per_agent else "int"
-        rows = []
-        for metric in analytics.TRAINING_METRICS:
-            a, o = counts(att, metric, per_agent), counts(oth, metric, per_agent)
-            did = report.did_per_agent(metric) if per_agent else report.did(metric)
-            rows.append(
-                {
-                    "metric": str(METRIC_LABELS[metric]),
-                    **{f"att_{k}": v for k, v in a.items()},
-                    **{f"oth_{k}": v for k, v in o.items()},
-                    "did": NOT_ENOUGH if did is None else did,
-                }
-            )
-        return Table(
-            name,
-            caption,
-            [
-                Column("metric", _("Measure"), "text"),
-                Column("att_before", _("Attendees before"), kind),
-                Column("att_after", _("Attendees after"), kind),
-                Column("att_difference", _("Attendees: difference"), "signed"),
-                Column("oth_before", _("Others before"), kind),
-                Column("oth_after", _("Others after"), kind),
-                Column("oth_difference", _("Others: difference"), "signed"),
-                Column("did", _("Difference in differences"), "signed"),
-            ],
-            rows,
+
+@bp.route("/trainings/<int:training_id>/report")
+@roles_required(*VIEWERS)
+def training_report(training_id: int):
+    """One training on one page, to print or download as PDF."""
+    _form, weeks, comparison = _weeks_form()
+    _refresh_visits()
+    figures = _training_figures(trainings.get_training(db(), training_id), weeks, comparison)
+    return _report(
+        "analytics/report_training.html",
+        f"training-{training_id}",
+        tables=figures.tables,
+        back_url=url_for("analytics.training", training_id=training_id, **request.args),
+        **_training_context(figures),
+    )
+
+
+@bp.route("/trainings/report")
+@roles_required(*VIEWERS)
+def programme_report():
+    """Every training on one page: its groups, weeks and effects, to print or as PDF."""
+    _refresh_visits()
+    items = []
+    for row, _n in analytics.list_trainings(db()):
+        figures = _training_figures(row, training_effect.DEFAULT_WEEKS, "never_trained")
+        items.append(
+            {"training": row, "design": figures.design, "rows": figures.tables["effect"].rows}
         )
+    return _report(
+        "analytics/report_programme.html",
+        "trainings",
+        items=items,
+        weeks=training_effect.DEFAULT_WEEKS,
+        measure_labels=[EFFECT_LABELS[m] for m in training_effect.MEASURES],
+        back_url=url_for("analytics.trainings_list"),
+    )
 
-    weekly = Table(
+
+def _verdict(estimate: training_effect.EffectEstimate) -> str:
+    if estimate.effect is None:
+        return _("Not enough agents to compare")
+    if estimate.measurable:
+        return _("Measurable effect")
+    return _("No measurable effect")
+
+
+def _training_tables(design, effects, weekly) -> dict[str, Table]:
+    rule = str(COMPARISON_LABELS[design.comparison_rule])
+    rows = []
+    for measure, estimate in effects.items():
+        rows.append(
+            {
+                "measure": str(EFFECT_LABELS[measure]),
+                "treated_before": estimate.treated_before,
+                "treated_after": estimate.treated_after,
+                "comparison_before": estimate.comparison_before,
+                "comparison_after": estimate.comparison_after,
+                "effect": NOT_ENOUGH if estimate.effect is None else estimate.effect,
+                "low": NOT_ENOUGH if estimate.low is None else estimate.low,
+                "high": NOT_ENOUGH if estimate.high is None else estimate.high,
+                "verdict": _verdict(estimate),
+                "measurable": estimate.measurable,
+                "treated_n": estimate.treated_n,
+                "comparison_n": estimate.comparison_n,
+                "comparison_rule": rule,
+                "weeks": design.observed_weeks,
+            }
+        )
+    effect = Table(
+        "effect",
+        _(
+            "Per agent and per week, over %(k)s whole weeks before and after",
+            k=design.observed_weeks,
+        ),
+        [
+            Column("measure", _("Measure"), "text"),
+            Column("treated_before", _("Attendees before"), "ratio"),
+            Column("treated_after", _("Attendees after"), "ratio"),
+            Column("comparison_before", _("Comparison before"), "ratio"),
+            Column("comparison_after", _("Comparison after"), "ratio"),
+            Column("effect", _("Difference in differences"), "signed"),
+            Column("low", _("95% interval: low"), "signed"),
+            Column("high", _("95% interval: high"), "signed"),
+            Column("verdict", _("Reading"), "text"),
+            Column("treated_n", _("Attendees (agents)"), "int"),
+            Column("comparison_n", _("Comparison group (agents)"), "int"),
+            Column("comparison_rule", _("Comparison group rule"), "text"),
+            Column("weeks", _("Weeks compared"), "int"),
+        ],
+        rows,
+    )
+    weekly_table = Table(
         "weekly",
-        _("Per week"),
+        _("Share links created per agent, per whole week"),
         [
             Column("week", _("Week of"), "date"),
-            Column("att_links", _("Attendees: links"), "int"),
-            Column("att_people", _("Attendees: people reached"), "int"),
-            Column("att_applications", _("Attendees: applications"), "int"),
-            Column("oth_links", _("Others: links"), "int"),
-            Column("oth_people", _("Others: people reached"), "int"),
-            Column("oth_applications", _("Others: applications"), "int"),
+            Column("period", _("Period"), "text"),
+            Column("treated", _("Attendees"), "ratio"),
+            Column("comparison", _("Comparison group"), "ratio"),
         ],
         [
             {
                 "week": day,
-                **{f"att_{m}": att.weekly[m][i] for m in analytics.TRAINING_METRICS},
-                **{f"oth_{m}": oth.weekly[m][i] for m in analytics.TRAINING_METRICS},
+                "period": _("before")
+                if i < weekly.excluded
+                else (_("training week (left out)") if i == weekly.excluded else _("after")),
+                "treated": weekly.treated[i],
+                "comparison": weekly.comparison[i],
             }
-            for i, day in enumerate(report.week_starts)
-        ],
+            for i, day in enumerate(weekly.week_starts)
+        ]
+        if design.enough
+        else [],
     )
-    return {
-        "did": did_table("did", _("Counts"), per_agent=False),
-        "did_per_agent": did_table("did-per-agent", _("Per agent"), per_agent=True),
-        "weekly": weekly,
-    }
+    return {"effect": effect, "weekly": weekly_table}
 
 
 # --- trainings: administration (admins; recruiters read) -------------------------------------
