@@ -68,6 +68,9 @@ def show_config() -> None:
     settings = prepare_instance(load_settings())
     for name, value in settings.masked().items():
         click.echo(f"{name}={value}")
+    from referral.semantic import embedding_status
+
+    click.echo(f"# matching by meaning: {embedding_status(settings).describe()}")
 
 
 @main.group()
