@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 __all__ = [
     "DEFAULT_EMBEDDING_MODEL",
+    "TEXT_FUSION",
+    "CvMeaning",
+    "Meaning",
+    "OfferMeaning",
     "TITLE_FUSION",
     "Embedder",
     "EmbedderStatus",
@@ -213,3 +217,53 @@ def fuse(
     return (
         fusion.lexical_weight * lexical + fusion.semantic_weight * fusion.rescale(semantic)
     ) / total
+
+
+# Offer against CV (the ``similarity`` component): learned on the resumes set (CV against CV,
+# the nearest labelled data) on one half of the CVs, reported on the other; the words carry
+# most of the evidence there.
+TEXT_FUSION = Fusion(lexical_weight=0.8, semantic_weight=0.2, floor=0.7)
+
+
+@dataclass(frozen=True)
+class OfferMeaning:
+    """An offer's embeddings: its criteria's text and its title, as queries."""
+
+    text: np.ndarray
+    title: np.ndarray
+
+
+@dataclass(frozen=True)
+class CvMeaning:
+    """A CV's embeddings: its text and its past job titles (``titles[i]`` is ``title_texts[i]``),
+    as passages."""
+
+    text: np.ndarray
+    titles: np.ndarray
+    title_texts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a ranking needs to match by meaning: the model's name, the offer's vectors and
+    those of the CVs by candidate key. A CV without vectors is compared by its words."""
+
+    model: str
+    offer: OfferMeaning
+    cvs: dict = field(default_factory=dict)
+    # The CVs' text vectors in the order of a MatchIndex's rows (zeros for a CV without), so
+    # that a ranking over the whole index computes every cosine in one dense product.
+    aligned: np.ndarray | None = None
+
+    def title_match(self, key) -> tuple[str, float] | None:
+        """The CV's past title closest in meaning to the offer's title, with the cosine."""
+        cv = self.cvs.get(key)
+        if cv is None or not len(cv.titles):
+            return None
+        sims = cv.titles @ self.offer.title
+        best = int(np.argmax(sims))
+        return cv.title_texts[best], float(sims[best])
+
+    def text_similarity(self, key) -> float | None:
+        cv = self.cvs.get(key)
+        return None if cv is None else float(cv.text @ self.offer.text)
