@@ -43,8 +43,12 @@ __all__ = [
 Progress = Callable[[int, int], None]
 # CVs embedded per worker tick or reindex transaction (0.3 to 0.9 s each on a busy core).
 BATCH = 8
-# Why a score counts words only while the worker has not embedded the CV yet.
-NOT_YET = "the CV's meaning is not computed yet"
+# Why a score counts words only (stored in its explanation, shown translated): the worker
+# has not embedded the CVs or the offer yet; the model is turned off or could not load.
+NOT_YET = "cv_pending"
+OFFER_PENDING = "offer_pending"
+MODEL_OFF = "model_off"
+MODEL_UNAVAILABLE = "model_unavailable"
 
 
 def embedding_status(settings: Settings) -> EmbedderStatus:
@@ -164,7 +168,8 @@ def meaning_for(
     status = embedding_status(settings)
     embedder = status.embedder
     if embedder is None:
-        return None, status.reason
+        off = status.setting.lower() in ("off", "none", "lexical", "")
+        return None, MODEL_OFF if off else MODEL_UNAVAILABLE
     stored = session.scalar(
         select(OfferEmbedding).where(
             OfferEmbedding.offer_id == offer.id,
@@ -173,7 +178,7 @@ def meaning_for(
         )
     )
     if stored is None or stored.digest != _digest(_offer_texts(offer)):
-        return None, "the offer's meaning is not computed yet"
+        return None, OFFER_PENDING
     offer_vectors = _unpack(stored.vectors, stored.dim)
     wanted = {cv_id for cv_id in cv_of.values() if cv_id is not None}
     rows: dict[int, CvEmbedding] = {}
