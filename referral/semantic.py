@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from matching import read_profile
@@ -153,6 +153,22 @@ def embed_missing(
                 version=embedder.version,
                 dim=embedder.dim,
                 vectors=_pack(vectors),
+            )
+        )
+    # Vectors of another model or version are never compared with these: they go.
+    if cvs:
+        session.execute(
+            delete(CvEmbedding).where(
+                CvEmbedding.cv_file_id.in_([cv.id for cv in cvs]),
+                (CvEmbedding.model != embedder.name) | (CvEmbedding.version != embedder.version),
+            )
+        )
+    if offers:
+        session.execute(
+            delete(OfferEmbedding).where(
+                OfferEmbedding.offer_id.in_([offer.id for offer in offers]),
+                (OfferEmbedding.model != embedder.name)
+                | (OfferEmbedding.version != embedder.version),
             )
         )
     session.flush()

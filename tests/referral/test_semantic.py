@@ -83,3 +83,22 @@ def test_an_erased_cv_takes_its_vectors_with_it(app, session, make_offer):
     session.delete(application.cv_file)
     session.flush()
     assert session.scalar(select(func.count(CvEmbedding.id))) == 0
+
+
+def test_a_change_of_model_embeds_again_while_ranking_goes_on_by_words(app, session, make_offer):
+    """Vectors of another model version (as after an upgrade) are not compared with this
+    one's: the offer is ranked by words until the worker has embedded its CVs again."""
+    settings = app.extensions["relais"].settings
+    offer = make_offer(title="Infirmier", description="Soins en EHPAD.")
+    application = _apply(session, offer, FRENCH_NURSE_CV, 5)
+    semantic.embed_missing(session, settings)
+    for row in session.scalars(select(CvEmbedding)):
+        row.version = "0.0.1"  # written by an older model
+    session.flush()
+    scoring.rescore_offer(session, settings, offer)
+    assert application.score is not None
+    assert application.score_explanation["meaning_note"] == semantic.NOT_YET
+    assert worker.semantic_tick(session, settings) == 1
+    assert application.score_explanation["meaning"] is not None
+    stored = session.scalars(select(CvEmbedding)).all()  # the old model's vectors are gone
+    assert [row.version for row in stored] == [semantic.embedding_status(settings).embedder.version]
