@@ -264,7 +264,8 @@ class Meaning:
     def title_match(self, key) -> tuple[str, float] | None:
         """The CV's past title closest in meaning to the offer's title, with the cosine."""
         cv = self.cvs.get(key)
-        if cv is None or not len(cv.titles):
+        # Titles read by another version of the profile reader than the vectors: not quoted.
+        if cv is None or not len(cv.titles) or len(cv.titles) != len(cv.title_texts):
             return None
         sims = cv.titles @ self.offer.title
         best = int(np.argmax(sims))

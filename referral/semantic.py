@@ -196,35 +196,32 @@ def meaning_for(
     if stored is None or stored.digest != _digest(_offer_texts(offer)):
         return None, OFFER_PENDING
     offer_vectors = _unpack(stored.vectors, stored.dim)
-    wanted = {cv_id for cv_id in cv_of.values() if cv_id is not None}
+    wanted = sorted({cv_id for cv_id in cv_of.values() if cv_id is not None})
     rows: dict[int, CvEmbedding] = {}
-    ids = sorted(wanted)
-    for start in range(0, len(ids), 500):
+    titles_of: dict[int, tuple[str, ...]] = {}
+    unreadable = 0
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
         for row in session.scalars(
             select(CvEmbedding).where(
-                CvEmbedding.cv_file_id.in_(ids[start : start + 500]),
+                CvEmbedding.cv_file_id.in_(chunk),
                 CvEmbedding.model == embedder.name,
                 CvEmbedding.version == embedder.version,
             )
         ):
             rows[row.cv_file_id] = row
-    unreadable = (
-        set(
-            session.scalars(select(CVFile.id).where(CVFile.id.in_(ids), CVFile.text_status != "ok"))
-        )
-        if ids
-        else set()
-    )
-    if len(rows) + len(unreadable & wanted - set(rows)) < len(wanted):
+        # The past titles, to quote the one matched by meaning (the same reader as at
+        # embedding time, so that row i + 1 of the vectors is title i); a CV without text
+        # has no vectors and is scored 0 by its own rule.
+        for cv_id, text, text_status in session.execute(
+            select(CVFile.id, CVFile.text, CVFile.text_status).where(CVFile.id.in_(chunk))
+        ):
+            if text_status != "ok":
+                unreadable += cv_id not in rows
+            elif cv_id in rows:
+                titles_of[cv_id] = read_profile([text or ""]).titles
+    if len(rows) + unreadable < len(wanted):
         return None, NOT_YET
-    titles_of = (
-        {
-            cv.id: _cv_titles(cv)
-            for cv in session.scalars(select(CVFile).where(CVFile.id.in_(list(rows))))
-        }
-        if rows
-        else {}
-    )
     cvs = {}
     for key, cv_id in cv_of.items():
         row = rows.get(cv_id) if cv_id is not None else None
