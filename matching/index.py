@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - scipy without it: numpy adds the colum
     _add_columns = None
 
 from matching.documents import CandidateDoc, OfferCriteria
+from matching.embeddings import TEXT_FUSION, Meaning, fuse
 from matching.model import (
     DocumentMatrix,
     ModelConfig,
@@ -384,6 +385,7 @@ class MatchIndex:
         reference_year: int | None = None,
         keys: Sequence[Any] | None = None,
         pool_factor: int = 1,
+        meaning: Meaning | None = None,
     ) -> list[RankedCandidate]:
         """The ``k`` best candidates for ``offer``, with full explanations.
 
@@ -392,12 +394,23 @@ class MatchIndex:
         experience, languages) and the best ``k`` of those returned. A CV that shares almost
         no words with the offer cannot reach the top through its other components. ``keys``
         restricts the search to those candidates (an offer's applicants). What the CVs' words
-        say is read from the index (see :class:`~matching.word_table.WordTable`).
+        say is read from the index (see :class:`~matching.word_table.WordTable`). With
+        ``meaning`` the embeddings' cosines are fused in: with its ``aligned`` vectors, into the
+        choice of the CVs scored in full too (a CV in English can then reach the top for an
+        offer in French).
         """
         if k <= 0 or not self.candidates:
             return []
         query = self.model.query(offer.fields())
         sims = self._similarities(query)
+        lexical = sims
+        if (
+            meaning is not None
+            and meaning.aligned is not None
+            and len(meaning.aligned) == len(sims)
+        ):
+            dense = meaning.aligned @ meaning.offer.text
+            sims = fuse(np.sqrt(np.clip(sims, 0, 1)), dense, TEXT_FUSION)
         if keys is not None:
             allowed = np.fromiter(
                 (self._rows[key] for key in keys if key in self._rows), dtype=np.int64
@@ -435,7 +448,8 @@ class MatchIndex:
             query=query,
             title_similarities=lambda title_query: self._title_similarities(rows, title_query),
             term_spans=self._table.term_spans if labels is not None else None,
-            similarities=sims[picked],
+            similarities=lexical[picked],
+            meaning=meaning,
         )
         order = sorted(
             range(len(chosen)),
@@ -445,6 +459,20 @@ class MatchIndex:
             RankedCandidate(chosen[i].key, rank, scores[i], chosen[i].applied_at)
             for rank, i in enumerate(order[:k], start=1)
         ]
+
+    @_locked
+    def aligned(self, vectors: Mapping[Any, np.ndarray]) -> np.ndarray | None:
+        """``vectors`` (by candidate key) as one matrix in the order of the index's rows, zeros
+        for the candidates without (see :attr:`matching.embeddings.Meaning.aligned`)."""
+        if not vectors:
+            return None
+        dim = len(next(iter(vectors.values())))
+        out = np.zeros((len(self.candidates), dim), dtype=np.float32)
+        for key, vector in vectors.items():
+            row = self._rows.get(key)
+            if row is not None:
+                out[row] = vector
+        return out
 
     def _features(self) -> list[str] | None:
         """The model's features when they are words normalised as CvWords does, else None."""

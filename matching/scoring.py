@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from matching.documents import CandidateDoc, OfferCriteria
+from matching.embeddings import TEXT_FUSION, TITLE_FUSION, Meaning, fuse
 from matching.model import (
     DocumentMatrix,
     ModelConfig,
@@ -115,6 +116,11 @@ class Score:
     experience_years: float | None = None
     languages: tuple[str, ...] = ()
     reason: str | None = None
+    # The embedding model whose similarity was fused in (None: words only), and the CV's past
+    # title closest in meaning to the offer's title with its cosine, when meaning counted more
+    # than words for the title.
+    meaning: str | None = None
+    title_by_meaning: tuple[str, float] | None = None
 
     @property
     def missing_skills(self) -> tuple[str, ...]:
@@ -143,6 +149,8 @@ class Score:
             "experience_years": self.experience_years,
             "languages": list(self.languages),
             "reason": self.reason,
+            "meaning": self.meaning,
+            "title_by_meaning": list(self.title_by_meaning) if self.title_by_meaning else None,
         }
 
     @classmethod
@@ -158,6 +166,12 @@ class Score:
             experience_years=data.get("experience_years"),
             languages=tuple(data.get("languages", ())),
             reason=data.get("reason"),
+            meaning=data.get("meaning"),
+            title_by_meaning=(
+                (str(data["title_by_meaning"][0]), float(data["title_by_meaning"][1]))
+                if data.get("title_by_meaning")
+                else None
+            ),
         )
 
 
@@ -352,6 +366,8 @@ def _score(
     required: tuple[SkillHit, ...],
     nice: tuple[SkillHit, ...],
     top_terms: tuple[tuple[str, float], ...],
+    meaning: Meaning | None = None,
+    key: Any = None,
 ) -> Score:
     raw: dict[str, float] = {
         "similarity": math.sqrt(min(1.0, max(0.0, cosine))),
@@ -359,6 +375,18 @@ def _score(
         "nice_skills": _coverage(nice),
         "title": min(1.0, max(0.0, title_similarity)),
     }
+    title_by_meaning = None
+    text_meaning = meaning.text_similarity(key) if meaning is not None else None
+    if text_meaning is not None:
+        lexical = np.array([raw["similarity"]], dtype=np.float32)
+        raw["similarity"] = float(fuse(lexical, np.array([text_meaning]), TEXT_FUSION)[0])
+        best = meaning.title_match(key)
+        if best is not None:
+            lexical = np.array([raw["title"]], dtype=np.float32)
+            fused = float(fuse(lexical, np.array([best[1]]), TITLE_FUSION)[0])
+            if TITLE_FUSION.rescale(np.array([best[1]]))[0] > raw["title"]:
+                title_by_meaning = (best[0], round(best[1], 2))
+            raw["title"] = fused
     if ctx.offer.min_experience_years:
         years = profile.years
         raw["experience"] = min(1.0, years / ctx.offer.min_experience_years) if years else 0.0
@@ -383,6 +411,8 @@ def _score(
         past_titles=profile.titles,
         experience_years=profile.years,
         languages=tuple(sorted(profile.languages)),
+        meaning=meaning.model if text_meaning is not None and meaning is not None else None,
+        title_by_meaning=title_by_meaning,
     )
 
 
@@ -422,6 +452,7 @@ def score_rows(
     title_similarities: Callable[[QueryVector], np.ndarray] | None = None,
     term_spans: np.ndarray | None = None,
     similarities: np.ndarray | None = None,
+    meaning: Meaning | None = None,
 ) -> list[Score]:
     """Scores of ``candidates`` whose vectors are ``matrix`` rows ``rows`` (same order).
 
@@ -434,7 +465,8 @@ def score_rows(
     stored value of ``matrix`` is first spelled in its CV (see
     :class:`matching.word_table.WordTable`), which ``words`` then need not know;
     ``similarities`` the rows' ``model.similarities`` with the offer's query when the caller
-    has them.
+    has them; ``meaning`` the embeddings of the offer and of the CVs (by candidate key) whose
+    cosines are fused with the text and title similarities (see :mod:`matching.embeddings`).
     """
     ctx = _offer_context(offer, model, weights, query)
     if vocabulary is None:
@@ -478,6 +510,8 @@ def score_rows(
             tuple(required[n]) if required is not None else (),
             tuple(nice[n]) if nice is not None else (),
             top_terms[n],
+            meaning,
+            candidates[i].key,
         )
     return scores
 
@@ -494,12 +528,14 @@ def rank_candidates(
     *,
     vocabulary: Vocabulary | None = None,
     reference_year: int | None = None,
+    meaning: Meaning | None = None,
 ) -> list[RankedCandidate]:
     """Rank ``candidates`` (an offer's applicants, or any talent pool) for ``offer``.
 
     With ``index`` (a :class:`matching.index.MatchIndex`) its fitted model is used; without,
-    a model is fitted on the offer and these candidates. Best first; equal scores go to the
-    earlier ``applied_at``, then the smaller key.
+    a model is fitted on the offer and these candidates. ``meaning``: the embeddings fused in
+    (see :func:`score_rows`). Best first; equal scores go to the earlier ``applied_at``, then
+    the smaller key.
     """
     candidates = list(candidates)
     if not candidates:
@@ -519,6 +555,7 @@ def rank_candidates(
         weights=weights,
         vocabulary=vocabulary,
         reference_year=reference_year,
+        meaning=meaning,
     )
     order = sorted(
         range(len(candidates)),

@@ -6,6 +6,11 @@ nothing, and words compared through their char n-grams (gendered forms, plurals,
 words, typos) carry the signal; an identical word is the best case of it. Measured on MELO
 (benchmarks/matching_quality.py): MAP 0.638 with the fuzzy cosine on (2, 4)-grams, against
 0.625 for 0.1 word + 0.9 char cosine on (2, 5)-grams; the word cosine on top lowers it.
+
+With an :class:`~matching.embeddings.Embedder`, the lexical similarity is fused with the
+cosine of the titles' sentence embeddings (:data:`~matching.embeddings.TITLE_FUSION`): a
+fifth of MELO's relevant labels share no word with their query ("balayeur" and "agent de
+propreté urbaine"), which only knowledge of occupations can match.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from matching.embeddings import TITLE_FUSION, Embedder, Fusion, fuse
 from matching.model import ModelConfig, TextModel
 
 __all__ = ["TITLE_CONFIG", "TitleMatcher"]
@@ -22,15 +28,49 @@ TITLE_CONFIG = ModelConfig(word_ngrams=(1, 1), char_ngrams=(2, 4), char_weight=1
 
 
 class TitleMatcher:
-    """Labels indexed once; :meth:`similarities` scores a title against all of them."""
+    """Labels indexed once; :meth:`similarities` scores a title against all of them.
 
-    def __init__(self, labels: Sequence[str], config: ModelConfig = TITLE_CONFIG) -> None:
+    ``embedder`` adds the semantic similarity (labels embedded once, as passages, unless
+    their ``label_vectors`` are given, e.g. read from the database).
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        config: ModelConfig = TITLE_CONFIG,
+        *,
+        embedder: Embedder | None = None,
+        label_vectors: np.ndarray | None = None,
+        fusion: Fusion = TITLE_FUSION,
+    ) -> None:
         self.labels = list(labels)
         self.model, self.matrix = TextModel.fit(self.labels or [""], config)
+        self.embedder = embedder
+        self.fusion = fusion
+        self.vectors: np.ndarray | None = None
+        if embedder is not None:
+            self.vectors = (
+                label_vectors if label_vectors is not None else embedder.passages(self.labels)
+            )
+            if len(self.vectors) != len(self.labels):
+                raise ValueError("one vector per label is required")
+
+    def lexical_similarities(self, title: str) -> np.ndarray:
+        """Lexical similarity in [0, 1] of ``title`` with every label, in label order."""
+        return self.model.similarities(self.matrix, self.model.query([(title, 1.0)]))
+
+    def semantic_similarities(self, title: str) -> np.ndarray | None:
+        """Cosine of the embeddings of ``title`` and of every label; None without a model."""
+        if self.embedder is None or self.vectors is None:
+            return None
+        return self.vectors @ self.embedder.queries([title])[0]
 
     def similarities(self, title: str) -> np.ndarray:
-        """Similarity in [0, 1] of ``title`` with every label, in label order."""
-        return self.model.similarities(self.matrix, self.model.query([(title, 1.0)]))
+        """Similarity in [0, 1] of ``title`` with every label, in label order: lexical,
+        fused with the semantic one when there is an embedder."""
+        return fuse(
+            self.lexical_similarities(title), self.semantic_similarities(title), self.fusion
+        )
 
     def best(self, title: str, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` most similar labels as ``(label index, similarity)``, best first."""

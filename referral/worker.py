@@ -27,7 +27,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral import audit, digests, notification_events, offers, privacy, scoring, visit_journal
+from referral import (
+    audit,
+    digests,
+    notification_events,
+    offers,
+    privacy,
+    scoring,
+    semantic,
+    visit_journal,
+)
 from referral.config import Settings
 from referral.db import write_late
 from referral.mailer import (
@@ -240,6 +249,17 @@ def run_daily_jobs(
     return ran
 
 
+def semantic_tick(session: Session, settings: Settings) -> int:
+    """Embed a batch of CVs (and the offers new or edited) under the current model, and
+    score again the applications they concern; the number of applications rescored."""
+    # The model runs for seconds: on SQLite the write lock is taken only once every vector of
+    # the batch is computed (deferred begin, nothing flushed before the first write).
+    write_late(session)
+    with session.no_autoflush:
+        cv_ids, offer_ids = semantic.embed_missing(session, settings, limit=semantic.BATCH)
+    return scoring.rescore_embedded(session, settings, cv_ids, offer_ids)
+
+
 def run_once(
     session_factory: sessionmaker[Session],
     settings: Settings,
@@ -259,6 +279,13 @@ def run_once(
             scoring.rebuild_if_requested(session, settings)
     except Exception:  # noqa: BLE001 - the marker stays: tried again at the next round
         log.exception("building the matching index failed; trying again at the next round")
+    try:
+        # Vectors of new CVs and offers (never computed in a candidate's request), then the
+        # applications they change scored again.
+        with session_factory() as session, session.begin():
+            semantic_tick(session, settings)
+    except Exception:  # noqa: BLE001 - ranking goes on by words; tried again next round
+        log.exception("embedding CVs and offers failed; trying again at the next round")
     try:
         # Journals of web processes that stopped or crashed (referral/visit_journal.py).
         visit_journal.load_orphans(session_factory, settings.instance_path / "visits")

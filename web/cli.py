@@ -68,6 +68,9 @@ def show_config() -> None:
     settings = prepare_instance(load_settings())
     for name, value in settings.masked().items():
         click.echo(f"{name}={value}")
+    from referral.semantic import embedding_status
+
+    click.echo(f"# matching by meaning: {embedding_status(settings).describe()}")
 
 
 @main.group()
@@ -265,6 +268,38 @@ def reindex() -> None:
     with session_of(app) as session, session.begin(), bar:
         cvs, scored = scoring.reindex(session, state.settings, progress)
     click.echo(f"Indexed {cvs} CV(s); rescored {scored} application(s).")
+    _embed_missing(app)
+
+
+def _embed_missing(app) -> None:
+    """Embed the CVs and offers that have no vectors under the current model, committed in
+    batches (an interruption keeps them: run it again to go on), then rescore."""
+    from referral import scoring, semantic
+
+    settings = app.extensions["relais"].settings
+    status = semantic.embedding_status(settings)
+    if not status.semantic:
+        click.echo(f"Matching by meaning is off: {status.reason}.")
+        return
+    with session_of(app) as session:
+        cvs, _offers = semantic.missing_counts(session, settings)
+    embedded: list[int] = []
+    offer_ids: list[int] = []
+    with click.progressbar(length=cvs, label=f"Embedding CVs ({status.describe()})") as bar:
+        while True:
+            with session_of(app) as session, session.begin():
+                ids, new_offers = semantic.embed_missing(session, settings, limit=semantic.BATCH)
+            embedded += ids
+            offer_ids += new_offers
+            bar.update(len(ids))
+            if not ids:
+                break
+    with session_of(app) as session, session.begin():
+        scored = scoring.rescore_embedded(session, settings, embedded, offer_ids)
+    click.echo(
+        f"Embedded {len(embedded)} CV(s) and {len(offer_ids)} offer(s); "
+        f"rescored {scored} application(s)."
+    )
 
 
 def _serve(app, host: str, port: int, worker: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -104,7 +104,10 @@ def home():
         "inactive": session.scalar(select(func.count(User.id)).where(User.active.is_(False))),
         "directions": session.scalar(select(func.count(Direction.id))),
     }
-    return render_template("admin/home.html", counts=counts)
+    from referral.semantic import embedding_status
+
+    status = embedding_status(current_app.extensions["relais"].settings)
+    return render_template("admin/home.html", counts=counts, embedding=status)
 
 
 # --- users ------------------------------------------------------------------------------------
