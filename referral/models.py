@@ -257,6 +257,10 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last invitation e-mail queued (see referral.invitations) and when the owner first
+    # chose a password, through the invitation or "Forgot your password?".
+    invited_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
 
     direction: Mapped[Direction | None] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(
