@@ -14,8 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from referral import directions as direction_service
-from referral import invitations
-from referral import staff_import
+from referral import invitations, staff_import
 from referral import users as user_service
 from referral.errors import InvalidInput
 from referral.models import Direction, Role, User
