@@ -50,23 +50,25 @@ def invite(
     """
     now = now or utcnow()
     count = 0
-    for user in accounts:
-        if not user.active:
-            continue
-        token = users.issue_reset_token(session, user, now, valid_for=valid_for)
-        notifications.notify(
-            session,
-            "account_invitation",
-            user=user,
-            locale=user.writing_locale(default_locale),
-            link=link_for(token),
-            context={"valid_days": valid_for.days},
-            now=now,
-        )
-        user.invited_at = now
-        count += 1
-        if count % BATCH_SIZE == 0:
-            session.flush()
+    # No flush before each query of notify(): the rows go to the database a batch at a time.
+    with session.no_autoflush:
+        for user in accounts:
+            if not user.active:
+                continue
+            token = users.issue_reset_token(session, user, now, valid_for=valid_for)
+            notifications.notify(
+                session,
+                "account_invitation",
+                user=user,
+                locale=user.writing_locale(default_locale),
+                link=link_for(token),
+                context={"valid_days": valid_for.days},
+                now=now,
+            )
+            user.invited_at = now
+            count += 1
+            if count % BATCH_SIZE == 0:
+                session.flush()
     session.flush()
     audit.record(session, actor, "user.invite", "user", None, count=count)
     return count
