@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral import audit, notifications, users
@@ -74,15 +74,17 @@ def invite(
     return count
 
 
+_NEVER_SIGNED_IN = (User.active, User.password_hash.is_(None), User.last_login_at.is_(None))
+
+
 def never_signed_in(session: Session) -> list[User]:
     """Active accounts whose owner never chose a password nor signed in."""
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.active, User.password_hash.is_(None), User.last_login_at.is_(None))
-            .order_by(User.id)
-        )
-    )
+    return list(session.scalars(select(User).where(*_NEVER_SIGNED_IN).order_by(User.id)))
+
+
+def count_never_signed_in(session: Session) -> int:
+    """How many accounts :func:`never_signed_in` would return (one COUNT query)."""
+    return session.scalar(select(func.count(User.id)).where(*_NEVER_SIGNED_IN)) or 0
 
 
 def invite_by_email(session: Session, emails: Iterable[str], **kwargs) -> int:

@@ -140,7 +140,7 @@ def users():
         status=status,
         role_labels=ROLE_LABELS,
         signs_in_with=invitations.signs_in_with,
-        never_signed_in=len(invitations.never_signed_in(db())),
+        never_signed_in=invitations.count_never_signed_in(db()),
     )
 
 
