@@ -264,6 +264,10 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last invitation e-mail queued (see referral.invitations) and when the owner first
+    # chose a password, through the invitation or "Forgot your password?".
+    invited_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
 
     direction: Mapped[Direction | None] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(

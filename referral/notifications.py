@@ -71,7 +71,7 @@ KIND_RULES: dict[str, KindRule] = {
 ALWAYS_IMMEDIATE: dict[str, tuple[Role, ...]] = {"strong_match": (Role.MANAGER, Role.RECRUITER)}
 # Never listed in the in-app inbox: the digest repeats rows that are there already, and a
 # password reset link must only ever live in the mailbox it was sent to.
-NOT_IN_INBOX = ("digest", "password_reset")
+NOT_IN_INBOX = ("digest", "password_reset", "account_invitation")
 
 _envs: dict[str, Environment] = {}
 _envs_lock = threading.Lock()

@@ -158,8 +158,13 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_reset_token(session: Session, user: User, now: datetime | None = None) -> str:
-    """A new single-use reset token for ``user``; only its hash is stored."""
+def issue_reset_token(
+    session: Session,
+    user: User,
+    now: datetime | None = None,
+    valid_for: timedelta = RESET_VALID_FOR,
+) -> str:
+    """A new single-use reset token for ``user``, valid ``valid_for``; only its hash is stored."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     session.add(
@@ -167,7 +172,7 @@ def issue_reset_token(session: Session, user: User, now: datetime | None = None)
             user_id=user.id,
             token_hash=_token_hash(token),
             created_at=now,
-            expires_at=now + RESET_VALID_FOR,
+            expires_at=now + valid_for,
         )
     )
     return token
@@ -195,6 +200,8 @@ def reset_password(
     now = now or utcnow()
     row = usable_reset_token(session, token, now)
     set_password(session, row.user, password)
+    if row.user.activated_at is None:
+        row.user.activated_at = now
     row.used_at = now
     audit.record(session, row.user, "user.password_reset", "user", row.user_id)
     return row.user

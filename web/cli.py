@@ -164,8 +164,9 @@ def users_create(email, first_name, last_name, roles, password) -> None:
 @main.command("import-staff")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and print what would change.")
+@click.option("--invite", is_flag=True, help="E-mail each new account an invitation.")
 @handle_errors
-def import_staff(file: Path, dry_run: bool) -> None:
+def import_staff(file: Path, dry_run: bool, invite: bool) -> None:
     """Create or update staff accounts from a CSV export of the HR directory.
 
     Columns: employee_number;email;first_name;last_name;job_title;direction_code;roles
@@ -185,9 +186,12 @@ def import_staff(file: Path, dry_run: bool) -> None:
                 click.echo(f"{file.name}: {problem}", err=True)
             _fail(f"nothing imported from {file.name} ({len(exc.problems)} problems).", 1)
             return
+        invited = 0
         if dry_run:
             session.rollback()
         else:
+            if invite and report.created:
+                invited = _invite(app, session, report.created)
             session.commit()
     for change in report.changes:
         click.echo(change.describe())
@@ -195,6 +199,27 @@ def import_staff(file: Path, dry_run: bool) -> None:
         verb = "would lose" if dry_run else "lost"
         click.echo(f"Warning: {len(report.roles_removed)} account(s) {verb} roles.", err=True)
     click.echo(report.summary())
+    if invited:
+        click.echo(f"{invited} invitation(s) queued in the outbox.")
+
+
+def _invite(app, session, emails: list[str]) -> int:
+    """Queue an invitation to each account of ``emails``; links point to RELAIS_BASE_URL."""
+    from flask import url_for
+
+    from referral import invitations
+
+    config = app.extensions["relais"].settings
+    with app.test_request_context():
+        return invitations.invite_by_email(
+            session,
+            emails,
+            link_for=lambda token: (
+                config.base_url.rstrip("/") + url_for("auth.reset_password", token=token)
+            ),
+            actor=None,
+            default_locale=config.default_locale,
+        )
 
 
 @main.group()

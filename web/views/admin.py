@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -14,12 +14,12 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from referral import directions as direction_service
-from referral import staff_import
+from referral import invitations, staff_import
 from referral import users as user_service
 from referral.errors import InvalidInput
 from referral.models import Direction, Role, User
 from web.auth_user import roles_required
-from web.database import db
+from web.database import db, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -92,6 +92,20 @@ class MoveForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
     dry_run = BooleanField(_l("Only check the file and show what would change"), default=True)
+    invite = BooleanField(_l("Send each new account an invitation e-mail to choose a password"))
+
+
+def _invitation_link(token: str) -> str:
+    return settings().base_url.rstrip("/") + url_for("auth.reset_password", token=token)
+
+
+def _invite(session, accounts_or_emails, *, by_email: bool) -> int:
+    kwargs = dict(
+        link_for=_invitation_link, actor=current_user, default_locale=settings().default_locale
+    )
+    if by_email:
+        return invitations.invite_by_email(session, accounts_or_emails, **kwargs)
+    return invitations.invite(session, accounts_or_emails, **kwargs)
 
 
 @bp.route("/")
@@ -123,7 +137,13 @@ def users():
     page = request.args.get("page", 1, type=int) or 1
     result = user_service.search(db(), query, page=page, per_page=PER_PAGE, active=active)
     return render_template(
-        "admin/users.html", result=result, q=query, status=status, role_labels=ROLE_LABELS
+        "admin/users.html",
+        result=result,
+        q=query,
+        status=status,
+        role_labels=ROLE_LABELS,
+        signs_in_with=invitations.signs_in_with,
+        never_signed_in=invitations.count_never_signed_in(db()),
     )
 
 
@@ -384,6 +404,16 @@ def staff_import_page():
             if report.dry_run:
                 session.rollback()
             else:
+                if form.invite.data and report.created:
+                    invited = _invite(session, report.created, by_email=True)
+                    flash(
+                        ngettext(
+                            "%(num)s invitation is on its way.",
+                            "%(num)s invitations are on their way.",
+                            invited,
+                        ),
+                        "success",
+                    )
                 session.commit()
                 flash(
                     gettext(
@@ -404,3 +434,19 @@ def staff_import_page():
         role_labels=ROLE_LABELS,
         columns=staff_import.COLUMNS,
     ), status
+
+
+@bp.route("/users/invite-again", methods=["POST"])
+@roles_required(Role.ADMIN)
+def invite_again():
+    """Send the invitation again to every active account whose owner never signed in."""
+    session = db()
+    invited = _invite(session, invitations.never_signed_in(session), by_email=False)
+    session.commit()
+    flash(
+        ngettext(
+            "%(num)s invitation is on its way.", "%(num)s invitations are on their way.", invited
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.users"))
