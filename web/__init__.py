@@ -81,9 +81,11 @@ def register_blueprints(app: Flask) -> None:
         analytics,
         apply,
         auth,
+        candidate_mail,
         credits_admin,
         duplicates,
         inbox,
+        interviews,
         manager,
         notifications_admin,
         offers,
@@ -91,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         recruiter,
         referrals,
         share,
+        status,
     )
 
     for module in (
@@ -110,6 +113,9 @@ def register_blueprints(app: Flask) -> None:
         admin,
         credits_admin,
         notifications_admin,
+        candidate_mail,
+        interviews,
+        status,
     ):
         app.register_blueprint(module.bp)
 
