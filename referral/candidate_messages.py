@@ -31,7 +31,7 @@ from babel.dates import format_date, format_time
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from referral import audit, notifications
 from referral.config import Settings
@@ -623,6 +623,7 @@ def sent_to(session: Session, candidate: Candidate) -> list[Notification]:
     return list(
         session.scalars(
             select(Notification)
+            .options(selectinload(Notification.attachments))
             .where(
                 Notification.recipient_id.is_(None),
                 Notification.recipient_email == candidate.email,

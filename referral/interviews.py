@@ -165,6 +165,19 @@ def for_application(session: Session, application: Application) -> list[Intervie
     )
 
 
+def by_application(session: Session, applications: list[Application]) -> dict[int, list[Interview]]:
+    """The interviews of each of ``applications`` (one query), soonest first."""
+    out: dict[int, list[Interview]] = {a.id: [] for a in applications}
+    if out:
+        for interview in session.scalars(
+            select(Interview)
+            .where(Interview.application_id.in_(list(out)))
+            .order_by(Interview.starts_at, Interview.id)
+        ):
+            out[interview.application_id].append(interview)
+    return out
+
+
 def _send(
     session: Session,
     settings: Settings,

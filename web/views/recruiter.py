@@ -439,7 +439,7 @@ def _candidate_page(
             erase_form=erase_form
             or (EraseForm(formdata=None) if privacy.may_erase(user) else None),
             in_pool=talentpool.in_pool(file.candidate),
-            interviews={a.id: interviews.for_application(session, a) for a in file.applications},
+            interviews=interviews.by_application(session, file.applications),
             candidate_emails=candidate_messages.sent_to(session, file.candidate),
         ),
         status,
