@@ -22,6 +22,7 @@ from referral.models import (
     Role,
     utcnow,
 )
+from tests.applying import pdf_bytes
 
 pytest_plugins = ["tests.shortlist_fixtures"]
 
@@ -276,3 +277,33 @@ def test_a_candidate_withdraws_and_planned_interviews_are_cancelled(
     assert kinds.count(cm.INTERVIEW_KIND) == 2 and kinds.count(cm.MESSAGE_KIND) == 1
     with pytest.raises(RuleBroken):
         candidate_status.withdraw(session, settings, application)
+
+
+def test_a_worker_retry_writes_the_same_email_again_not_a_second_one(
+    session, sessions, settings, recruiter, make_offer, make_application
+):
+    from referral.worker import deliver_due
+
+    application = make_application(make_offer(), status="interview")
+    _plan(session, settings, application, recruiter)
+    assert deliver_due(sessions, settings).sent == 1
+    row = session.scalar(select(Notification))
+    session.refresh(row)
+    # The worker died after the hand-over, before marking the row sent: it goes again.
+    row.status, row.next_attempt_at = "pending", utcnow()
+    session.commit()
+    assert deliver_due(sessions, settings).sent == 1
+    files = list(settings.outbox_path.glob("*.eml"))
+    assert len(files) == 1
+    assert b"text/calendar" in files[0].read_bytes()
+
+
+def test_the_receipt_links_to_the_status_page(client, session, make_offer):
+    from tests.web.test_apply_form import form
+
+    offer = make_offer()
+    assert client.post(f"/offers/{offer.id}/apply", data=form(pdf_bytes())).status_code == 302
+    receipt = session.scalar(select(Notification).where(Notification.kind == "receipt"))
+    link = receipt.body_text.split("/status/")[1].split()[0]
+    assert client.get("/status/" + link).status_code == 200
+    assert "/status/" + link in receipt.body_html
