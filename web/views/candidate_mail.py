@@ -40,6 +40,11 @@ DELIVERY_LABELS = {
 }
 
 
+def me():
+    """The signed-in user as a plain model object (services take no proxies)."""
+    return current_user._get_current_object()
+
+
 def rule_text(exc: DomainError) -> str:
     """A domain refusal in the reader's language."""
     template = getattr(exc, "template", None)
@@ -88,9 +93,7 @@ def edit_wording(kind: str, locale: str):
             if request.form.get("action") == "preview":
                 preview = cm.validate_wording(kind, locale, subject, body, settings())
             else:
-                cm.save_wording(
-                    session, settings(), kind, locale, subject, body, actor=current_user
-                )
+                cm.save_wording(session, settings(), kind, locale, subject, body, actor=me())
                 session.commit()
                 flash(_("The e-mail is saved."), "success")
                 return redirect(url_for(".wordings"))
@@ -119,7 +122,7 @@ def reset_wording(kind: str, locale: str):
     """Go back to the shipped wording."""
     if not ResetForm().validate_on_submit():
         abort(400)
-    cm.reset_wording(db(), kind, locale, actor=current_user)
+    cm.reset_wording(db(), kind, locale, actor=me())
     db().commit()
     flash(_("The e-mail is back to its shipped wording."), "success")
     return redirect(url_for(".edit_wording", kind=kind, locale=locale))
@@ -137,9 +140,9 @@ def _drafts() -> list[cm.Draft]:
     session = db()
     drafts = []
     for change in cm.changes(session, ids):
-        if not shortlists.can_view(current_user, change.application.offer):
+        if not shortlists.can_view(me(), change.application.offer):
             raise NotFound("application")
-        draft = cm.propose(session, settings(), change, recruiter=current_user)
+        draft = cm.propose(session, settings(), change, recruiter=me())
         if draft is not None:
             drafts.append(draft)
     return drafts

@@ -10,7 +10,6 @@ from babel.dates import get_timezone
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -21,7 +20,7 @@ from referral.messages import RuleBroken
 from referral.models import Application, Interview, Role
 from web.auth_user import roles_required
 from web.database import db, settings
-from web.views.candidate_mail import rule_text
+from web.views.candidate_mail import me, rule_text
 
 bp = Blueprint("interviews", __name__, url_prefix="/recruiter")
 
@@ -73,7 +72,7 @@ def _application(application_id: int) -> Application:
     )
     if application is None:
         raise NotFound("application")
-    if not shortlists.can_view(current_user, application.offer):
+    if not shortlists.can_view(me(), application.offer):
         raise Forbidden("application")
     return application
 
@@ -82,7 +81,7 @@ def _interview(interview_id: int) -> Interview:
     interview = db().get(Interview, interview_id) if shortlists.valid_id(interview_id) else None
     if interview is None:
         raise NotFound("interview")
-    if not shortlists.can_view(current_user, interview.application.offer):
+    if not shortlists.can_view(me(), interview.application.offer):
         raise Forbidden("interview")
     return interview
 
@@ -115,7 +114,7 @@ def new(application_id: int):
                 settings(),
                 application,
                 form.data_for_domain(),
-                actor=current_user,
+                actor=me(),
                 nonce=form.nonce.data or None,
             )
         except RuleBroken as exc:
@@ -164,7 +163,7 @@ def edit(interview_id: int):
                 settings(),
                 interview,
                 form.data_for_domain(),
-                actor=current_user,
+                actor=me(),
                 sequence=int(form.sequence.data) if (form.sequence.data or "").isdigit() else None,
             )
         except RuleBroken as exc:
@@ -199,7 +198,7 @@ def cancel(interview_id: int):
                 db(),
                 settings(),
                 interview,
-                actor=current_user,
+                actor=me(),
                 sequence=int(form.sequence.data) if (form.sequence.data or "").isdigit() else None,
             )
         except RuleBroken as exc:
