@@ -31,7 +31,7 @@ from babel.dates import format_date, format_time
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from referral import audit, notifications
 from referral.config import Settings
@@ -494,17 +494,26 @@ def stage_key(change: StatusChange) -> str:
 
 
 def propose(
-    session: Session, settings: Settings, change: StatusChange, *, recruiter: User | None
+    session: Session,
+    settings: Settings,
+    change: StatusChange,
+    *,
+    recruiter: User | None,
+    known: dict[tuple[str, str], Wording] | None = None,
 ) -> Draft | None:
     """The e-mail proposed to the candidate for the move ``change`` (None when the stage has
-    no e-mail, or the candidate's data is erased)."""
+    no e-mail, or the candidate's data is erased). ``known`` keeps the wordings read, for a
+    page that proposes many."""
     from referral.candidate_status import status_url
 
     application = change.application
     if change.to_status not in STAGE_KINDS or application.candidate.erased_at is not None:
         return None
     locale = candidate_locale(session, application.candidate, settings.default_locale)
-    words = wording(session, change.to_status, locale)
+    known = {} if known is None else known
+    if (change.to_status, locale) not in known:
+        known[change.to_status, locale] = wording(session, change.to_status, locale)
+    words = known[change.to_status, locale]
     context = context_for(
         application,
         locale=locale,
@@ -534,7 +543,17 @@ def propose(
 
 def changes(session: Session, ids: list[int]) -> list[StatusChange]:
     """The moves ``ids`` (unknown ones left out), in the order given."""
-    found = {c.id: c for c in session.scalars(select(StatusChange).where(StatusChange.id.in_(ids)))}
+    found = {
+        c.id: c
+        for c in session.scalars(
+            select(StatusChange)
+            .options(
+                joinedload(StatusChange.application).joinedload(Application.candidate),
+                joinedload(StatusChange.application).joinedload(Application.offer),
+            )
+            .where(StatusChange.id.in_(ids))
+        )
+    }
     return [found[i] for i in ids if i in found]
 
 

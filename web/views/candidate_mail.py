@@ -139,10 +139,11 @@ def _drafts() -> list[cm.Draft]:
     ids = [int(v) for v in request.values.getlist("change") if v.isdigit() and len(v) < 12][:200]
     session = db()
     drafts = []
+    known: dict = {}
     for change in cm.changes(session, ids):
         if not shortlists.can_view(me(), change.application.offer):
             raise NotFound("application")
-        draft = cm.propose(session, settings(), change, recruiter=me())
+        draft = cm.propose(session, settings(), change, recruiter=me(), known=known)
         if draft is not None:
             drafts.append(draft)
     return drafts
