@@ -332,3 +332,17 @@ def test_the_delivery_state_follows_the_worker(
     page = text(client.get(f"/recruiter/candidates/{application.candidate_id}"))
     assert "E-mails to the candidate" in page and "sent ·" in page
     assert list(settings.outbox_path.glob("*.eml"))
+
+
+@pytest.fixture
+def limited(app_config):
+    app_config["RATELIMIT_ENABLED"] = True
+    return app_config
+
+
+def test_the_status_page_actions_are_rate_limited(
+    limited, client, settings, make_offer, make_application
+):
+    path = status_path(settings, make_application(make_offer()))
+    codes = {client.post(path + "/withdraw").status_code for _ in range(31)}
+    assert codes == {422, 429}

@@ -18,7 +18,8 @@ from referral.messages import RuleBroken
 from referral.models import utcnow
 from web.auth_user import public
 from web.database import db, settings
-from web.views.apply import CV_MESSAGES
+from web.extensions import limiter
+from web.views.apply import CV_MESSAGES, _attempts_limit
 from web.views.candidate_mail import rule_text
 
 bp = Blueprint("status", __name__, url_prefix="/status")
@@ -91,6 +92,7 @@ def show(token: str):
 
 
 @bp.route("/<token>/withdraw", methods=["POST"])
+@limiter.limit(_attempts_limit)  # the apply form's cap: a CV is as costly to read here
 @public
 def withdraw(token: str):
     """The candidate withdraws their application."""
@@ -111,6 +113,7 @@ def withdraw(token: str):
 
 
 @bp.route("/<token>/cv", methods=["POST"])
+@limiter.limit(_attempts_limit)  # the apply form's cap: a CV is as costly to read here
 @public
 def replace_cv(token: str):
     """The candidate replaces the CV of their application."""
@@ -152,6 +155,7 @@ def replace_cv(token: str):
 
 
 @bp.route("/<token>/erase", methods=["POST"])
+@limiter.limit(_attempts_limit)  # the apply form's cap: a CV is as costly to read here
 @public
 def erase(token: str):
     """The candidate erases their personal data."""
