@@ -307,3 +307,24 @@ def test_the_receipt_links_to_the_status_page(client, session, make_offer):
     link = receipt.body_text.split("/status/")[1].split()[0]
     assert client.get("/status/" + link).status_code == 200
     assert "/status/" + link in receipt.body_html
+
+
+@pytest.mark.parametrize("kind", [cm.MESSAGE_KIND, cm.INTERVIEW_KIND])
+@pytest.mark.parametrize(
+    "locale, words", [("fr", "Suivre votre candidature"), ("en", "Follow your application")]
+)
+def test_the_mail_templates_carry_the_status_link_in_both_languages(kind, locale, words):
+    from referral.notifications import render
+
+    context = {
+        "subject": "Objet <b>",
+        "body": "Bonjour <Camille>,\n\nLigne 1\nLigne 2",
+        "organisation_name": "Région Exemple",
+        "link": "http://localhost/status/abc",
+        "recipient_name": "Camille",
+    }
+    subject, text, html = render(kind, locale, context)
+    assert subject == "Objet <b>"
+    assert words in text and "http://localhost/status/abc" in text
+    assert words in html and 'href="http://localhost/status/abc"' in html
+    assert "Bonjour &lt;Camille&gt;," in html and "Ligne 1<br>Ligne 2" in html
