@@ -323,7 +323,7 @@ def _create_or_update(
     )
     existing.cv_file = cv
     _score(session, settings, existing, now)
-    _receipt(session, settings, offer, candidate, locale, now, updated=True)
+    _receipt(session, settings, offer, candidate, locale, now, updated=True, application=existing)
     return ApplyResult(existing, candidate, created=False)
 
 
@@ -377,7 +377,9 @@ def _after_create(
         agent_id=application.credited_agent_id,
     )
     base = settings.base_url.rstrip("/")
-    _receipt(session, settings, offer, candidate, locale, now, updated=False)
+    _receipt(
+        session, settings, offer, candidate, locale, now, updated=False, application=application
+    )
     _score(session, settings, application, now)
     recipients = {
         u.id: u for u in (offer.hiring_manager, offer.recruiter) if u is not None and u.active
@@ -436,7 +438,10 @@ def _receipt(
     now: datetime,
     *,
     updated: bool,
+    application: Application,
 ) -> None:
+    from referral.candidate_status import status_url
+
     notifications.notify(
         session,
         "receipt",
@@ -450,6 +455,7 @@ def _receipt(
             "organisation_name": settings.organisation_name,
             "retention_months": settings.retention_months,
             "reply_to": settings.reply_to_address,
+            "status_link": status_url(settings, application),
         },
         link=f"{settings.base_url.rstrip('/')}/privacy",
         now=now,

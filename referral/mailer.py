@@ -26,7 +26,12 @@ from referral.models import Notification
 from referral.notifications import ALWAYS_IMMEDIATE, render_template
 
 # Outside recipients are told why they get the message (staff get a link to their settings).
-OUTSIDE_REASONS = {"receipt": "applied", "invitation": "recommended"}
+OUTSIDE_REASONS = {
+    "receipt": "applied",
+    "invitation": "recommended",
+    "candidate_message": "applied",
+    "interview": "applied",
+}
 # Staff mails that no setting governs (the footer then does not point to the settings).
 UNSETTABLE_STAFF_KINDS = ("password_reset",)
 
@@ -84,6 +89,18 @@ def build_message(row: Notification, settings: Settings) -> EmailMessage:
     else:
         html += html_footer
     message.add_alternative(html, subtype="html")
+    for attachment in row.attachments:
+        # e.g. an interview's event: "text/calendar; method=REQUEST" (the method tells mail
+        # clients to offer accept/decline rather than a plain file).
+        maintype, _, rest = attachment.content_type.partition("/")
+        subtype, *params = [p.strip() for p in rest.split(";")]
+        message.add_attachment(
+            attachment.content.encode(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=dict(p.split("=", 1) for p in params if "=" in p),
+        )
     # After the parts: making the message multipart moves Content-* headers into its first part.
     message["Content-Language"] = row.locale
     return message

@@ -848,6 +848,9 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     recipient: Mapped[User | None] = relationship()
+    attachments: Mapped[list[NotificationAttachment]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="NotificationAttachment.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} {self.status}>"
@@ -1032,3 +1035,75 @@ class OfferEmbedding(Base):
 
     def __repr__(self) -> str:
         return f"<OfferEmbedding offer={self.offer_id} {self.model} {self.version}>"
+
+
+# --- candidate messages and interviews ------------------------------------------------------
+
+
+class NotificationAttachment(Base):
+    """A file sent with an outbox row (an interview's calendar event); goes with its row."""
+
+    __tablename__ = "notification_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notification.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(100))  # e.g. "text/calendar; method=REQUEST"
+    content: Mapped[str] = mapped_column(Text)
+
+
+class CandidateMessageTemplate(Base):
+    """An admin's wording of one candidate e-mail in one language; without a row, the
+    wording shipped in :mod:`referral.candidate_messages` applies."""
+
+    __tablename__ = "candidate_message_template"
+    __table_args__ = (UniqueConstraint("kind", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    locale: Mapped[str] = mapped_column(String(5))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+
+class InterviewStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Interview(Base):
+    """An interview of an application: when, where, the panel; ``uid`` and ``sequence`` make
+    its calendar event (each change sends the same event again with a higher sequence)."""
+
+    __tablename__ = "interview"
+    __table_args__ = (CheckConstraint(_in("status", InterviewStatus), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    uid: Mapped[str] = mapped_column(String(120), unique=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default=InterviewStatus.SCHEDULED.value)
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str] = mapped_column(String(300), default="")
+    video_url: Mapped[str | None] = mapped_column(String(500))
+    panel: Mapped[list[str]] = mapped_column(JSON, default=list)
+    organizer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship()
+    organizer: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Interview {self.id} {self.status} seq={self.sequence}>"

@@ -8,8 +8,8 @@ or an admin, from the candidate's page).
 Erasing keeps what the organisation's figures and the agents' credits rest on — that an
 application to an offer arrived through a link, when, and how far it went — and removes who
 the person is and what they wrote: identity, CV files and their text, messages, notes,
-score explanations (they quote the CV), duplicate flags, the name and e-mail an agent gave
-when referring them, and the e-mails: those sent to the person go, those that told staff
+score explanations (they quote the CV), duplicate flags, interviews, the name and e-mail an
+agent gave when referring them, and the e-mails (with their attachments): those sent to the person go, those that told staff
 about them name an "erased candidate" instead. The candidate row stays, marked
 ``erased_at``, so that an application never points to nothing. The CV files are deleted once
 the transaction has committed, and the matching index, which holds the CV text, is built
@@ -48,6 +48,7 @@ from referral.models import (
     CandidateNote,
     CVFile,
     DuplicateFlag,
+    Interview,
     Notification,
     Referral,
     ReferralStatus,
@@ -129,6 +130,13 @@ def erase(
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(CVFile).where(CVFile.candidate_id == candidate.id))
+    session.execute(
+        delete(Interview)
+        .where(Interview.application_id.in_(
+            select(Application.id).where(Application.candidate_id == candidate.id)
+        ))
+        .execution_options(synchronize_session=False)
+    )
     session.execute(delete(CandidateNote).where(CandidateNote.candidate_id == candidate.id))
     session.execute(
         delete(DuplicateFlag).where(

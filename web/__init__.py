@@ -84,9 +84,11 @@ def register_blueprints(app: Flask) -> None:
         analytics,
         apply,
         auth,
+        candidate_mail,
         credits_admin,
         duplicates,
         inbox,
+        interviews,
         linkedin,
         manager,
         notifications_admin,
@@ -95,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         recruiter,
         referrals,
         share,
+        status,
     )
 
     for module in (
@@ -115,6 +118,9 @@ def register_blueprints(app: Flask) -> None:
         admin,
         credits_admin,
         notifications_admin,
+        candidate_mail,
+        interviews,
+        status,
     ):
         app.register_blueprint(module.bp)
 

@@ -34,10 +34,12 @@ class World:
     admin: User
     offer_id: int
     candidate_id: int
+    application_id: int = 0
+    status_path: str = ""
 
 
 @pytest.fixture
-def world(session, make_user, make_offer, make_application, make_candidate) -> Callable:
+def world(app, session, make_user, make_offer, make_application, make_candidate) -> Callable:
     def build(locale: str) -> World:
         agent = make_user(first_name="Aline", last_name="Partage", locale=locale)
         recruiter = make_user(Role.RECRUITER, locale=locale)
@@ -69,7 +71,12 @@ def world(session, make_user, make_offer, make_application, make_candidate) -> C
         )
         for channel in ("linkedin", "email"):
             make_link(session, offer, agent, channel)
-        return World(agent, recruiter, manager, admin, offer.id, best.candidate_id)
+        from referral.candidate_status import status_token
+
+        status_path = "/status/" + status_token(app.extensions["relais"].settings, best)
+        return World(
+            agent, recruiter, manager, admin, offer.id, best.candidate_id, best.id, status_path
+        )
 
     return build
 
@@ -128,6 +135,16 @@ PAGES: dict[str, tuple[str | None, Callable[..., None]]] = {
         "recruiter",
         lambda p, w: p.goto(f"/recruiter/offers/{w.offer_id}/talent-pool"),
     ),
+    "recruiter-plan-interview": (
+        "recruiter",
+        lambda p, w: p.goto(f"/recruiter/applications/{w.application_id}/interviews/new"),
+    ),
+    "candidate-status": (None, lambda p, w: p.goto(w.status_path)),
+    "admin-candidate-emails": ("admin", lambda p, w: p.goto("/admin/candidate-emails/")),
+    "admin-candidate-email-edit": (
+        "admin",
+        lambda p, w: p.goto("/admin/candidate-emails/interview_invitation/fr"),
+    ),
     "manager-home": ("manager", lambda p, w: p.goto("/manager/")),
     "manager-new-offer": ("manager", lambda p, w: p.goto("/manager/offers/new")),
     "admin-home": ("admin", lambda p, w: p.goto("/admin/")),
@@ -141,9 +158,23 @@ PAGES: dict[str, tuple[str | None, Callable[..., None]]] = {
     "linkedin-participation": ("admin", lambda p, w: p.goto("/linkedin/participation")),
 }
 
-ENGLISH = ["home", "apply-errors", "agent-share-panel", "recruiter-shortlist", "manager-new-offer"]
+ENGLISH = [
+    "home",
+    "apply-errors",
+    "agent-share-panel",
+    "recruiter-shortlist",
+    "manager-new-offer",
+    "candidate-status",
+]
 # The staff import's CSV example scrolls sideways on a phone only.
-ON_A_PHONE = ["offer", "recruiter-shortlist", "agent-links", "admin-staff-import", "linkedin-mine"]
+ON_A_PHONE = [
+    "offer",
+    "recruiter-shortlist",
+    "agent-links",
+    "admin-staff-import",
+    "linkedin-mine",
+    "candidate-status",
+]
 
 CASES = (
     [pytest.param(name, "fr", None, id=f"{name}-fr") for name in PAGES]

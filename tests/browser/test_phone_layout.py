@@ -93,3 +93,26 @@ def test_shortlist_links_and_offer_fit_a_phone(
     widths = visit()
 
     assert widths == {"offer": 390, "shortlist": 390, "links": 390}
+
+
+def test_the_candidate_status_page_fits_a_phone(
+    browser, live_server, app, make_offer, make_application, make_candidate
+):
+    from referral.candidate_status import status_token
+
+    offer = make_offer(title="Chef ou cheffe de projet maîtrise d'œuvre des systèmes d'information")
+    application = make_application(
+        offer, make_candidate("Clémence", "Moulin-Fournier", city="Clermont-Ferrand")
+    )
+    context = browser.new_context(base_url=live_server, locale="fr-FR", viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto("/status/" + status_token(app.extensions["relais"].settings, application))
+        from playwright.sync_api import expect
+
+        page.get_by_text("Voir ce qui est conservé").click()
+        expect(page.locator("dl.kept")).to_contain_text("Clermont-Ferrand")
+        expect(page.locator("dl.kept")).to_be_visible()
+        assert page_width(page) == 390
+    finally:
+        context.close()

@@ -78,6 +78,9 @@ def test_recruiter_moves_the_best_candidate_to_interview_and_the_agent_gains_poi
     form.get_by_role("button", name="Changer d'étape").click()
     page.wait_for_load_state()
     assert page.locator(".flash-success").inner_text().startswith("Élise Fournier")
+    # The e-mail to the candidate is proposed; sent as it is, back to the candidate file.
+    page.get_by_role("button", name="Envoyer les courriels cochés").click()
+    page.wait_for_url(f"**/recruiter/candidates/{best.candidate_id}")
     assert "Entretien" in page.locator(f"#application-{best.id} .status").inner_text()
 
     after = agent_points()

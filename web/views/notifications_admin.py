@@ -33,6 +33,8 @@ KIND_LABELS = {
     "password_reset": _l("Password reset"),
     "receipt": _l("Application receipt"),
     "invitation": _l("Invitation to apply"),
+    "candidate_message": _l("E-mail to a candidate"),
+    "interview": _l("Interview (with its calendar event)"),
 }
 
 

@@ -37,8 +37,10 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation, V
 
 from referral import (
     attribution,
+    candidate_messages,
     candidates,
     exports,
+    interviews,
     pipeline,
     privacy,
     shortlists,
@@ -51,6 +53,7 @@ from web.database import db, settings
 from web.offer_labels import LABELS
 from web.templating import candidate_name
 from web.views.auth import _safe_next
+from web.views.candidate_mail import compose_url
 from web.views.duplicates import REASON_LABELS as DUPLICATE_REASONS
 
 bp = Blueprint("recruiter", __name__, url_prefix="/recruiter")
@@ -384,12 +387,17 @@ def bulk_move(offer_id: int):
     )
     session.commit()
     refused = [(application, error_text(exc)) for application, exc in report.refused]
+    compose = None
+    if report.moved and candidate_messages.stage_message_for(form.to_status.data):
+        moves = candidate_messages.latest_changes(session, report.moved)
+        compose = compose_url([c.id for c in moves], back)
     return render_template(
         "recruiter/bulk_report.html",
         offer=offer,
         moved=report.moved,
         refused=refused,
         to_status=form.to_status.data,
+        compose=compose,
     )
 
 
@@ -431,6 +439,8 @@ def _candidate_page(
             erase_form=erase_form
             or (EraseForm(formdata=None) if privacy.may_erase(user) else None),
             in_pool=talentpool.in_pool(file.candidate),
+            interviews=interviews.by_application(session, file.applications),
+            candidate_emails=candidate_messages.sent_to(session, file.candidate),
         ),
         status,
     )
@@ -499,7 +509,7 @@ def move(application_id: int):
         )
         return redirect(back)
     try:
-        pipeline.move(
+        change = pipeline.move(
             session,
             application,
             form.to_status.data,
@@ -528,6 +538,8 @@ def move(application_id: int):
         ),
         "success",
     )
+    if candidate_messages.stage_message_for(change.to_status):
+        return redirect(compose_url([change.id], back))
     return redirect(back)
 
 
