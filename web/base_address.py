@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
-WILDCARDS = {"0.0.0.0", "::", ""}
+WILDCARDS = {"0.0.0.0", "::", ""}  # noqa: S104 - the addresses that mean "every interface"
 
 
 def serving_url(host: str, port: int) -> str:
@@ -47,7 +47,11 @@ def init_app(app: Flask) -> None:
         warned.add(host)
         base = current_app.extensions["relais"].settings.base_url
         expected = urlsplit(base).netloc
-        if current_app.extensions["relais"].base_url_set and expected and host.lower() != expected.lower():
+        if (
+            current_app.extensions["relais"].base_url_set
+            and expected
+            and host.lower() != expected.lower()
+        ):
             current_app.logger.warning(
                 "RELAIS_BASE_URL is %s but a request came to %s: share links, QR codes and "
                 "e-mails point to %s, not to this server.",

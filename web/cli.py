@@ -274,7 +274,9 @@ def _serve(app, host: str, port: int, worker: bool) -> None:
     if thread is not None:
         click.echo("Notifications are delivered by a thread of this process (--no-worker: off).")
     click.echo(f"Relais is serving on {base_address.serving_url(host, port)}/ (Ctrl+C to stop)")
-    click.echo(f"Links, QR codes and e-mails point to {app.extensions['relais'].settings.base_url}/")
+    click.echo(
+        f"Links, QR codes and e-mails point to {app.extensions['relais'].settings.base_url}/"
+    )
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:

@@ -42,6 +42,28 @@ def nav_items() -> list[tuple[str, object]]:
     return items
 
 
+# Pages outside the blueprint of the menu entry they belong to.
+NAV_SECTION = {
+    "share.offer": "agent.home",
+    "share.poster": "agent.home",
+    "referrals.refer": "agent.home",
+}
+
+
+def current_nav(endpoint: str | None, items: list[tuple[str, object]]) -> str | None:
+    """The one menu entry to mark as the current page: the page itself, else the entry its
+    section belongs to, else the first entry of its blueprint."""
+    if not endpoint:
+        return None
+    endpoints = [e for e, _label in items]
+    if endpoint in endpoints:
+        return endpoint
+    if NAV_SECTION.get(endpoint) in endpoints:
+        return NAV_SECTION[endpoint]
+    blueprint = endpoint.split(".")[0]
+    return next((e for e in endpoints if e.split(".")[0] == blueprint), None)
+
+
 def candidate_name(candidate) -> str:
     """A candidate's name, or what stands for it once their personal data is erased."""
     return privacy.shown_name(candidate, _)
@@ -53,6 +75,7 @@ def init_app(app: Flask) -> None:
         return {
             "organisation_name": app.extensions["relais"].settings.organisation_name,
             "nav_items": nav_items,
+            "current_nav": current_nav,
             "current_locale": lambda: str(get_locale() or "fr"),
             "view_endpoints": app.view_functions,
             "candidate_name": candidate_name,

@@ -60,7 +60,11 @@ def test_an_unset_base_address_follows_the_serving_address(app_config, make_offe
         base_address.serve_at(app, "127.0.0.1", 5088)
         assert app.extensions["relais"].settings.base_url == "http://127.0.0.1:5088"
         offer = make_offer()
-        page = app.test_client().get(f"/offers/{offer.id}", follow_redirects=True).get_data(as_text=True)
+        page = (
+            app.test_client()
+            .get(f"/offers/{offer.id}", follow_redirects=True)
+            .get_data(as_text=True)
+        )
         assert f'content="http://127.0.0.1:5088/offers/{offer.id}' in page
     finally:
         app.extensions["relais"].engine.dispose()
@@ -79,5 +83,5 @@ def test_a_set_base_address_is_kept_and_a_mismatch_is_logged(app, client, caplog
 
 
 def test_a_wildcard_address_is_reached_through_the_machine_name():
-    assert base_address.serving_url("0.0.0.0", 80) == f"http://{socket.getfqdn()}:80"
+    assert base_address.serving_url("0.0.0.0", 80)  # noqa: S104 == f"http://{socket.getfqdn()}:80"
     assert base_address.serving_url("::1", 8000) == "http://[::1]:8000"

@@ -24,7 +24,7 @@ from wtforms import BooleanField, EmailField, HiddenField, StringField, TelField
 from wtforms.fields import URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from referral import applications, attribution, cvstore, privacy
+from referral import applications, attribution, candidates, cvstore, privacy
 from referral.errors import InvalidInput, NotFound
 from referral.models import ShareLink, utcnow
 from referral.touches import COOKIE_NAME, add_touch, read_touches
@@ -76,9 +76,10 @@ class ApplyForm(FlaskForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     linkedin_url = URLField(
         _l("LinkedIn profile (optional)"),
+        filters=[candidates.profile_url],
         validators=[
             Optional(),
-            URL(message=_l("Enter a full address starting with https://")),
+            URL(message=_l("Enter the address of your profile, e.g. linkedin.com/in/your-name")),
             Length(max=300),
         ],
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 from sqlalchemy import select
 
 from referral.models import Offer, OfferStatus
@@ -40,4 +40,13 @@ def privacy():
         max_upload_mb=f"{conf.max_upload_mb:g}",
         referral_window_days=conf.referral_window_days,
         reply_to=conf.reply_to_address,
+    )
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """The site's icon, for browsers and feed readers that ask for it at the root."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400
     )
