@@ -7,7 +7,7 @@ import html
 import pytest
 from sqlalchemy import select
 
-from referral.models import Candidate
+from referral.models import Candidate, Role, Training, TrainingAttendee
 from tests.applying import pdf_bytes
 from tests.web.test_apply_form import form
 
@@ -45,3 +45,26 @@ def test_the_favicon_is_served(client):
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert b"<svg" in response.data
     assert 'rel="icon"' in text(client.get("/"))
+
+
+def test_trainings_read_well_and_bad_attendees_are_reported(client, auth, session, make_user):
+    auth.login(make_user(Role.ADMIN, locale="fr"))
+    home = text(client.get("/admin/"))
+    assert 'href="/analytics/trainings"' in home and "Formations" in home
+    form_page = text(client.get("/analytics/trainings/new"))
+    assert "Intitulé de la formation" in form_page and "Intitulé du poste" not in form_page
+    client.post(
+        "/analytics/trainings/new",
+        data={"title": "LinkedIn 1", "audience": "agents", "held_on": "2026-10-05"},
+    )
+    training = session.scalar(select(Training))
+    page = text(client.get(f"/analytics/trainings/{training.id}/attendees"))
+    assert "0 participant<" in page and "0 participants" not in page
+    one = make_user(email="un@region.example")
+    pasted = "un@region.example\njean.dupont.region.example\nDupont\tJean\t"
+    response = client.post(f"/analytics/trainings/{training.id}/attendees", data={"emails": pasted})
+    page = text(response)
+    assert "1 participant ajouté." in page
+    assert "Ces adresses e-mail ne sont pas valides : jean.dupont.region.example" in page
+    assert "Dupont\tJean" in page  # left in the box, to be corrected
+    assert session.scalars(select(TrainingAttendee.user_id)).all() == [one.id]
