@@ -701,11 +701,19 @@ def strong_points(offer: Offer, locale: str = "fr") -> list[str]:
     return points[:3]
 
 
+def _hashtag(text: str) -> str:
+    """``"gestion de projet"`` as ``GestionDeProjet``, keeping acronyms (``SQL``, ``RH``)."""
+    words = _slugify(text, separator=" ", lowercase=False).split()
+    return re.sub(
+        r"[^0-9A-Za-z]", "", "".join(w if w[1:] != w[1:].lower() else w.capitalize() for w in words)
+    )
+
+
 def hashtags(offer: Offer, locale: str = "fr") -> list[str]:
     """A few hashtags for a post: recruitment, the public service, the métier and top skills."""
     tags = ["#recrutement", "#servicepublic"] if locale != "en" else ["#hiring", "#publicservice"]
     for word in [offer.metier, *(offer.required_skills or [])[:2]]:
-        tag = re.sub(r"[^0-9A-Za-z]", "", _slugify(word or "", separator="_").title())
+        tag = _hashtag(word or "")
         if tag and f"#{tag}" not in tags:
             tags.append(f"#{tag}")
     return tags[:5]

@@ -53,3 +53,34 @@ def test_required_fields_line_up_with_the_others(page, make_offer):
     # The asterisk sits in the label: no extra line between the label and its input.
     assert first["y"] - label_first["y"] == phone["y"] - label_phone["y"]
     expect(page.locator("label[for=first_name] .required")).to_have_text(" *")
+
+
+def test_copy_the_text_and_open_linkedin_in_one_click(
+    browser, live_server, session, make_user, make_offer
+):
+    agent = make_user(first_name="Aline", last_name="Partage")
+    offer = make_offer(title="Analyste de données", required_skills=["SQL", "python"])
+    context = browser.new_context(
+        base_url=live_server, locale="fr-FR", permissions=["clipboard-read", "clipboard-write"]
+    )
+    context.route("https://www.linkedin.com/**", lambda route: route.fulfill(body="LinkedIn"))
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, agent)
+    page.goto(f"/agent/offers/{offer.id}")
+    card = page.locator("#channel-linkedin")
+    expect(card.get_by_role("button")).to_have_count(1)
+    card.get_by_role("button", name="Préparer mon lien et mon texte LinkedIn").click()
+    text = page.get_by_label("Texte à publier sur LinkedIn (avec ce lien)")
+    expect(text).to_contain_text("#SQL")
+    link = page.get_by_label("Votre lien LinkedIn").input_value()
+    expect(text).to_contain_text(link)
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="Copier le texte et ouvrir LinkedIn").click()
+    assert opened.value.url.startswith("https://www.linkedin.com/sharing/share-offsite/")
+    page.bring_to_front()
+    expect(page.locator("#copy-status")).to_have_text(
+        "Texte copié : collez-le dans votre publication"
+    )
+    assert page.evaluate("navigator.clipboard.readText()") == text.input_value()
+    context.close()

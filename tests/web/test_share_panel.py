@@ -88,13 +88,30 @@ def test_the_post_text_in_french_and_english(client, auth, offer, agent):
     auth.login(agent)
     _take(client, offer, "linkedin")
     fr = client.get(f"/agent/offers/{offer.id}?text_lang=fr").get_data(as_text=True)
-    text = re.search(r'<textarea id="post-text"[^>]*>(.*?)</textarea>', fr, re.S).group(1)
+    text = re.search(r'<textarea id="text-linkedin"[^>]*>(.*?)</textarea>', fr, re.S).group(1)
     assert "Nous recrutons : Technicien SIG" in text
     assert "Télétravail partiel possible" in text and "#recrutement" in text
     assert "/r/" in text
-    assert 'data-copy-target="post-text"' in fr
+    assert 'data-copy-target="text-linkedin" data-copy-open' in fr
     en = client.get(f"/agent/offers/{offer.id}?text_lang=en").get_data(as_text=True)
     assert "We are hiring: Technicien SIG" in en and "#hiring" in en
+
+
+def test_each_channel_has_its_own_text_with_its_own_link(client, auth, session, offer, agent):
+    auth.login(agent)
+    for channel in ("linkedin", "whatsapp", "copy"):
+        _take(client, offer, channel)
+    html = client.get(f"/agent/offers/{offer.id}").get_data(as_text=True)
+    for channel in ("linkedin", "whatsapp", "copy"):
+        code = session.scalar(select(ShareLink.code).where(ShareLink.channel == channel))
+        text = re.search(rf'<textarea id="text-{channel}"[^>]*>(.*?)</textarea>', html, re.S)
+        assert f"/r/{code}" in text.group(1)
+        others = session.scalars(select(ShareLink.code).where(ShareLink.channel != channel))
+        assert not any(f"/r/{c}" in text.group(1) for c in others)
+    # One button per channel without a link yet.
+    facebook = html[html.index('id="channel-facebook"') :]
+    facebook = facebook[: facebook.index("</li>")]
+    assert facebook.count("<button") == 1 and "Préparer mon lien et mon texte Facebook" in facebook
 
 
 def test_qr_code_svg_png_and_poster(client, auth, session, offer, agent, make_user):

@@ -68,3 +68,16 @@ def test_trainings_read_well_and_bad_attendees_are_reported(client, auth, sessio
     assert "Ces adresses e-mail ne sont pas valides : jean.dupont.region.example" in page
     assert "Dupont\tJean" in page  # left in the box, to be corrected
     assert session.scalars(select(TrainingAttendee.user_id)).all() == [one.id]
+
+
+def test_hashtags_keep_acronyms(make_offer):
+    from referral.offers import hashtags
+
+    offer = make_offer(metier="Gestionnaire RH", required_skills=["SQL", "gestion de projet"])
+    assert hashtags(offer) == [
+        "#recrutement",
+        "#servicepublic",
+        "#GestionnaireRH",
+        "#SQL",
+        "#GestionDeProjet",
+    ]

@@ -43,7 +43,11 @@ def offer(offer_id: int):
     urls = {c: link_url(link) for c, link in active.items()}
     text_lang = request.args.get("text_lang") or str(get_locale() or "fr")
     text_lang = text_lang if text_lang in ("fr", "en") else "fr"
-    post_link = urls.get("linkedin") or urls.get("copy")
+    # One text per channel, each with that channel's link, so that a post pasted on WhatsApp
+    # counts as WhatsApp, not as LinkedIn.
+    post_texts = {
+        c: offers.post_text(offer, text_lang, url) for c, url in urls.items() if c != "qr"
+    }
     return render_template(
         "share/offer.html",
         offer=offer,
@@ -53,7 +57,7 @@ def offer(offer_id: int):
         links=mine,
         urls=urls,
         share_urls=links.share_urls(urls, offer.title, offers.post_text(offer, text_lang, None)),
-        post_text=offers.post_text(offer, text_lang, post_link),
+        post_texts=post_texts,
         text_lang=text_lang,
         form=LinkForm(),
     )
