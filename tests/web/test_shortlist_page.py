@@ -67,7 +67,7 @@ def test_each_row_shows_source_agent_date_status_and_skills_at_a_glance(
         missing=["marchés publics"],
     )
     page = client.get(f"/recruiter/offers/{offer.id}/shortlist").get_data(as_text=True)
-    assert "Share link" in page and "Referred by Aline Partage" in page
+    assert "Share link" in page and "Arrived through the LinkedIn link of Aline Partage" in page
     assert re.search(r'class="tag ok">.*gestion de projet</span>', page)
     assert re.search(r'class="tag missing">.*marchés publics</span>', page)
     assert '<details class="explanation">' in page

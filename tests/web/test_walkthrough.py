@@ -7,7 +7,8 @@ import html
 import pytest
 from sqlalchemy import select
 
-from referral.models import Candidate, Role, Training, TrainingAttendee
+from referral.models import Candidate, Notification, Role, Training, TrainingAttendee
+from tests.applying import *  # noqa: F403
 from tests.applying import pdf_bytes
 from tests.web.test_apply_form import form
 
@@ -81,3 +82,30 @@ def test_hashtags_keep_acronyms(make_offer):
         "#SQL",
         "#GestionDeProjet",
     ]
+
+
+def test_a_link_arrival_is_not_called_a_referral(
+    client, auth, session, make_offer, make_link, make_user
+):
+    agent = make_user(first_name="Aline", last_name="Partage", locale="fr")
+    offer = make_offer(title="Juriste")
+    link = make_link(offer=offer, agent=agent)
+    page = text(client.get(f"/offers/{offer.id}/apply?ref={link.code}"))
+    assert (
+        "Vous êtes arrivé(e) par un lien partagé par Aline Partage. Si vous postulez, "
+        "Aline Partage verra votre nom" in page
+    )
+    client.post(f"/offers/{offer.id}/apply?ref={link.code}", data=form(pdf_bytes()))
+    told = session.scalar(select(Notification).where(Notification.kind == "referral_update"))
+    assert "Marie Curie est arrivé(e) par votre lien LinkedIn" in told.body_text
+    assert "coopté" not in told.body_text
+    auth.login(make_user(Role.RECRUITER))
+    shortlist = text(client.get(f"/recruiter/offers/{offer.id}/shortlist"))
+    assert "Arrivé(e) par le lien LinkedIn de Aline Partage" in shortlist
+    assert "Coopté par" not in shortlist
+
+
+def test_without_a_link_the_apply_form_names_nobody(client, make_offer):
+    offer = make_offer()
+    page = text(client.get(f"/offers/{offer.id}/apply"))
+    assert "lien partagé par" not in page

@@ -291,10 +291,21 @@ def apply(offer_id: int):
     else:
         status = 422
         _explain_the_rest(form, conf)
+    link_agent = None
+    if invitation is None:
+        touches = read_touches(
+            conf.secret_key, request.cookies.get(COOKIE_NAME), now, conf.attribution_window_days
+        )
+        winner = attribution.winning_link(
+            db(), conf, offer=offer, touches=touches, ref_code=ref, now=now
+        )
+        if winner is not None and winner[1].agent.active:
+            link_agent = winner[1].agent
     response = current_app.make_response(
         (
             render_template(
                 "apply/form.html",
+                link_agent=link_agent,
                 offer=offer,
                 form=form,
                 is_open=True,
