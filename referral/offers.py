@@ -720,7 +720,7 @@ def hashtags(offer: Offer, locale: str = "fr") -> list[str]:
 
 
 def job_posting(
-    offer: Offer, *, organisation: str, url: str, description_html: str
+    offer: Offer, *, organisation: str, url: str, description: str
 ) -> dict[str, Any]:
     """The schema.org JobPosting of an offer (rendered as JSON-LD on its page)."""
     types = ["PART_TIME" if offer.working_time == WorkingTime.PART.value else "FULL_TIME"]
@@ -736,7 +736,7 @@ def job_posting(
         "@context": "https://schema.org/",
         "@type": "JobPosting",
         "title": offer.title,
-        "description": description_html,
+        "description": description,
         "identifier": {"@type": "PropertyValue", "name": organisation, "value": offer.reference},
         "datePosted": (offer.published_at or offer.created_at).date().isoformat(),
         "employmentType": types,

@@ -7,8 +7,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
-from referral import privacy
+from referral import privacy, rich_text
 from referral.models import Role
 
 # (endpoint, label, roles that see it; None: everyone, anonymous included)
@@ -69,7 +70,14 @@ def candidate_name(candidate) -> str:
     return privacy.shown_name(candidate, _)
 
 
+def markdown(text: str | None) -> Markup:
+    """Markdown of an offer's missions or profile as sanitised HTML (referral/rich_text.py)."""
+    return Markup(rich_text.to_html(text))
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(markdown, "markdown")
+
     @app.context_processor
     def inject_globals():
         return {

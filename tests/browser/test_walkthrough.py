@@ -84,3 +84,19 @@ def test_copy_the_text_and_open_linkedin_in_one_click(
     )
     assert page.evaluate("navigator.clipboard.readText()") == text.input_value()
     context.close()
+
+
+def test_bullets_of_missions_show_as_a_list_on_the_offer_and_apply_pages(page, make_offer):
+    offer = make_offer(
+        missions="Vous allez :\n- piloter les projets ;\n- **suivre** les prestataires.",
+        profile="- Python\n- SQL",
+        salary="Grille des attachés",
+    )
+    for path in (f"/offers/{offer.id}", f"/offers/{offer.id}/apply"):
+        page.goto(path)
+        missions = page.locator("section.rich-text").first
+        expect(missions.get_by_role("listitem")).to_have_count(2)
+        expect(missions).not_to_contain_text("- piloter")
+        expect(missions.locator("strong")).to_have_text("suivre")
+    expect(page.get_by_role("heading", name="Rémunération")).to_be_visible()
+    expect(page.get_by_role("heading", name="Profil recherché")).to_be_visible()

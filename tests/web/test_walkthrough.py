@@ -10,6 +10,7 @@ from sqlalchemy import select
 from referral.models import Candidate, Notification, Role, Training, TrainingAttendee
 from tests.applying import *  # noqa: F403
 from tests.applying import pdf_bytes
+from tests.offer_helpers import json_ld
 from tests.web.test_apply_form import form
 
 
@@ -109,3 +110,36 @@ def test_without_a_link_the_apply_form_names_nobody(client, make_offer):
     offer = make_offer()
     page = text(client.get(f"/offers/{offer.id}/apply"))
     assert "lien partagé par" not in page
+
+
+MISSIONS = "Piloter les projets :\n- rédiger les **cahiers des charges** ;\n- suivre les prestataires.\n\n<script>alert(1)</script> [x](javascript:alert(1))"
+
+
+def test_missions_and_profile_in_markdown_read_well_everywhere(client, make_offer):
+    offer = make_offer(
+        missions=MISSIONS,
+        profile="- Python\n- SQL",
+        required_skills=["SQL"],
+        nice_skills=["QGIS"],
+        salary="Grille des attachés + RIFSEEP",
+    )
+    raw = client.get(f"/offers/{offer.id}", follow_redirects=True).get_data(as_text=True)
+    assert "<li>rédiger les <strong>cahiers des charges</strong> ;</li>" in raw
+    assert "<script>alert(1)" not in raw and 'href="javascript' not in raw
+    posting = json_ld(raw)
+    assert (
+        "• rédiger les cahiers des charges ;\n• suivre les prestataires." in posting["description"]
+    )
+    assert "**" not in posting["description"] and "<li>" not in posting["description"]
+    apply_page = text(client.get(f"/offers/{offer.id}/apply"))
+    assert "<li>rédiger les <strong>cahiers des charges</strong> ;</li>" in apply_page
+    for shown in ("Profil", "<li>Python</li>", "Compétences", "QGIS", "Rémunération"):
+        assert shown in apply_page
+    assert "Grille des attachés + RIFSEEP" in apply_page
+
+
+def test_markdown_to_text_for_e_mails():
+    from referral.rich_text import to_text
+
+    assert to_text("1. un\n2. **deux**\n\nFin") == "1. un\n2. deux\n\nFin"
+    assert to_text("") == ""
