@@ -719,9 +719,7 @@ def hashtags(offer: Offer, locale: str = "fr") -> list[str]:
     return tags[:5]
 
 
-def job_posting(
-    offer: Offer, *, organisation: str, url: str, description: str
-) -> dict[str, Any]:
+def job_posting(offer: Offer, *, organisation: str, url: str, description: str) -> dict[str, Any]:
     """The schema.org JobPosting of an offer (rendered as JSON-LD on its page)."""
     types = ["PART_TIME" if offer.working_time == WorkingTime.PART.value else "FULL_TIME"]
     extra = {
