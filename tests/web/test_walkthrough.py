@@ -7,7 +7,14 @@ import html
 import pytest
 from sqlalchemy import select
 
-from referral.models import Candidate, Notification, Role, Training, TrainingAttendee
+from referral.models import (
+    Candidate,
+    DuplicateFlag,
+    Notification,
+    Role,
+    Training,
+    TrainingAttendee,
+)
 from tests.applying import *  # noqa: F403
 from tests.applying import pdf_bytes
 from tests.offer_helpers import json_ld
@@ -143,3 +150,23 @@ def test_markdown_to_text_for_e_mails():
 
     assert to_text("1. un\n2. **deux**\n\nFin") == "1. un\n2. deux\n\nFin"
     assert to_text("") == ""
+
+
+def test_a_merge_keeps_the_absorbed_e_mail_and_lists_one_cv_once(
+    client, auth, session, make_offer, make_user
+):
+    cv = pdf_bytes("Marie Curie, cheffe de projet")
+    for email, offer in (("marie@example.org", make_offer()), ("MC@autre.example", make_offer())):
+        data = form(cv, email=email, first_name="Marie", last_name="Curie")
+        assert client.post(f"/offers/{offer.id}/apply", data=data).status_code == 302
+    auth.login(make_user(Role.RECRUITER))
+    page = text(client.get("/recruiter/duplicates/"))
+    assert "Fusionner en gardant Marie Curie (marie@example.org)" in page
+    assert "Fusionner en gardant Marie Curie (mc@autre.example)" in page
+    flag = session.scalar(select(DuplicateFlag))
+    keep = session.get(Candidate, flag.candidate_id)
+    dropped = session.get(Candidate, flag.other_id)
+    client.post(f"/recruiter/duplicates/{flag.id}/merge", data={"keep": keep.id})
+    page = text(client.get(f"/recruiter/candidates/{keep.id}"))
+    assert "Autres adresses e-mail (fusionnées)" in page and dropped.email in page
+    assert page.count("Télécharger cv.pdf") == 1
