@@ -170,3 +170,35 @@ def test_a_merge_keeps_the_absorbed_e_mail_and_lists_one_cv_once(
     page = text(client.get(f"/recruiter/candidates/{keep.id}"))
     assert "Autres adresses e-mail (fusionnées)" in page and dropped.email in page
     assert page.count("Télécharger cv.pdf") == 1
+
+
+def test_import_now_after_a_dry_run_of_an_xlsx_export(client, auth, session, make_user):
+    import io
+    import re
+
+    from openpyxl import Workbook
+
+    from referral.models import Direction, User
+
+    session.add(Direction(name="Numérique", code="DSI"))
+    session.commit()
+    auth.login(make_user(Role.ADMIN, locale="fr"))
+    book = Workbook()
+    book.active.append(["matricule", "courriel", "prénom", "nom", "code direction"])
+    book.active.append(["A1", "claire.martin@region.example", "Claire", "Martin", "DSI"])
+    out = io.BytesIO()
+    book.save(out)
+    dry = client.post(
+        "/admin/staff-import",
+        data={"file": (io.BytesIO(out.getvalue()), "annuaire.xlsx"), "dry_run": "y"},
+        content_type="multipart/form-data",
+    )
+    page = text(dry)
+    assert dry.status_code == 200 and "Le fichier est valide" in page
+    assert session.scalar(select(User).where(User.email.like("claire%"))) is None
+    token = re.search(r'name="checked_file" type="hidden" value="([^"]+)"', page).group(1)
+    forged = client.post("/admin/staff-import", data={"checked_file": token[:-2] + "xx"})
+    assert forged.status_code == 400 and "trop ancien ou a été modifié" in text(forged)
+    done = client.post("/admin/staff-import", data={"checked_file": token})
+    assert done.status_code == 200 and "L'import est terminé" in text(done)
+    assert session.scalar(select(User).where(User.email == "claire.martin@region.example"))
