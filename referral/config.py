@@ -63,6 +63,10 @@ class Settings:
     attribution_model: str = "last"  # last or first touch
     referral_window_days: int = 183
     probation_days: int = 180
+    # What agents' points are for: "recognition" (points, thanks and the leaderboard; the
+    # default, since a French public employer has no legal basis for cash referral bonuses)
+    # or "bonus" (an organisation that pays them turns it on: hire credits can be paid).
+    reward_model: str = "recognition"
     retention_months: int = 24
     # Matching
     strong_match_threshold: float = 75.0
@@ -227,6 +231,7 @@ def validate(settings: Settings) -> None:
         "attribution_model": {"last", "first"},
         "manager_max_stage": {"screening", "interview", "offer"},
         "default_locale": {"fr", "en"},
+        "reward_model": {"recognition", "bonus"},
     }
     for name, allowed in choices.items():
         value = getattr(settings, name)

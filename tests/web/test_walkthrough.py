@@ -202,3 +202,36 @@ def test_import_now_after_a_dry_run_of_an_xlsx_export(client, auth, session, mak
     done = client.post("/admin/staff-import", data={"checked_file": token})
     assert done.status_code == 200 and "L'import est terminé" in text(done)
     assert session.scalar(select(User).where(User.email == "claire.martin@region.example"))
+
+
+def test_points_are_earned_not_payable_unless_bonuses_are_on(
+    client, auth, session, make_user, make_offer, make_link
+):
+    from datetime import timedelta
+
+    from referral import credits
+    from referral.models import Application, CreditEvent, utcnow
+
+    offer = make_offer()
+    link = make_link(offer=offer, agent=make_user(first_name="Alice", last_name="Martin"))
+    client.post(f"/offers/{offer.id}/apply?ref={link.code}", data=form(pdf_bytes()))
+    application = session.scalar(select(Application))
+    credits.on_status_change(
+        session,
+        application,
+        "new",
+        "hired",
+        actor=None,
+        now=utcnow() - timedelta(days=200),
+        probation_days=180,
+    )
+    session.commit()
+    hire = session.scalar(select(CreditEvent).where(CreditEvent.milestone == "hired"))
+    auth.login(make_user(Role.ADMIN, locale="fr"))
+    page = text(client.get("/admin/credits/"))
+    assert "acquis" in page and "Acquis à partir du" in page
+    assert "payable" not in page and "Enregistrer le paiement" not in page
+    client.post(f"/admin/credits/{hire.id}/pay")
+    assert "ne sont pas payés" in text(client.get("/admin/credits/"))
+    session.expire_all()
+    assert session.get(CreditEvent, hire.id).state == "eligible"
