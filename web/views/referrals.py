@@ -51,6 +51,8 @@ RECOGNITION_STATE_LABELS = {**STATE_LABELS, "eligible": _l("earned")}
 def state_labels() -> dict[str, object]:
     """The credit states in the words of the organisation's reward model."""
     return STATE_LABELS if settings().reward_model == "bonus" else RECOGNITION_STATE_LABELS
+
+
 PERIODS = {
     "month": (_l("Last 30 days"), 30),
     "quarter": (_l("Last 3 months"), 91),
