@@ -300,28 +300,54 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def new_reference(session: Session, now: datetime) -> str:
-    """The next free reference of the year, e.g. ``2026-0042``."""
-    prefix = f"{now.year}-"
-    last = session.scalar(
-        select(func.max(Offer.reference)).where(Offer.reference.like(prefix + "%"))
-    )
-    number = 1
-    if last:
-        try:
-            number = int(last.removeprefix(prefix)) + 1
-        except ValueError:
-            number = session.scalar(select(func.count(Offer.id))) + 1
-    return f"{prefix}{number:04d}"
+# Offers of a draft not yet given a direction are numbered under this code.
+NO_DIRECTION_CODE = "GEN"
+
+
+def reference_code(session: Session, direction_id: int | None) -> str:
+    """The direction part of a reference: the code of the offer's direction, or of the
+    direction it belongs to when it is a service (``DSI`` for ``DSI-PROJ``: the third level of
+    the tree, DGS > DGA > direction > service)."""
+    chain: list[Direction] = []
+    direction = session.get(Direction, direction_id) if direction_id else None
+    while direction is not None and len(chain) < 20:
+        chain.append(direction)
+        direction = direction.parent
+    if not chain:
+        return NO_DIRECTION_CODE
+    chain.reverse()
+    code = chain[min(2, len(chain) - 1)].code
+    return re.sub(r"[^0-9A-Z-]", "", code.upper()) or NO_DIRECTION_CODE
+
+
+def new_reference(session: Session, now: datetime, direction_id: int | None = None) -> str:
+    """The next free reference of the year in the offer's direction, e.g. ``2026-DSI-017``
+    (the scheme of the direction's own numbering, which the seeds follow too)."""
+    prefix = f"{now.year}-{reference_code(session, direction_id)}-"
+    taken = session.scalars(select(Offer.reference).where(Offer.reference.like(prefix + "%")))
+    numbers = [int(r.removeprefix(prefix)) for r in taken if r.removeprefix(prefix).isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
 def _insert_with_reference(session: Session, offer: Offer, now: datetime) -> None:
     """Add ``offer`` under a fresh reference; another writer taking it first means retry."""
     for _attempt in range(5):
-        offer.reference = new_reference(session, now)
+        offer.reference = new_reference(session, now, offer.direction_id)
         try:
             with session.begin_nested():
                 session.add(offer)
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise DomainError("Could not allocate an offer reference; try again.")
+
+
+def _rereference(session: Session, offer: Offer, now: datetime) -> None:
+    for _attempt in range(5):
+        offer.reference = new_reference(session, now, offer.direction_id)
+        try:
+            with session.begin_nested():
                 session.flush()
             return
         except IntegrityError:
@@ -381,8 +407,12 @@ def update_offer(
         raise Forbidden(N_("You cannot edit this offer."))
     clean = _clean(session, values)
     before = {name: getattr(offer, name) for name in CRITERIA_FIELDS}
+    direction_before = offer.direction_id
     for name, value in clean.items():
         setattr(offer, name, value)
+    if offer.direction_id != direction_before and offer.published_at is None:
+        # Never published, so never shared: the reference follows the new direction.
+        _rereference(session, offer, now or utcnow())
     criteria_changed = any(getattr(offer, name) != before[name] for name in CRITERIA_FIELDS)
     offer.updated_at = now or utcnow()
     if offer.status == OfferStatus.PUBLISHED.value:
