@@ -37,6 +37,7 @@ from referral.models import (
     EmploymentNature,
     Offer,
     OfferStatus,
+    PayUnit,
     RemoteWork,
     Role,
     ShareLink,
@@ -76,6 +77,11 @@ EDITABLE_FIELDS = (
     "vacancy_date",
     "closing_date",
     "positions",
+    "street_address",
+    "postal_code",
+    "pay_min",
+    "pay_max",
+    "pay_unit",
 )
 CHOICES: dict[str, tuple[str, ...]] = {
     "versant": tuple(v.value for v in Versant),
@@ -84,6 +90,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "contract_type": tuple(v.value for v in ContractType),
     "remote_work": tuple(v.value for v in RemoteWork),
     "working_time": tuple(v.value for v in WorkingTime),
+    "pay_unit": tuple(v.value for v in PayUnit),
 }
 MAX_LENGTHS = {
     "title": 200,
@@ -91,6 +98,8 @@ MAX_LENGTHS = {
     "location": 200,
     "education_level": 100,
     "salary": 200,
+    "street_address": 200,
+    "postal_code": 10,
 }
 
 
@@ -222,7 +231,21 @@ NUMBER_RANGES: dict[str, tuple[int, int, str]] = {
     "contract_duration_months": (1, 72, N_("Enter a number of months between 1 and 72.")),
     "min_experience_years": (0, 50, N_("Enter a number of years between 0 and 50.")),
     "positions": (1, 600, N_("Enter a number between 1 and 600.")),
+    "pay_min": (0, 1_000_000, N_("Enter an amount in euros between 0 and 1,000,000.")),
+    "pay_max": (0, 1_000_000, N_("Enter an amount in euros between 0 and 1,000,000.")),
 }
+
+
+def _check_pay_and_address(clean: dict[str, Any], errors: dict[str, str]) -> None:
+    low, high = clean.get("pay_min"), clean.get("pay_max")
+    if low is not None and high is not None and high < low and "pay_max" not in errors:
+        errors["pay_max"] = N_("The maximum is below the minimum.")
+    amounts = low is not None or high is not None
+    if amounts and "pay_unit" in clean and not clean["pay_unit"]:
+        errors["pay_unit"] = N_("Say whether the amounts are per month, per year or per hour.")
+    code = clean.get("postal_code")
+    if code and not re.fullmatch(r"\d{5}", code):
+        errors["postal_code"] = N_("Enter a postal code of 5 digits, e.g. 69002.")
 
 
 def usual_versant(session: Session) -> str:
@@ -248,7 +271,7 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
             clean[name] = parse_tags(value)
         elif name in CHOICES:
             value = (value or "").strip() if isinstance(value, str) else value
-            if name == "category" and not value:
+            if name in ("category", "pay_unit") and not value:
                 clean[name] = None
             elif value not in CHOICES[name]:
                 errors[name] = N_("Choose one of the listed values.")
@@ -295,6 +318,7 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
                 errors[name] = N_("Choose a person from the list.")
     if clean.get("contract_type") == ContractType.PERMANENT.value:
         clean["contract_duration_months"] = None
+    _check_pay_and_address(clean, errors)
     if errors:
         raise InvalidInput(N_("Some fields need your attention."), errors)
     return clean
@@ -749,7 +773,63 @@ def hashtags(offer: Offer, locale: str = "fr") -> list[str]:
     return tags[:5]
 
 
-def job_posting(offer: Offer, *, organisation: str, url: str, description: str) -> dict[str, Any]:
+def postal_address(offer: Offer, organisation: str, region: str = "") -> dict[str, str]:
+    """The place of work as a schema.org PostalAddress: the street and postal code the manager
+    filled in, the town (the first part of ``location``: "Lyon, hôtel de Région" is in Lyon)
+    and the organisation's region."""
+    town = (offer.location or "").split(",")[0].strip() or organisation
+    address = {"@type": "PostalAddress"}
+    if offer.street_address:
+        address["streetAddress"] = offer.street_address
+    if offer.postal_code:
+        address["postalCode"] = offer.postal_code
+    address["addressLocality"] = town
+    if region:
+        address["addressRegion"] = region
+    address["addressCountry"] = "FR"
+    return address
+
+
+def _credential_category(level: str) -> str | None:
+    """schema.org's credential category of a French education level ("Bac+5 en droit")."""
+    folded = level.lower().replace(" ", "")
+    years = re.search(r"bac\+(\d)", folded)
+    if years:
+        return {2: "associate degree", 3: "bachelor degree"}.get(
+            int(years.group(1)), "postgraduate degree" if int(years.group(1)) > 3 else None
+        )
+    if re.search(r"\b(bac|baccalaur|cap|bep)", level.lower()):
+        return "high school"
+    return None
+
+
+def _requirements(offer: Offer, posting: dict[str, Any]) -> None:
+    if offer.min_experience_years is not None:
+        posting["experienceRequirements"] = {
+            "@type": "OccupationalExperienceRequirements",
+            "monthsOfExperience": offer.min_experience_years * 12,
+        }
+    if offer.education_level:
+        credential: dict[str, Any] = {
+            "@type": "EducationalOccupationalCredential",
+            "name": offer.education_level,
+        }
+        category = _credential_category(offer.education_level)
+        if category:
+            credential["credentialCategory"] = category
+        posting["educationRequirements"] = credential
+    if offer.pay_unit and (offer.pay_min is not None or offer.pay_max is not None):
+        value: dict[str, Any] = {"@type": "QuantitativeValue", "unitText": offer.pay_unit.upper()}
+        if offer.pay_min is not None:
+            value["minValue"] = offer.pay_min
+        if offer.pay_max is not None:
+            value["maxValue"] = offer.pay_max
+        posting["baseSalary"] = {"@type": "MonetaryAmount", "currency": "EUR", "value": value}
+
+
+def job_posting(
+    offer: Offer, *, organisation: str, url: str, description: str, region: str = ""
+) -> dict[str, Any]:
     """The schema.org JobPosting of an offer (rendered as JSON-LD on its page)."""
     types = ["PART_TIME" if offer.working_time == WorkingTime.PART.value else "FULL_TIME"]
     extra = {
@@ -769,14 +849,7 @@ def job_posting(offer: Offer, *, organisation: str, url: str, description: str) 
         "datePosted": (offer.published_at or offer.created_at).date().isoformat(),
         "employmentType": types,
         "hiringOrganization": {"@type": "Organization", "name": organisation},
-        "jobLocation": {
-            "@type": "Place",
-            "address": {
-                "@type": "PostalAddress",
-                "addressLocality": offer.location or organisation,
-                "addressCountry": "FR",
-            },
-        },
+        "jobLocation": {"@type": "Place", "address": postal_address(offer, organisation, region)},
         "url": url,
         "totalJobOpenings": offer.positions,
     }
@@ -788,6 +861,7 @@ def job_posting(offer: Offer, *, organisation: str, url: str, description: str) 
         posting["skills"] = ", ".join(offer.required_skills)
     if offer.metier:
         posting["occupationalCategory"] = offer.metier
+    _requirements(offer, posting)
     if offer.direction is not None:
         posting["hiringOrganization"]["department"] = {
             "@type": "Organization",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -70,6 +70,23 @@ def candidate_name(candidate) -> str:
     return privacy.shown_name(candidate, _)
 
 
+def pay_range(offer) -> str:
+    """An offer's structured pay range in words ("2,500 to 3,200 € gross per month"), or ""."""
+    from web.offer_labels import label
+
+    low, high = offer.pay_min, offer.pay_max
+    if not offer.pay_unit or (low is None and high is None):
+        return ""
+    unit = label("pay_unit", offer.pay_unit)
+    if low is not None and high is not None and low != high:
+        text = _("%(low)s to %(high)s € gross", low=format_decimal(low), high=format_decimal(high))
+    elif low is not None and (high is None or high == low):
+        text = _("from %(low)s € gross", low=format_decimal(low))
+    else:
+        text = _("up to %(high)s € gross", high=format_decimal(high))
+    return f"{text} {unit}"
+
+
 def markdown(text: str | None) -> Markup:
     """Markdown of an offer's missions or profile as sanitised HTML (referral/rich_text.py)."""
     return Markup(rich_text.to_html(text))  # noqa: S704 - nh3 sanitised it
@@ -84,6 +101,7 @@ def init_app(app: Flask) -> None:
             "organisation_name": app.extensions["relais"].settings.organisation_name,
             "nav_items": nav_items,
             "current_nav": current_nav,
+            "pay_range": pay_range,
             "current_locale": lambda: str(get_locale() or "fr"),
             "view_endpoints": app.view_functions,
             "candidate_name": candidate_name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -235,3 +236,81 @@ def test_points_are_earned_not_payable_unless_bonuses_are_on(
     assert "ne sont pas payés" in text(client.get("/admin/credits/"))
     session.expire_all()
     assert session.get(CreditEvent, hire.id).state == "eligible"
+
+
+def test_job_posting_has_address_pay_range_and_requirements(app, client, make_offer):
+    app.extensions["relais"].settings = replace(
+        app.extensions["relais"].settings, organisation_region="Auvergne-Rhône-Alpes"
+    )
+    offer = make_offer(
+        location="Lyon, hôtel de Région",
+        street_address="1 esplanade François-Mitterrand",
+        postal_code="69002",
+        pay_min=2500,
+        pay_max=3200,
+        pay_unit="month",
+        min_experience_years=3,
+        education_level="Bac+5 en droit public",
+    )
+    raw = client.get(f"/offers/{offer.id}", follow_redirects=True).get_data(as_text=True)
+    posting = json_ld(raw)
+    assert posting["jobLocation"]["address"] == {
+        "@type": "PostalAddress",
+        "streetAddress": "1 esplanade François-Mitterrand",
+        "postalCode": "69002",
+        "addressLocality": "Lyon",
+        "addressRegion": "Auvergne-Rhône-Alpes",
+        "addressCountry": "FR",
+    }
+    assert posting["baseSalary"] == {
+        "@type": "MonetaryAmount",
+        "currency": "EUR",
+        "value": {
+            "@type": "QuantitativeValue",
+            "unitText": "MONTH",
+            "minValue": 2500,
+            "maxValue": 3200,
+        },
+    }
+    assert posting["experienceRequirements"]["monthsOfExperience"] == 36
+    assert posting["educationRequirements"]["credentialCategory"] == "postgraduate degree"
+    assert "de 2\u202f500 à 3\u202f200 € bruts par mois" in html.unescape(raw)
+
+
+def test_the_pay_range_and_postal_code_are_checked(
+    client, auth, session, make_user, make_direction
+):
+    from tests.web.test_manager_offers import _form
+
+    manager = make_user(Role.MANAGER, locale="fr")
+    auth.login(manager)
+    data = _form(make_direction(), manager, pay_min="3200", pay_max="2500", pay_unit="")
+    data["postal_code"] = "Lyon"
+    page = text(client.post("/manager/offers/new", data=data))
+    assert "Le maximum est inférieur au minimum." in page
+    assert "Saisissez un code postal à 5 chiffres" in page
+    assert 'value="3200"' in page  # what was typed is kept
+
+
+def test_the_poster_says_what_where_until_when_and_who_recommends(
+    app, client, auth, session, make_user, make_offer, tmp_path
+):
+    from tests.offer_helpers import make_link
+
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    app.extensions["relais"].settings = replace(
+        app.extensions["relais"].settings, organisation_logo=logo
+    )
+    agent = make_user(first_name="Aline", last_name="Partage", locale="fr")
+    offer = make_offer(category="B", contract_type="fixed_term", contract_duration_months=12)
+    link = make_link(session, offer, agent, "qr")
+    auth.login(agent)
+    page = text(client.get(f"/agent/links/{link.id}/poster"))
+    for shown in ("Région Exemple", "Catégorie B", "Contrat à durée déterminée", "12 mois"):
+        assert shown in page, shown
+    assert "Candidature avant le" in page
+    assert "Recommandé par Aline Partage" in page
+    assert 'src="/organisation-logo"' in page
+    served = client.get("/organisation-logo")
+    assert served.status_code == 200 and served.mimetype == "image/svg+xml"

@@ -105,6 +105,7 @@ def render_offer_page(
         organisation=settings().organisation_name,
         url=canonical,
         description=description,
+        region=settings().organisation_region,
     )
     summary = " ".join(
         (offer.description or rich_text.to_text(offer.missions) or offer.title).split()

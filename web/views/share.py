@@ -13,7 +13,7 @@ from referral.errors import NotFound
 from referral.models import Channel, utcnow
 from referral.share_images import qr_png, qr_svg
 from web.auth_user import staff_required
-from web.database import db
+from web.database import db, settings
 from web.views.offers import absolute
 
 bp = Blueprint("share", __name__, url_prefix="/agent")
@@ -144,4 +144,10 @@ def poster(link_id: int):
     """A printable A4 poster: the offer's title and the QR code of the link."""
     link = _qr_link(link_id)
     offer = offers.get_offer(db(), link.offer_id)
-    return render_template("share/poster.html", offer=offer, link=link, url=link_url(link))
+    return render_template(
+        "share/poster.html",
+        offer=offer,
+        link=link,
+        url=link_url(link),
+        has_logo=settings().organisation_logo is not None,
+    )
