@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from referral.models import Role
+from tests.offer_helpers import make_link
+
 from tests.conftest import PASSWORD
 
 pytest_plugins = ["tests.shortlist_fixtures"]
@@ -100,3 +103,70 @@ def test_bullets_of_missions_show_as_a_list_on_the_offer_and_apply_pages(page, m
         expect(missions.locator("strong")).to_have_text("suivre")
     expect(page.get_by_role("heading", name="Rémunération")).to_be_visible()
     expect(page.get_by_role("heading", name="Profil recherché")).to_be_visible()
+
+
+def test_the_by_offer_table_fits_a_laptop_screen(
+    browser, live_server, session, make_direction, make_user, make_offer
+):
+    from tests.referral.analytics_fixtures import build_base, unlink_directions
+
+    base = build_base(session, make_direction, make_user, make_offer)
+    base.offer1.title = "Chef ou cheffe de projet maîtrise d'œuvre des systèmes d'information"
+    base.offer2.title = "Technicien ou technicienne de maintenance des bâtiments des lycées"
+    session.commit()
+    context = browser.new_context(
+        base_url=live_server, locale="fr-FR", viewport={"width": 1366, "height": 768}
+    )
+    page = context.new_page()
+    sign_in(page, make_user(Role.RECRUITER))
+    page.goto("/analytics/?start=2026-03-01&end=2026-03-31&group=offer")
+    region = page.get_by_role("region", name="Par offre")
+    expect(region.get_by_role("row", name=base.offer1.title)).to_be_visible()
+    widths = region.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    context.close()
+    unlink_directions(session)
+
+
+def test_my_links_my_offers_and_the_shortlist_are_cards_on_a_phone(
+    browser, live_server, session, make_user, make_offer, make_application, make_candidate
+):
+    manager = make_user(Role.MANAGER, first_name="Marc", last_name="Gérant")
+    agent = make_user(first_name="Aline", last_name="Partage")
+    offer = make_offer(
+        title="Chef ou cheffe de projet applicatif et données", hiring_manager=manager
+    )
+    make_application(offer, make_candidate("Clémence", "Moulin-Fournier"), score=88, agent=agent)
+    make_link(session, offer, agent, "email")
+    context = browser.new_context(base_url=live_server, locale="fr-FR", viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+
+    def fits(region, figure):
+        """The region does not scroll sideways and ``figure`` is on the screen."""
+        scroll, client = region.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert scroll <= client, (scroll, client)
+        box = figure.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+    sign_in(page, agent)
+    page.goto("/agent/links")
+    region = page.get_by_role("region", name=f"Liens pour {offer.title}")
+    people = region.locator("tbody td[data-label='Personnes touchées']").first
+    expect(people).to_be_visible()
+    fits(region, people)
+    hires = region.locator("tbody td[data-label='Recrutements']").first
+    fits(region, hires)
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    sign_in(page, manager)
+    page.goto("/manager/")
+    region = page.get_by_role("region", name="Mes offres")
+    fits(region, region.locator("td[data-label='Candidatures']").first)
+    page.goto(f"/recruiter/offers/{offer.id}/shortlist")
+    region = page.get_by_role("region", name="1 candidature trouvée")
+    fits(region, region.locator("td[data-label='Étape']").first)
+    fits(region, page.get_by_role("link", name="Clémence Moulin-Fournier"))
+    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
+    context.close()
