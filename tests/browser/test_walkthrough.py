@@ -6,9 +6,8 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from referral.models import Role
-from tests.offer_helpers import make_link
-
 from tests.conftest import PASSWORD
+from tests.offer_helpers import make_link
 
 pytest_plugins = ["tests.shortlist_fixtures"]
 
