@@ -368,6 +368,9 @@ def _insert_with_reference(session: Session, offer: Offer, now: datetime) -> Non
 
 
 def _rereference(session: Session, offer: Offer, now: datetime) -> None:
+    prefix = f"{now.year}-{reference_code(session, offer.direction_id)}-"
+    if offer.reference.startswith(prefix):
+        return  # moved within the same direction (e.g. to another of its services)
     for _attempt in range(5):
         offer.reference = new_reference(session, now, offer.direction_id)
         try:
