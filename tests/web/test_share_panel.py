@@ -156,7 +156,7 @@ def test_closed_offers_cannot_be_shared(client, auth, session, make_offer, agent
     closed = make_offer(status=OfferStatus.CLOSED)
     auth.login(agent)
     html = client.get(f"/agent/offers/{closed.id}").get_data(as_text=True)
-    assert "Get my" not in html and "Obtenir" not in html
+    assert "Prepare my" not in html and "Préparer" not in html
     response = _take(client, closed, "linkedin", then="open")
     assert response.headers["Location"].startswith(f"/agent/offers/{closed.id}")
     assert session.scalar(select(ShareLink)) is None
