@@ -284,7 +284,7 @@ def test_managers_see_their_offers_with_counts_recruiters_see_all(
     html = client.get("/manager/").get_data(as_text=True)
     assert "Mon offre" in html and "Offre d&#39;un autre" not in html
     row = html[html.index("Mon offre") :]
-    cells = re.findall(r'<td class="num">(\d+)</td>', row)[:3]
+    cells = re.findall(r'<td class="num"[^>]*>(\d+)</td>', row)[:3]
     assert cells == ["1", "7", "3"]
     assert re.search(r"(Nouvelle|New)\w*: 2", row) and re.search(r"(Entretien|Interview): 1", row)
     auth.logout()
