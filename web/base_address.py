@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
+# Hosts come from requests: remember a bounded number of them.
+MAX_HOSTS_WARNED = 20
 WILDCARDS = {"0.0.0.0", "::", ""}  # noqa: S104 - the addresses that mean "every interface"
 
 
@@ -42,7 +44,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def warn_on_other_host() -> None:
         host = request.host
-        if host in warned:
+        if host in warned or len(warned) >= MAX_HOSTS_WARNED:
             return
         warned.add(host)
         base = current_app.extensions["relais"].settings.base_url
