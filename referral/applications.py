@@ -422,6 +422,8 @@ def _after_create(
                 "candidate_name": candidate.full_name,
                 "offer_title": offer.title,
                 "stage": "applied",
+                # Only a direct referral is "recommended"; a click on a link is not.
+                "link_channel": found.share_link.channel if found.share_link else "",
             },
             link=base + "/agent/referrals",
             now=now,

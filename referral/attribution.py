@@ -211,19 +211,12 @@ def attribute(
             referral=referral,
             reason=_sentence("referral", agent=referral.agent.full_name),
         )
-    candidates = list(touches)
-    if ref_code:
-        candidates.append(Touch(ref_code.strip()[:16], now))
-    candidates.sort(key=lambda t: t.at)
-    links = _links(session, {t.code for t in candidates})
-    valid = [
-        t for t in candidates if t.code in links and links[t.code].agent.email.lower() != email
-    ]
-    active = [t for t in valid if links[t.code].agent.active]
-    touch = _pick_link(active, links, offer, settings) or _pick_link(valid, links, offer, settings)
-    if touch is None:
+    winner = winning_link(
+        session, settings, offer=offer, touches=touches, ref_code=ref_code, now=now, email=email
+    )
+    if winner is None:
         return Attribution(source=ApplicationSource.CAREERS.value, reason=_sentence("none"))
-    link = links[touch.code]
+    touch, link = winner
     days = max(0, (now - touch.at).days)
     params = {
         "channel": CHANNEL_LABELS.get(link.channel, link.channel),
@@ -244,6 +237,32 @@ def attribute(
     return Attribution(
         source=ApplicationSource.SHARE_LINK.value, agent=link.agent, share_link=link, reason=reason
     )
+
+
+def winning_link(
+    session: Session,
+    settings: Settings,
+    *,
+    offer: Offer,
+    touches: list[Touch],
+    ref_code: str | None,
+    now: datetime,
+    email: str = "",
+) -> tuple[Touch, ShareLink] | None:
+    """The share link an application would be credited to (with the visit that counts), when
+    no direct referral comes first; the apply form uses it to tell the candidate whose link
+    they came through."""
+    candidates = list(touches)
+    if ref_code:
+        candidates.append(Touch(ref_code.strip()[:16], now))
+    candidates.sort(key=lambda t: t.at)
+    links = _links(session, {t.code for t in candidates})
+    valid = [
+        t for t in candidates if t.code in links and links[t.code].agent.email.lower() != email
+    ]
+    active = [t for t in valid if links[t.code].agent.active]
+    touch = _pick_link(active, links, offer, settings) or _pick_link(valid, links, offer, settings)
+    return (touch, links[touch.code]) if touch is not None else None
 
 
 def _pick_link(

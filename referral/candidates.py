@@ -106,8 +106,17 @@ def make_identity(
         last_name=last_name.strip()[:100],
         phone=phone,
         city=(city or "").strip()[:120],
-        linkedin_url=(linkedin_url or "").strip()[:300] or None,
+        linkedin_url=profile_url(linkedin_url)[:300] or None,
     )
+
+
+def profile_url(text: str | None) -> str:
+    """A profile address as people type it (``linkedin.com/in/name``, ``www.…``) as a full
+    ``https://`` URL; "" for nothing. Other schemes are left for the caller to refuse."""
+    text = (text or "").strip()
+    if text and "://" not in text and not text.lower().startswith(("mailto:", "javascript:")):
+        text = "https://" + text.lstrip("/")
+    return text
 
 
 def resolve(session: Session, candidate: Candidate) -> Candidate:

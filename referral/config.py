@@ -21,6 +21,12 @@ from babel.dates import get_timezone
 PREFIX = "RELAIS_"
 DEFAULT_SENDER_ADDRESS = "no-reply@relais.example"
 SECRET_NAMES = {"secret_key", "smtp_password"}
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
 
 
 class ConfigError(Exception):
@@ -40,6 +46,10 @@ class Settings:
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:5000"
     organisation_name: str = "Région Exemple"
+    # The region of the places of work (the addressRegion of the offers' JobPosting).
+    organisation_region: str = ""
+    # An image file (PNG, JPEG or SVG) of the organisation's logo, for the QR-code posters.
+    organisation_logo: Path | None = None
     default_locale: str = "fr"
     # Mail: "file" writes .eml files in the outbox folder; "smtp" sends them.
     mail_backend: str = "file"
@@ -63,6 +73,10 @@ class Settings:
     attribution_model: str = "last"  # last or first touch
     referral_window_days: int = 183
     probation_days: int = 180
+    # What agents' points are for: "recognition" (points, thanks and the leaderboard; the
+    # default, since a French public employer has no legal basis for cash referral bonuses)
+    # or "bonus" (an organisation that pays them turns it on: hire credits can be paid).
+    reward_model: str = "recognition"
     retention_months: int = 24
     # Matching
     strong_match_threshold: float = 75.0
@@ -230,6 +244,7 @@ def validate(settings: Settings) -> None:
         "attribution_model": {"last", "first"},
         "manager_max_stage": {"screening", "interview", "offer"},
         "default_locale": {"fr", "en"},
+        "reward_model": {"recognition", "bonus"},
     }
     for name, allowed in choices.items():
         value = getattr(settings, name)
@@ -258,6 +273,9 @@ def validate(settings: Settings) -> None:
         raise ConfigError(
             f"{PREFIX}TIMEZONE: not a time zone: {settings.timezone!r} (e.g. Europe/Paris)"
         ) from None
+    logo = settings.organisation_logo
+    if logo is not None and (not logo.is_file() or logo.suffix.lower() not in LOGO_TYPES):
+        raise ConfigError(f"{PREFIX}ORGANISATION_LOGO: not a PNG, JPEG or SVG file: {str(logo)!r}")
     if not 0 <= settings.digest_hour <= 23:
         raise ConfigError(f"{PREFIX}DIGEST_HOUR: must be between 0 and 23")
     for name in ("mail_from", "mail_reply_to"):

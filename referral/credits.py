@@ -269,9 +269,17 @@ def refresh_states(session: Session, now: datetime | None = None) -> int:
 
 
 def record_payment(
-    session: Session, event_id: int, *, actor: User, now: datetime | None = None
+    session: Session,
+    event_id: int,
+    *,
+    actor: User,
+    reward_model: str,
+    now: datetime | None = None,
 ) -> CreditEvent:
-    """Mark an eligible hire credit as paid."""
+    """Mark an eligible hire credit as paid; only when the organisation pays bonuses
+    (``reward_model`` "bonus"): under "recognition" points are never paid."""
+    if reward_model != "bonus":
+        raise InvalidInput("Points are for recognition here: they are not paid.")
     now = now or utcnow()
     event = session.get(CreditEvent, event_id)
     if event is None or event.milestone != Milestone.HIRED.value:

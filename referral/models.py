@@ -179,6 +179,14 @@ class Milestone(enum.StrEnum):
     HIRED = "hired"
 
 
+class PayUnit(enum.StrEnum):
+    """What an offer's pay range is counted per (schema.org's unitText, in lower case)."""
+
+    MONTH = "month"
+    YEAR = "year"
+    HOUR = "hour"
+
+
 class CreditState(enum.StrEnum):
     PENDING = "pending"
     ELIGIBLE = "eligible"
@@ -400,6 +408,13 @@ class Offer(Base):
     nice_skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     salary: Mapped[str] = mapped_column(String(200), default="")
+    # The place of work as a postal address (the town is ``location``), and the pay as a range
+    # in euros per ``pay_unit`` (PayUnit), both for the JobPosting of search engines.
+    street_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    pay_min: Mapped[int | None]
+    pay_max: Mapped[int | None]
+    pay_unit: Mapped[str | None] = mapped_column(String(10))
     vacancy_date: Mapped[date | None] = mapped_column(Date)
     closing_date: Mapped[date | None] = mapped_column(Date)
     positions: Mapped[int] = mapped_column(Integer, default=1)

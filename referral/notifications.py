@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referral.attribution import CHANNEL_LABELS
 from referral.errors import InvalidInput
 from referral.i18n import DEFAULT_LOCALE, LOCALES, translations
 from referral.models import (
@@ -97,6 +98,7 @@ def _environment(locale: str) -> Environment:
             env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
             env.filters["date"] = lambda d: format_date(d, format="long", locale=locale)
             env.filters["datetime"] = lambda d: format_datetime(d, format="short", locale=locale)
+            env.globals["channel_labels"] = CHANNEL_LABELS
             _envs[locale] = env
         return _envs[locale]
 

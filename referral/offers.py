@@ -38,6 +38,7 @@ from referral.models import (
     EmploymentNature,
     Offer,
     OfferStatus,
+    PayUnit,
     RemoteWork,
     Role,
     ShareLink,
@@ -77,6 +78,11 @@ EDITABLE_FIELDS = (
     "vacancy_date",
     "closing_date",
     "positions",
+    "street_address",
+    "postal_code",
+    "pay_min",
+    "pay_max",
+    "pay_unit",
 )
 CHOICES: dict[str, tuple[str, ...]] = {
     "versant": tuple(v.value for v in Versant),
@@ -85,6 +91,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "contract_type": tuple(v.value for v in ContractType),
     "remote_work": tuple(v.value for v in RemoteWork),
     "working_time": tuple(v.value for v in WorkingTime),
+    "pay_unit": tuple(v.value for v in PayUnit),
 }
 MAX_LENGTHS = {
     "title": 200,
@@ -92,6 +99,8 @@ MAX_LENGTHS = {
     "location": 200,
     "education_level": 100,
     "salary": 200,
+    "street_address": 200,
+    "postal_code": 10,
 }
 
 
@@ -211,7 +220,21 @@ NUMBER_RANGES: dict[str, tuple[int, int, str]] = {
     "contract_duration_months": (1, 72, N_("Enter a number of months between 1 and 72.")),
     "min_experience_years": (0, 50, N_("Enter a number of years between 0 and 50.")),
     "positions": (1, 600, N_("Enter a number between 1 and 600.")),
+    "pay_min": (0, 1_000_000, N_("Enter an amount in euros between 0 and 1,000,000.")),
+    "pay_max": (0, 1_000_000, N_("Enter an amount in euros between 0 and 1,000,000.")),
 }
+
+
+def _check_pay_and_address(clean: dict[str, Any], errors: dict[str, str]) -> None:
+    low, high = clean.get("pay_min"), clean.get("pay_max")
+    if low is not None and high is not None and high < low and "pay_max" not in errors:
+        errors["pay_max"] = N_("The maximum is below the minimum.")
+    amounts = low is not None or high is not None
+    if amounts and "pay_unit" in clean and not clean["pay_unit"]:
+        errors["pay_unit"] = N_("Say whether the amounts are per month, per year or per hour.")
+    code = clean.get("postal_code")
+    if code and not re.fullmatch(r"\d{5}", code):
+        errors["postal_code"] = N_("Enter a postal code of 5 digits, e.g. 69002.")
 
 
 def usual_versant(session: Session) -> str:
@@ -237,7 +260,7 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
             clean[name] = parse_tags(value)
         elif name in CHOICES:
             value = (value or "").strip() if isinstance(value, str) else value
-            if name == "category" and not value:
+            if name in ("category", "pay_unit") and not value:
                 clean[name] = None
             elif value not in CHOICES[name]:
                 errors[name] = N_("Choose one of the listed values.")
@@ -284,33 +307,63 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
                 errors[name] = N_("Choose a person from the list.")
     if clean.get("contract_type") == ContractType.PERMANENT.value:
         clean["contract_duration_months"] = None
+    _check_pay_and_address(clean, errors)
     if errors:
         raise InvalidInput(N_("Some fields need your attention."), errors)
     return clean
 
 
-def new_reference(session: Session, now: datetime) -> str:
-    """The next free reference of the year, e.g. ``2026-0042``."""
-    prefix = f"{now.year}-"
-    last = session.scalar(
-        select(func.max(Offer.reference)).where(Offer.reference.like(prefix + "%"))
-    )
-    number = 1
-    if last:
-        try:
-            number = int(last.removeprefix(prefix)) + 1
-        except ValueError:
-            number = (session.scalar(select(func.count(Offer.id))) or 0) + 1
-    return f"{prefix}{number:04d}"
+# Offers of a draft not yet given a direction are numbered under this code.
+NO_DIRECTION_CODE = "GEN"
+
+
+def reference_code(session: Session, direction_id: int | None) -> str:
+    """The direction part of a reference: the code of the offer's direction, or of the
+    direction it belongs to when it is a service (``DSI`` for ``DSI-PROJ``: the third level of
+    the tree, DGS > DGA > direction > service)."""
+    chain: list[Direction] = []
+    direction = session.get(Direction, direction_id) if direction_id else None
+    while direction is not None and len(chain) < 20:
+        chain.append(direction)
+        direction = direction.parent
+    if not chain:
+        return NO_DIRECTION_CODE
+    chain.reverse()
+    code = chain[min(2, len(chain) - 1)].code
+    return re.sub(r"[^0-9A-Z-]", "", code.upper()) or NO_DIRECTION_CODE
+
+
+def new_reference(session: Session, now: datetime, direction_id: int | None = None) -> str:
+    """The next free reference of the year in the offer's direction, e.g. ``2026-DSI-017``
+    (the scheme of the direction's own numbering, which the seeds follow too)."""
+    prefix = f"{now.year}-{reference_code(session, direction_id)}-"
+    taken = session.scalars(select(Offer.reference).where(Offer.reference.like(prefix + "%")))
+    numbers = [int(r.removeprefix(prefix)) for r in taken if r.removeprefix(prefix).isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
 def _insert_with_reference(session: Session, offer: Offer, now: datetime) -> None:
     """Add ``offer`` under a fresh reference; another writer taking it first means retry."""
     for _attempt in range(5):
-        offer.reference = new_reference(session, now)
+        offer.reference = new_reference(session, now, offer.direction_id)
         try:
             with session.begin_nested():
                 session.add(offer)
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise DomainError("Could not allocate an offer reference; try again.")
+
+
+def _rereference(session: Session, offer: Offer, now: datetime) -> None:
+    prefix = f"{now.year}-{reference_code(session, offer.direction_id)}-"
+    if offer.reference.startswith(prefix):
+        return  # moved within the same direction (e.g. to another of its services)
+    for _attempt in range(5):
+        offer.reference = new_reference(session, now, offer.direction_id)
+        try:
+            with session.begin_nested():
                 session.flush()
             return
         except IntegrityError:
@@ -370,8 +423,12 @@ def update_offer(
         raise Forbidden(N_("You cannot edit this offer."))
     clean = _clean(session, values)
     before = {name: getattr(offer, name) for name in CRITERIA_FIELDS}
+    direction_before = offer.direction_id
     for name, value in clean.items():
         setattr(offer, name, value)
+    if offer.direction_id != direction_before and offer.published_at is None:
+        # Never published, so never shared: the reference follows the new direction.
+        _rereference(session, offer, now or utcnow())
     criteria_changed = any(getattr(offer, name) != before[name] for name in CRITERIA_FIELDS)
     offer.updated_at = now or utcnow()
     if offer.status == OfferStatus.PUBLISHED.value:
@@ -690,18 +747,80 @@ def strong_points(offer: Offer, locale: str = "fr") -> list[str]:
     return points[:3]
 
 
+def _hashtag(text: str) -> str:
+    """``"gestion de projet"`` as ``GestionDeProjet``, keeping acronyms (``SQL``, ``RH``)."""
+    words = _slugify(text, separator=" ", lowercase=False).split()
+    return re.sub(
+        r"[^0-9A-Za-z]", "", "".join(w if w[1:] != w[1:].lower() else w.capitalize() for w in words)
+    )
+
+
 def hashtags(offer: Offer, locale: str = "fr") -> list[str]:
     """A few hashtags for a post: recruitment, the public service, the métier and top skills."""
     tags = ["#recrutement", "#servicepublic"] if locale != "en" else ["#hiring", "#publicservice"]
     for word in [offer.metier, *(offer.required_skills or [])[:2]]:
-        tag = re.sub(r"[^0-9A-Za-z]", "", _slugify(word or "", separator="_").title())
+        tag = _hashtag(word or "")
         if tag and f"#{tag}" not in tags:
             tags.append(f"#{tag}")
     return tags[:5]
 
 
+def postal_address(offer: Offer, organisation: str, region: str = "") -> dict[str, str]:
+    """The place of work as a schema.org PostalAddress: the street and postal code the manager
+    filled in, the town (the first part of ``location``: "Lyon, hôtel de Région" is in Lyon)
+    and the organisation's region."""
+    town = (offer.location or "").split(",")[0].strip() or organisation
+    address = {"@type": "PostalAddress"}
+    if offer.street_address:
+        address["streetAddress"] = offer.street_address
+    if offer.postal_code:
+        address["postalCode"] = offer.postal_code
+    address["addressLocality"] = town
+    if region:
+        address["addressRegion"] = region
+    address["addressCountry"] = "FR"
+    return address
+
+
+def _credential_category(level: str) -> str | None:
+    """schema.org's credential category of a French education level ("Bac+5 en droit")."""
+    folded = level.lower().replace(" ", "")
+    years = re.search(r"bac\+(\d)", folded)
+    if years:
+        return {2: "associate degree", 3: "bachelor degree"}.get(
+            int(years.group(1)), "postgraduate degree" if int(years.group(1)) > 3 else None
+        )
+    if re.search(r"\b(bac|baccalaur|cap|bep)", level.lower()):
+        return "high school"
+    return None
+
+
+def _requirements(offer: Offer, posting: dict[str, Any]) -> None:
+    if offer.min_experience_years is not None:
+        posting["experienceRequirements"] = {
+            "@type": "OccupationalExperienceRequirements",
+            "monthsOfExperience": offer.min_experience_years * 12,
+        }
+    if offer.education_level:
+        credential: dict[str, Any] = {
+            "@type": "EducationalOccupationalCredential",
+            "name": offer.education_level,
+        }
+        category = _credential_category(offer.education_level)
+        if category:
+            credential["credentialCategory"] = category
+        posting["educationRequirements"] = credential
+    if offer.pay_unit and (offer.pay_min is not None or offer.pay_max is not None):
+        value: dict[str, Any] = {"@type": "QuantitativeValue", "unitText": offer.pay_unit.upper()}
+        if offer.pay_min is not None:
+            value["minValue"] = offer.pay_min
+        if offer.pay_max is not None:
+            value["maxValue"] = offer.pay_max
+        posting["baseSalary"] = {"@type": "MonetaryAmount", "currency": "EUR", "value": value}
+
+
 def job_posting(
-    offer: Offer, *, organisation: str, url: str, description_html: str
+    offer: Offer, *, organisation: str, url: str, description: str, region: str = ""
 ) -> dict[str, Any]:
     """The schema.org JobPosting of an offer (rendered as JSON-LD on its page)."""
     types = ["PART_TIME" if offer.working_time == WorkingTime.PART.value else "FULL_TIME"]
@@ -717,19 +836,12 @@ def job_posting(
         "@context": "https://schema.org/",
         "@type": "JobPosting",
         "title": offer.title,
-        "description": description_html,
+        "description": description,
         "identifier": {"@type": "PropertyValue", "name": organisation, "value": offer.reference},
         "datePosted": (offer.published_at or offer.created_at).date().isoformat(),
         "employmentType": types,
         "hiringOrganization": {"@type": "Organization", "name": organisation},
-        "jobLocation": {
-            "@type": "Place",
-            "address": {
-                "@type": "PostalAddress",
-                "addressLocality": offer.location or organisation,
-                "addressCountry": "FR",
-            },
-        },
+        "jobLocation": {"@type": "Place", "address": postal_address(offer, organisation, region)},
         "url": url,
         "totalJobOpenings": offer.positions,
     }
@@ -741,6 +853,7 @@ def job_posting(
         posting["skills"] = ", ".join(offer.required_skills)
     if offer.metier:
         posting["occupationalCategory"] = offer.metier
+    _requirements(offer, posting)
     if offer.direction is not None:
         posting["hiringOrganization"]["department"] = {
             "@type": "Organization",

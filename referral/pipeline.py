@@ -251,6 +251,11 @@ def _notify_agent(
             "candidate_name": application.candidate.full_name,
             "offer_title": application.offer.title,
             "stage": stage,
+            "link_channel": (
+                application.share_link.channel
+                if application.source == "share_link" and application.share_link
+                else ""
+            ),
         },
         link=settings.base_url.rstrip("/") + MY_REFERRALS_PATH,
         now=now,

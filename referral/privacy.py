@@ -132,9 +132,11 @@ def erase(
     session.execute(delete(CVFile).where(CVFile.candidate_id == candidate.id))
     session.execute(
         delete(Interview)
-        .where(Interview.application_id.in_(
-            select(Application.id).where(Application.candidate_id == candidate.id)
-        ))
+        .where(
+            Interview.application_id.in_(
+                select(Application.id).where(Application.candidate_id == candidate.id)
+            )
+        )
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(CandidateNote).where(CandidateNote.candidate_id == candidate.id))

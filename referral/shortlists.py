@@ -359,7 +359,11 @@ class CandidateFile:
     duplicates: list[DuplicateFlag]
     latest_cv: CVFile | None
     full_access: bool  # recruiters: every application, duplicates and merge
-    cv_files: list[CVFile]  # the ones ``user`` may read, oldest first
+    # The e-mails of the candidates merged into this one (they still reach the same person).
+    other_emails: list[str] = field(default_factory=list)
+    # Each CV file once, newest first, among the ones ``user`` may read: the same file sent
+    # twice (or by both halves of a merge) is listed once.
+    cv_files: list[CVFile] = field(default_factory=list)
 
 
 def candidate_file(session: Session, user: User, candidate_id: int) -> CandidateFile:
@@ -431,6 +435,12 @@ def candidate_file(session: Session, user: User, candidate_id: int) -> Candidate
         sent = {a.cv_file_id for a in applications}
         cv_files = [cv for cv in cv_files if cv.id in sent]
     latest = cv_files[-1] if cv_files else None
+    seen: set[str] = set()
+    distinct = []
+    for cv in reversed(cv_files):
+        if cv.sha256 not in seen:
+            seen.add(cv.sha256)
+            distinct.append(cv)
     return CandidateFile(
         candidate=candidate,
         applications=applications,
@@ -438,8 +448,23 @@ def candidate_file(session: Session, user: User, candidate_id: int) -> Candidate
         duplicates=duplicates,
         latest_cv=latest,
         full_access=visible is None,
-        cv_files=cv_files,
+        other_emails=merged_emails(session, candidate) if visible is None else [],
+        cv_files=distinct,
     )
+
+
+def merged_emails(session: Session, candidate: Candidate) -> list[str]:
+    """The e-mails of the candidates merged into ``candidate``, through chains of merges
+    (one query per level)."""
+    emails: list[str] = []
+    level = [candidate.id]
+    while level:
+        rows = session.execute(
+            select(Candidate.id, Candidate.email).where(Candidate.merged_into_id.in_(level))
+        ).all()
+        emails += [email for _id, email in rows if not email.endswith(".invalid")]
+        level = [row_id for row_id, _email in rows]
+    return sorted(emails)
 
 
 NOTE_ON_ERASED = _("This candidate's personal data was erased: no note can be added.")

@@ -248,8 +248,61 @@ def _dialect(text: str) -> str:
         return max(";,\t", key=first.count)
 
 
+def is_workbook(data: bytes) -> bool:
+    """Whether ``data`` is a zip container, as XLSX workbooks are."""
+    return data.startswith(b"PK\x03\x04")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an employee number typed as a number: 1024, not 1024.0
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def workbook_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    """The rows of the first sheet of an XLSX workbook, numbered as the spreadsheet shows
+    them; StaffImportError when it is not a workbook that can be read."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise StaffImportError(
+            [
+                Problem(
+                    0,
+                    N_(
+                        "This file cannot be read as an XLSX workbook: send the HR export "
+                        "as .xlsx or as .csv."
+                    ),
+                )
+            ]
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        rows: list[tuple[int, list[str]]] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            rows.append((number, [_cell(v) for v in values]))
+            if len(rows) > MAX_ROWS + 1:
+                raise StaffImportError(
+                    [Problem(0, N_("The file has more than %(max)s rows."), {"max": MAX_ROWS})]
+                )
+        return rows
+    finally:
+        book.close()
+
+
 def parse(session: Session, data: bytes) -> list[StaffRow]:
-    """Read and check every line; raise StaffImportError listing every problem found."""
+    """Read and check every line (of a CSV file, or of the first sheet of an XLSX workbook);
+    raise StaffImportError listing every problem found."""
+    if is_workbook(data):
+        return _check_rows(session, workbook_rows(data))
     text = decode(data)
     reader = csv.reader(
         io.StringIO(text, newline=""),
@@ -259,7 +312,6 @@ def parse(session: Session, data: bytes) -> list[StaffRow]:
         skipinitialspace=True,
         strict=True,
     )
-    problems: list[Problem] = []
     raw_rows: list[tuple[int, list[str]]] = []
     try:
         line = reader.line_num + 1
@@ -294,6 +346,11 @@ def parse(session: Session, data: bytes) -> list[StaffRow]:
                 {"reason": str(exc)},
             )
         raise StaffImportError([problem]) from None
+    return _check_rows(session, raw_rows)
+
+
+def _check_rows(session: Session, raw_rows: list[tuple[int, list[str]]]) -> list[StaffRow]:
+    problems: list[Problem] = []
     raw_rows = [(n, r) for n, r in raw_rows if any(cell.strip() for cell in r)]
     if not raw_rows:
         raise StaffImportError([Problem(0, N_("The file is empty."))])

@@ -14,7 +14,8 @@ from referral.models import Training, TrainingAttendee, TrainingAudience, User
 
 AUDIENCES = tuple(a.value for a in TrainingAudience)
 MAX_IMPORT = 2000
-_SEPARATORS = re.compile(r"[\s,;]+")
+# Entries are separated by new lines, commas or semicolons; words within one by spaces or tabs.
+_ENTRIES = re.compile(r"[\r\n,;]+")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -97,21 +98,26 @@ class ImportResult:
 
 def add_attendees(session: Session, training_id: int, text: str) -> ImportResult:
     """Add the staff whose e-mails are in ``text`` (separated by spaces, commas, semicolons
-    or new lines; "Name <e-mail>" works too). Unknown and malformed e-mails are reported,
-    never guessed. Three queries whatever the number of e-mails."""
+    or new lines; "Name <e-mail>" and spreadsheet rows work too). Unknown and malformed
+    e-mails, and entries with no e-mail at all, are reported, never guessed or dropped. Three queries whatever the number of e-mails."""
     training = get_training(session, training_id)
     result = ImportResult()
     wanted: list[str] = []
-    for token in _SEPARATORS.split(text or ""):
-        token = token.strip().strip("<>\"'()").lower()
-        if not token:
+    for entry in _ENTRIES.split(text or ""):
+        tokens = [t.strip().strip("<>\"'()").lower() for t in entry.split()]
+        tokens = [t for t in tokens if t]
+        if tokens and not any("@" in t for t in tokens):
+            # A line without any address (a typo such as "jean.dupont.region.fr", or a name
+            # alone) is reported, not dropped; beside an address, other words are names.
+            result.invalid.append(entry.strip())
             continue
-        if not _EMAIL.match(token):
-            if "@" in token:
+        for token in tokens:
+            if "@" not in token:
+                continue
+            if not _EMAIL.match(token):
                 result.invalid.append(token)
-            continue
-        if token not in wanted:
-            wanted.append(token)
+            elif token not in wanted:
+                wanted.append(token)
     if not wanted and not result.invalid:
         raise InvalidInput("Enter at least one e-mail address.", {"emails": "empty"})
     if len(wanted) > MAX_IMPORT:

@@ -55,6 +55,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in config.items() if not k.startswith("RELAIS_")})
     app.extensions["relais"] = RelaisState(settings)
+    # Unset, `relais run`/`demo` derive it from the address they serve on (web/base_address.py).
+    app.extensions["relais"].base_url_set = bool(environ.get("RELAIS_BASE_URL", "").strip())
 
     register_extensions(app)
     register_blueprints(app)
@@ -66,8 +68,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Database session per request, login, CSRF, i18n, rate limits, security headers."""
-    from web import database, extensions, offer_labels, security, templating
+    from web import base_address, database, extensions, offer_labels, security, templating
 
+    base_address.init_app(app)
     database.init_app(app)
     extensions.init_app(app)
     security.init_app(app)

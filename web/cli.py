@@ -330,12 +330,16 @@ def _embed_missing(app) -> None:
 def _serve(app, host: str, port: int, worker: bool) -> None:
     from werkzeug.serving import run_simple
 
-    from web import worker_thread
+    from web import base_address, worker_thread
 
+    base_address.serve_at(app, host, port)
     thread = worker_thread.start(app) if worker else None
     if thread is not None:
         click.echo("Notifications are delivered by a thread of this process (--no-worker: off).")
-    click.echo(f"Relais is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    click.echo(f"Relais is serving on {base_address.serving_url(host, port)}/ (Ctrl+C to stop)")
+    click.echo(
+        f"Links, QR codes and e-mails point to {app.extensions['relais'].settings.base_url}/"
+    )
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
@@ -379,13 +383,15 @@ def demo(host: str, port: int, no_worker: bool) -> None:
     """Create the database, seed it when empty, print a sign-in per role, and serve."""
     from referral.schema import upgrade
     from seeds import DEMO_PASSWORD, demo_accounts, load
+    from web import base_address
 
     app = make_app()
     state = app.extensions["relais"]
     upgrade(state.engine)
     report = load(state.sessions, state.settings, only_if_empty=True)
     click.echo(report.summary())
-    click.echo(f"\nSign in at http://{host}:{port}/login with password {DEMO_PASSWORD!r} as:")
+    base = base_address.serving_url(host, port)
+    click.echo(f"\nSign in at {base}/login with password {DEMO_PASSWORD!r} as:")
     for role, email in demo_accounts():
         click.echo(f"  {role:<10} {email}")
     click.echo("")

@@ -34,6 +34,7 @@ LABELS: dict[str, dict[str, object]] = {
         "full": _l("Full remote work"),
     },
     "working_time": {"full": _l("Full time"), "part": _l("Part time")},
+    "pay_unit": {"month": _l("per month"), "year": _l("per year"), "hour": _l("per hour")},
     "status": {
         "draft": _l("Draft"),
         "published": _l("Published"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, current_app
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
-from referral import privacy
+from referral import privacy, rich_text
 from referral.models import Role
 
 # (endpoint, label, roles that see it; None: everyone, anonymous included)
@@ -44,17 +45,65 @@ def nav_items() -> list[tuple[str, object]]:
     return items
 
 
+# Pages outside the blueprint of the menu entry they belong to.
+NAV_SECTION = {
+    "share.offer": "agent.home",
+    "share.poster": "agent.home",
+    "referrals.refer": "agent.home",
+}
+
+
+def current_nav(endpoint: str | None, items: list[tuple[str, object]]) -> str | None:
+    """The one menu entry to mark as the current page: the page itself, else the entry its
+    section belongs to, else the first entry of its blueprint."""
+    if not endpoint:
+        return None
+    endpoints = [e for e, _label in items]
+    if endpoint in endpoints:
+        return endpoint
+    if NAV_SECTION.get(endpoint) in endpoints:
+        return NAV_SECTION[endpoint]
+    blueprint = endpoint.split(".")[0]
+    return next((e for e in endpoints if e.split(".")[0] == blueprint), None)
+
+
 def candidate_name(candidate) -> str:
     """A candidate's name, or what stands for it once their personal data is erased."""
     return privacy.shown_name(candidate, _)
 
 
+def pay_range(offer) -> str:
+    """An offer's structured pay range in words ("2,500 to 3,200 € gross per month"), or ""."""
+    from web.offer_labels import label
+
+    low, high = offer.pay_min, offer.pay_max
+    if not offer.pay_unit or (low is None and high is None):
+        return ""
+    unit = label("pay_unit", offer.pay_unit)
+    if low is not None and high is not None and low != high:
+        text = _("%(low)s to %(high)s € gross", low=format_decimal(low), high=format_decimal(high))
+    elif low is not None and (high is None or high == low):
+        text = _("from %(low)s € gross", low=format_decimal(low))
+    else:
+        text = _("up to %(high)s € gross", high=format_decimal(high))
+    return f"{text} {unit}"
+
+
+def markdown(text: str | None) -> Markup:
+    """Markdown of an offer's missions or profile as sanitised HTML (referral/rich_text.py)."""
+    return Markup(rich_text.to_html(text))  # noqa: S704 - nh3 sanitised it
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(markdown, "markdown")
+
     @app.context_processor
     def inject_globals():
         return {
             "organisation_name": app.extensions["relais"].settings.organisation_name,
             "nav_items": nav_items,
+            "current_nav": current_nav,
+            "pay_range": pay_range,
             "current_locale": lambda: str(get_locale() or "fr"),
             "view_endpoints": app.view_functions,
             "candidate_name": candidate_name,

@@ -44,7 +44,7 @@ def test_publish_share_preview_visit_and_count(
     _sign_in(page, agent)
     page.goto("/agent/")
     page.get_by_role("link", name="Chef de projet vélo").click()
-    page.get_by_role("button", name="Obtenir mon lien LinkedIn").click()
+    page.get_by_role("button", name="Préparer mon lien et mon texte LinkedIn").click()
     field = page.get_by_label("Votre lien LinkedIn")
     link = field.input_value()
     assert link.startswith(live_server + "/r/")

@@ -122,9 +122,13 @@ def test_a_hire_is_pending_then_eligible_then_paid(session, credited, make_user)
     assert hire.state == "pending" and hire.eligible_at == now + timedelta(days=180)
     admin = make_user()
     with pytest.raises(InvalidInput):
-        credits.record_payment(session, hire.id, actor=admin, now=now + timedelta(days=10))
+        credits.record_payment(
+            session, hire.id, actor=admin, reward_model="bonus", now=now + timedelta(days=10)
+        )
     assert credits.refresh_states(session, now + timedelta(days=181)) == 1
-    credits.record_payment(session, hire.id, actor=admin, now=now + timedelta(days=181))
+    credits.record_payment(
+        session, hire.id, actor=admin, reward_model="bonus", now=now + timedelta(days=181)
+    )
     session.commit()
     assert (hire.state, hire.paid_by_id) == ("paid", admin.id)
     # A paid hire that falls through leaves a negative line to deduct, not a void one.

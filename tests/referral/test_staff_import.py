@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -148,7 +150,7 @@ def test_utf8_with_bom_and_only_required_columns(session, org):
     [
         (b"", "empty"),
         (b"   \n\n", "empty"),
-        (b"PK\x03\x04\x14\x00\x06\x00binary spreadsheet", "not a CSV"),
+        (b"PK\x03\x04\x14\x00\x06\x00broken spreadsheet", "cannot be read as an XLSX workbook"),
         (b"\x00\x01\x02\x03", "not a CSV"),
         (HEADER.encode(), "header but no rows"),
         (
@@ -237,3 +239,25 @@ def test_a_line_with_thousands_of_columns_is_refused_at_once(session, org, where
     text = wide + GOOD if where == "header" else GOOD + wide
     line = 1 if where == "header" else 5
     assert _problems(session, text) == [(line, "The line has more than 100 columns.")]
+
+
+def test_an_xlsx_export_is_read_like_a_csv(session, org):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Matricule", "Courriel", "Prénom", "Nom", "Fonction", "Code direction"])
+    sheet.append([1024, "claire.martin@region.example", "Claire", "Martin", "Cheffe", "DSI"])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append([2051, "pas-un-courriel", "Hugo", "Bernard", None, "DSI"])
+    out = io.BytesIO()
+    book.save(out)
+    problems = _problems(session, out.getvalue())
+    assert [line for line, _ in problems] == [4]  # the spreadsheet's own row number
+    sheet.delete_rows(4)
+    out = io.BytesIO()
+    book.save(out)
+    report = staff_import.import_staff(session, out.getvalue(), actor=None)
+    assert report.created == ["claire.martin@region.example"]
+    user = session.scalar(select(User).where(User.email == "claire.martin@region.example"))
+    assert user.employee_number == "1024"

@@ -112,7 +112,7 @@ def test_offer_page_has_open_graph_twitter_and_job_posting(client, make_offer):
     assert posting["employmentType"] == ["FULL_TIME"]
     assert posting["hiringOrganization"]["name"] == "Région Exemple"
     assert posting["jobLocation"]["address"]["addressLocality"] == "Lyon"
-    assert "<p>Deuxième paragraphe.</p>" in posting["description"]
+    assert "Première ligne.\n\nDeuxième paragraphe." in posting["description"]
 
 
 def test_json_ld_cannot_break_out_of_its_script(client, make_offer):

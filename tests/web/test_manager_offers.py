@@ -64,7 +64,7 @@ def test_a_manager_writes_a_draft_with_every_field(
     response = client.post("/manager/offers/new", data=_form(direction, manager))
     assert response.status_code == 302
     offer = session.scalar(select(Offer))
-    assert re.fullmatch(r"\d{4}-\d{4}", offer.reference)
+    assert re.fullmatch(rf"\d{{4}}-{direction.code}-\d{{3}}", offer.reference)
     assert offer.status == "draft"
     assert offer.required_skills == ["Gestion de projet", "Transports"]
     assert offer.nice_skills == ["SIG"] and offer.languages == ["Anglais"]
@@ -79,13 +79,38 @@ def test_a_manager_writes_a_draft_with_every_field(
 
 def test_references_are_unique_and_sequential(client, auth, session, make_user, make_direction):
     manager = make_user(Role.MANAGER)
-    direction = make_direction()
+    dgs = make_direction("DGS")
+    dga = make_direction("DGA", parent=dgs)
+    dsi = make_direction("Numérique", parent=dga)
+    service = make_direction("Projets", parent=dsi)
+    year = date.today().year
+    # The direction's numbering goes on (as in the seeds, 2026-DSI-016).
+    session.add(
+        Offer(
+            reference=f"{year}-{dsi.code}-016",
+            title="x",
+            direction_id=dsi.id,
+            status="draft",
+        )
+    )
+    session.commit()
     auth.login(manager)
-    for _ in range(2):
+    for direction in (service, dsi, dga):
         client.post("/manager/offers/new", data=_form(direction, manager))
     refs = sorted(session.scalars(select(Offer.reference)))
-    year = date.today().year
-    assert refs == [f"{year}-0001", f"{year}-0002"]
+    assert refs == sorted(
+        [
+            f"{year}-{dsi.code}-016",
+            f"{year}-{dsi.code}-017",  # a service's offer is numbered in its direction
+            f"{year}-{dsi.code}-018",
+            f"{year}-{dga.code}-001",
+        ]
+    )
+    # A draft moved to another direction before publication follows it.
+    draft = session.scalar(select(Offer).where(Offer.reference == f"{year}-{dga.code}-001"))
+    client.post(f"/manager/offers/{draft.id}/edit", data=_form(dgs, manager))
+    session.expire_all()
+    assert session.get(Offer, draft.id).reference == f"{year}-{dgs.code}-001"
 
 
 def test_bad_input_keeps_what_was_typed(client, auth, make_user, make_direction):
@@ -259,7 +284,7 @@ def test_managers_see_their_offers_with_counts_recruiters_see_all(
     html = client.get("/manager/").get_data(as_text=True)
     assert "Mon offre" in html and "Offre d&#39;un autre" not in html
     row = html[html.index("Mon offre") :]
-    cells = re.findall(r'<td class="num">(\d+)</td>', row)[:3]
+    cells = re.findall(r'<td class="num"[^>]*>(\d+)</td>', row)[:3]
     assert cells == ["1", "7", "3"]
     assert re.search(r"(Nouvelle|New)\w*: 2", row) and re.search(r"(Entretien|Interview): 1", row)
     auth.logout()

@@ -162,8 +162,14 @@ def test_each_credit_rule_field_says_it_holds_points_and_names_its_rule(client, 
     assert len(labels) == 8 and len(set(labels)) == 8  # every field's name is its own
 
 
+@pytest.fixture
+def bonus(app_config):
+    """An organisation that pays referral bonuses (the default is recognition only)."""
+    app_config["RELAIS_REWARD_MODEL"] = "bonus"
+
+
 def test_hire_credits_go_pending_eligible_paid(
-    client, auth, session, make_user, make_offer, make_link
+    bonus, client, auth, session, make_user, make_offer, make_link
 ):
     offer = make_offer()
     agent = make_user(first_name="Alice", last_name="Martin")

@@ -88,13 +88,30 @@ def test_the_post_text_in_french_and_english(client, auth, offer, agent):
     auth.login(agent)
     _take(client, offer, "linkedin")
     fr = client.get(f"/agent/offers/{offer.id}?text_lang=fr").get_data(as_text=True)
-    text = re.search(r'<textarea id="post-text"[^>]*>(.*?)</textarea>', fr, re.S).group(1)
+    text = re.search(r'<textarea id="text-linkedin"[^>]*>(.*?)</textarea>', fr, re.S).group(1)
     assert "Nous recrutons : Technicien SIG" in text
     assert "Télétravail partiel possible" in text and "#recrutement" in text
     assert "/r/" in text
-    assert 'data-copy-target="post-text"' in fr
+    assert 'data-copy-target="text-linkedin" data-copy-open' in fr
     en = client.get(f"/agent/offers/{offer.id}?text_lang=en").get_data(as_text=True)
     assert "We are hiring: Technicien SIG" in en and "#hiring" in en
+
+
+def test_each_channel_has_its_own_text_with_its_own_link(client, auth, session, offer, agent):
+    auth.login(agent)
+    for channel in ("linkedin", "whatsapp", "copy"):
+        _take(client, offer, channel)
+    html = client.get(f"/agent/offers/{offer.id}").get_data(as_text=True)
+    for channel in ("linkedin", "whatsapp", "copy"):
+        code = session.scalar(select(ShareLink.code).where(ShareLink.channel == channel))
+        text = re.search(rf'<textarea id="text-{channel}"[^>]*>(.*?)</textarea>', html, re.S)
+        assert f"/r/{code}" in text.group(1)
+        others = session.scalars(select(ShareLink.code).where(ShareLink.channel != channel))
+        assert not any(f"/r/{c}" in text.group(1) for c in others)
+    # One button per channel without a link yet.
+    facebook = html[html.index('id="channel-facebook"') :]
+    facebook = facebook[: facebook.index("</li>")]
+    assert facebook.count("<button") == 1 and "Préparer mon lien et mon texte Facebook" in facebook
 
 
 def test_qr_code_svg_png_and_poster(client, auth, session, offer, agent, make_user):
@@ -139,7 +156,7 @@ def test_closed_offers_cannot_be_shared(client, auth, session, make_offer, agent
     closed = make_offer(status=OfferStatus.CLOSED)
     auth.login(agent)
     html = client.get(f"/agent/offers/{closed.id}").get_data(as_text=True)
-    assert "Get my" not in html and "Obtenir" not in html
+    assert "Prepare my" not in html and "Préparer" not in html
     response = _take(client, closed, "linkedin", then="open")
     assert response.headers["Location"].startswith(f"/agent/offers/{closed.id}")
     assert session.scalar(select(ShareLink)) is None
@@ -178,9 +195,9 @@ def test_my_links_counts_people_visits_applications_and_hires(
     linkedin_row = re.search(r"<tr>\s*<th scope=\"row\">LinkedIn</th>(.*?)</tr>", html, re.S).group(
         1
     )
-    assert re.findall(r'<td class="num">(\d+)</td>', linkedin_row) == ["2", "3", "2", "1"]
+    assert re.findall(r'<td class="num"[^>]*>(\d+)</td>', linkedin_row) == ["2", "3", "2", "1"]
     total = html[html.index("<tfoot>") :]
-    assert re.findall(r'<td class="num">(\d+)</td>', total)[:4] == ["2", "3", "2", "1"]
+    assert re.findall(r'<td class="num"[^>]*>(\d+)</td>', total)[:4] == ["2", "3", "2", "1"]
     # A fixed number of queries, however many links and offers.
     for other in (make_offer(), make_offer()):
         for channel in ("copy", "qr", "x"):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -90,7 +100,7 @@ class MoveForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Choose a CSV file."))])
     dry_run = BooleanField(_l("Only check the file and show what would change"), default=True)
     invite = BooleanField(_l("Send each new account an invitation e-mail to choose a password"))
 
@@ -106,6 +116,31 @@ def _invite(session, accounts_or_emails, *, by_email: bool) -> int:
     if by_email:
         return invitations.invite_by_email(session, accounts_or_emails, **kwargs)
     return invitations.invite(session, accounts_or_emails, **kwargs)
+
+
+class ImportCheckedForm(FlaskForm):
+    """ "Import now" after a valid dry run: the checked file travels signed in the page, so
+    the admin need not choose it again (and no web process keeps it)."""
+
+    checked_file = HiddenField()
+
+
+CHECKED_FILE_MAX_AGE = 3600  # seconds between the dry run and "Import now"
+
+
+def _checked_files() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="staff-import-checked")
+
+
+def _sign_checked(data: bytes) -> str:
+    return _checked_files().dumps(base64.b64encode(data).decode("ascii"))
+
+
+def _open_checked(token: str) -> bytes | None:
+    try:
+        return base64.b64decode(_checked_files().loads(token, max_age=CHECKED_FILE_MAX_AGE))
+    except (BadSignature, ValueError):
+        return None
 
 
 @bp.route("/")
@@ -388,21 +423,34 @@ def direction_delete(direction_id: int):
 def staff_import_page():
     """Import staff from a CSV export of the HR directory (all or nothing)."""
     form = ImportForm()
+    checked = ImportCheckedForm()
     problems: list[tuple[int, str]] = []
     report = None
-    if form.validate_on_submit():
-        session = db()
+    data: bytes | None = None
+    dry_run = True
+    if request.method == "POST" and "checked_file" in request.form:
+        if checked.validate_on_submit():
+            data = _open_checked(checked.checked_file.data or "")
+            dry_run = False
+            if data is None:
+                problems = [
+                    (0, gettext("The checked file is too old or altered: upload it again."))
+                ]
+        form = ImportForm(formdata=None)
+    elif form.validate_on_submit():
         data = form.file.data.read()
+        dry_run = bool(form.dry_run.data)
+    if data is not None:
+        session = db()
         try:
-            report = staff_import.import_staff(
-                session, data, actor=current_user, dry_run=bool(form.dry_run.data)
-            )
+            report = staff_import.import_staff(session, data, actor=current_user, dry_run=dry_run)
         except staff_import.StaffImportError as exc:
             session.rollback()
             problems = [(p.line, gettext(p.template, **p.params)) for p in exc.problems]
         else:
             if report.dry_run:
                 session.rollback()
+                checked = ImportCheckedForm(formdata=None, checked_file=_sign_checked(data))
             else:
                 if form.invite.data and report.created:
                     invited = _invite(session, report.created, by_email=True)
@@ -429,6 +477,7 @@ def staff_import_page():
     return render_template(
         "admin/staff_import.html",
         form=form,
+        checked=checked,
         problems=problems,
         report=report,
         role_labels=ROLE_LABELS,

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -478,9 +478,7 @@ def over_time():
         (
             "chart-people",
             _("People reached, per week"),
-            line_chart(
-                labels, [(_("People reached"), [w.people for w in weeks])], number=number
-            ),
+            line_chart(labels, [(_("People reached"), [w.people for w in weeks])], number=number),
             ["week", "people"],
         ),
         (
@@ -865,7 +863,7 @@ def _training_tables(design, effects, weekly) -> dict[str, Table]:
 
 
 class TrainingForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title of the training"), validators=[DataRequired(), Length(max=200)])
     audience = SelectField(_l("Audience"), choices=[], validators=[DataRequired()])
     held_on = DateField(_l("Date"), validators=[DataRequired()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
@@ -974,7 +972,10 @@ def add_attendees(training_id: int):
         return _attendees_page(row, form), 400
     db().commit()
     if result.added:
-        flash(_("%(n)s attendee(s) added.", n=len(result.added)), "success")
+        flash(
+            ngettext("%(num)s attendee added.", "%(num)s attendees added.", len(result.added)),
+            "success",
+        )
     if result.unknown or result.invalid:
         # Keep what was not understood in the box, so it can be corrected.
         form.emails.data = "\n".join(result.unknown + result.invalid)

@@ -23,7 +23,7 @@ from wtforms import BooleanField, EmailField, HiddenField, StringField, TelField
 from wtforms.fields import URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from referral import applications, attribution, privacy, use_cases
+from referral import applications, attribution, candidates, privacy, use_cases
 from referral.errors import InvalidInput, NotFound
 from referral.models import ShareLink, utcnow
 from referral.touches import COOKIE_NAME, add_touch, read_touches
@@ -76,9 +76,10 @@ class ApplyForm(FlaskForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     linkedin_url = URLField(
         _l("LinkedIn profile (optional)"),
+        filters=[candidates.profile_url],
         validators=[
             Optional(),
-            URL(message=_l("Enter a full address starting with https://")),
+            URL(message=_l("Enter the address of your profile, e.g. linkedin.com/in/your-name")),
             Length(max=300),
         ],
     )
@@ -293,10 +294,21 @@ def apply(offer_id: int):
     else:
         status = 422
         _explain_the_rest(form, conf)
+    link_agent = None
+    if invitation is None:
+        touches = read_touches(
+            conf.secret_key, request.cookies.get(COOKIE_NAME), now, conf.attribution_window_days
+        )
+        winner = attribution.winning_link(
+            db(), conf, offer=offer, touches=touches, ref_code=ref, now=now
+        )
+        if winner is not None and winner[1].agent.active:
+            link_agent = winner[1].agent
     response = current_app.make_response(
         (
             render_template(
                 "apply/form.html",
+                link_agent=link_agent,
                 offer=offer,
                 form=form,
                 is_open=True,

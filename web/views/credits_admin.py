@@ -15,8 +15,8 @@ from referral import credits
 from referral.errors import InvalidInput
 from referral.models import Role
 from web.auth_user import roles_required
-from web.database import db
-from web.views.referrals import MILESTONE_LABELS, STATE_LABELS
+from web.database import db, settings
+from web.views.referrals import MILESTONE_LABELS, state_labels
 
 bp = Blueprint("credits_admin", __name__, url_prefix="/admin/credits")
 
@@ -64,7 +64,8 @@ def _page(form: RulesForm, status: int = 200):
             hires=hires,
             milestones=credits.MILESTONES,
             milestone_labels=MILESTONE_LABELS,
-            state_labels=STATE_LABELS,
+            state_labels=state_labels(),
+            bonus=settings().reward_model == "bonus",
         ),
         status,
     )
@@ -105,10 +106,15 @@ def pay(event_id: int):
     form = PayForm()
     if form.validate_on_submit():
         try:
-            credits.record_payment(db(), event_id, actor=current_user)
+            credits.record_payment(
+                db(), event_id, actor=current_user, reward_model=settings().reward_model
+            )
         except InvalidInput:
             db().rollback()
-            flash(_("Only an eligible credit can be paid."), "error")
+            if settings().reward_model != "bonus":
+                flash(_("Points are for recognition here: they are not paid."), "error")
+            else:
+                flash(_("Only an eligible credit can be paid."), "error")
         else:
             db().commit()
             flash(_("The payment is recorded."), "success")

@@ -60,6 +60,15 @@ class OfferForm(FlaskForm):
     )
     languages = StringField(_l("Languages"))
     salary = StringField(_l("Salary"), validators=[Length(max=200)])
+    pay_min = IntegerField(_l("Pay from (euros, gross)"), validators=[Optional()])
+    pay_max = IntegerField(_l("Pay up to (euros, gross)"), validators=[Optional()])
+    pay_unit = SelectField(
+        _l("Pay counted"),
+        choices=choices("pay_unit", blank=_l("— choose —")),
+        validate_choice=False,
+    )
+    street_address = StringField(_l("Street address of the place of work"), [Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[Length(max=10)])
     vacancy_date = DateField(_l("Position available on"), validators=[Optional()])
     closing_date = DateField(_l("Closing date"), validators=[Optional()])
     positions = IntegerField(

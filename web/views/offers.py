@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from referral import links, offers
+from referral import links, offers, rich_text
 from referral.models import Category, ContractType, OfferStatus, RemoteWork, utcnow
 from referral.share_images import cached_offer_card
 from referral.touches import COOKIE_NAME, add_touch
@@ -91,16 +91,25 @@ def render_offer_page(
     now = utcnow()
     canonical = absolute("offers.offer_page", offer_id=offer.id, slug=_slug(offer.title))
     is_open = offers.is_open(offer, now)
-    description_html = str(
-        _paragraphs(offer.description) + _paragraphs(offer.missions) + _paragraphs(offer.profile)
+    description = "\n\n".join(
+        part
+        for part in (
+            (offer.description or "").strip(),
+            rich_text.to_text(offer.missions),
+            rich_text.to_text(offer.profile),
+        )
+        if part
     )
     posting = offers.job_posting(
         offer,
         organisation=settings().organisation_name,
         url=canonical,
-        description_html=description_html,
+        description=description,
+        region=settings().organisation_region,
     )
-    summary = " ".join((offer.description or offer.missions or offer.title).split())
+    summary = " ".join(
+        (offer.description or rich_text.to_text(offer.missions) or offer.title).split()
+    )
     return render_template(
         "offers/offer.html",
         offer=offer,

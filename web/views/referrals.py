@@ -44,6 +44,15 @@ STATE_LABELS = {
     "paid": _l("paid"),
     "void": _l("cancelled"),
 }
+# Under the "recognition" reward model points are earned, never payable (config.reward_model).
+RECOGNITION_STATE_LABELS = {**STATE_LABELS, "eligible": _l("earned")}
+
+
+def state_labels() -> dict[str, object]:
+    """The credit states in the words of the organisation's reward model."""
+    return STATE_LABELS if settings().reward_model == "bonus" else RECOGNITION_STATE_LABELS
+
+
 PERIODS = {
     "month": (_l("Last 30 days"), 30),
     "quarter": (_l("Last 3 months"), 91),
@@ -181,7 +190,7 @@ def mine():
         total=sum(e.points for e in events),
         stage_labels=STAGE_LABELS,
         milestone_labels=MILESTONE_LABELS,
-        state_labels=STATE_LABELS,
+        state_labels=state_labels(),
     )
 
 

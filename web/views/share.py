@@ -13,7 +13,7 @@ from referral.errors import NotFound
 from referral.models import Channel, utcnow
 from referral.share_images import qr_png, qr_svg
 from web.auth_user import staff_required
-from web.database import db
+from web.database import db, settings
 from web.views.offers import absolute
 
 bp = Blueprint("share", __name__, url_prefix="/agent")
@@ -43,7 +43,11 @@ def offer(offer_id: int):
     urls = {c: link_url(link) for c, link in active.items()}
     text_lang = request.args.get("text_lang") or str(get_locale() or "fr")
     text_lang = text_lang if text_lang in ("fr", "en") else "fr"
-    post_link = urls.get("linkedin") or urls.get("copy")
+    # One text per channel, each with that channel's link, so that a post pasted on WhatsApp
+    # counts as WhatsApp, not as LinkedIn.
+    post_texts = {
+        c: offers.post_text(offer, text_lang, url) for c, url in urls.items() if c != "qr"
+    }
     return render_template(
         "share/offer.html",
         offer=offer,
@@ -53,7 +57,7 @@ def offer(offer_id: int):
         links=mine,
         urls=urls,
         share_urls=links.share_urls(urls, offer.title, offers.post_text(offer, text_lang, None)),
-        post_text=offers.post_text(offer, text_lang, post_link),
+        post_texts=post_texts,
         text_lang=text_lang,
         form=LinkForm(),
     )
@@ -140,4 +144,10 @@ def poster(link_id: int):
     """A printable A4 poster: the offer's title and the QR code of the link."""
     link = _qr_link(link_id)
     offer = offers.get_offer(db(), link.offer_id)
-    return render_template("share/poster.html", offer=offer, link=link, url=link_url(link))
+    return render_template(
+        "share/poster.html",
+        offer=offer,
+        link=link,
+        url=link_url(link),
+        has_logo=settings().organisation_logo is not None,
+    )

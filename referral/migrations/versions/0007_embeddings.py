@@ -2,7 +2,7 @@
 meaning beside TF-IDF; erased with their CV or offer.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-04 12:45:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import referral.models
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """LinkedIn activity: consent, weekly counts, edges between consenting colleagues, declared posts
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-04 13:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import referral.models
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """user_account.invited_at, activated_at: who was invited to Relais, who set a password, when
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-04 13:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import referral.models
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

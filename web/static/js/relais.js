@@ -14,7 +14,10 @@
       button.classList.add("copied");
       window.setTimeout(function () { button.classList.remove("copied"); }, 2000);
     };
-    if (navigator.clipboard && window.isSecureContext) {
+    if (button.hasAttribute("data-copy-open")) {
+      // The network's page opens in a new tab at once: copy now, while this page has focus.
+      fallback(target, done);
+    } else if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, function () { fallback(target, done); });
     } else {
       fallback(target, done);
@@ -29,6 +32,8 @@
   /* Confirmation for dangerous buttons: <button data-confirm="Message">. */
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy-target]");
+    // "Copy the text and open LinkedIn": copy at the click, and let the link open.
+    if (button && button.hasAttribute("data-copy-open")) { copyFrom(button); return; }
     if (button) { event.preventDefault(); copyFrom(button); return; }
     var confirmButton = event.target.closest("[data-confirm]");
     if (confirmButton && !window.confirm(confirmButton.getAttribute("data-confirm"))) {
