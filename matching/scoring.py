@@ -377,7 +377,7 @@ def _score(
     }
     title_by_meaning = None
     text_meaning = meaning.text_similarity(key) if meaning is not None else None
-    if text_meaning is not None:
+    if meaning is not None and text_meaning is not None:
         lexical = np.array([raw["similarity"]], dtype=np.float32)
         raw["similarity"] = float(fuse(lexical, np.array([text_meaning]), TEXT_FUSION)[0])
         best = meaning.title_match(key)

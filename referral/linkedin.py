@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from referral.analytics import MIN_GROUP
@@ -267,7 +267,7 @@ def import_archive(
     session.execute(delete(LinkedInEdge).where(LinkedInEdge.source_id == user.id))
     if weeks:
         session.execute(
-            LinkedInWeek.__table__.insert(),
+            insert(LinkedInWeek),
             [
                 {"user_id": user.id, "week": week, **{m: counts[m] for m in MEASURES}}
                 for week, counts in sorted(weeks.items())
@@ -275,7 +275,7 @@ def import_archive(
         )
     if edges:
         session.execute(
-            LinkedInEdge.__table__.insert(),
+            insert(LinkedInEdge),
             [
                 {"source_id": user.id, "target_id": t, "kind": k, "week": w, "count": n}
                 for (t, k, w), n in sorted(edges.items())

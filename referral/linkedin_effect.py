@@ -129,14 +129,15 @@ def network(session: Session, *, start: date, end: date, population: list | None
     A direction with fewer than ``MIN_GROUP`` consenting agents has its row and column shown
     as None ("not enough data"), so no cell can single out one agent.
     """
-    agents = dict(
-        session.execute(
+    agents: dict[int, str] = {
+        user_id: direction
+        for user_id, direction in session.execute(
             select(User.id, Direction.name)
             .join(LinkedInConsent, LinkedInConsent.user_id == User.id)
             .outerjoin(Direction, Direction.id == User.direction_id)
             .where(LinkedInConsent.imported_at.is_not(None), *(population or []))
-        ).all()
-    )
+        )
+    }
     n = len(agents)
     edges = session.execute(
         select(LinkedInEdge.source_id, LinkedInEdge.target_id, LinkedInEdge.count).where(

@@ -224,9 +224,10 @@ def meaning_for(
         return None, NOT_YET
     cvs = {}
     for key, cv_id in cv_of.items():
-        row = rows.get(cv_id) if cv_id is not None else None
-        if row is None:
+        found = rows.get(cv_id) if cv_id is not None else None
+        if found is None or cv_id is None:
             continue
+        row = found
         vectors = _unpack(row.vectors, row.dim)
         cvs[key] = CvMeaning(vectors[0], vectors[1:], titles_of.get(cv_id, ()))
     meaning = Meaning(embedder.name, OfferMeaning(offer_vectors[0], offer_vectors[1]), cvs)
