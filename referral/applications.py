@@ -186,16 +186,8 @@ def apply(
             if same_cv is not None:  # the file they sent before: kept once, not copied
                 cv = same_cv
             else:
-                cv = CVFile(
-                    candidate_id=candidate.id,
-                    stored_name=stored_name,
-                    original_name=(cv_filename or "cv").replace("/", "_").replace("\\", "_")[-255:],
-                    mime_type=extracted.mime_type,
-                    size=len(cv_data),
-                    sha256=cvstore.sha256(cv_data),
-                    text=extracted.text,
-                    text_status=extracted.text_status,
-                    uploaded_at=now,
+                cv = cvstore.new_row(
+                    candidate.id, cv_data, cv_filename, extracted, stored_name, now
                 )
                 try:
                     with session.begin_nested():

@@ -240,17 +240,7 @@ def replace_cv(
     except cvtext.CVError as exc:
         raise InvalidInput("The CV cannot be read.", {"cv": exc.code}) from None
     stored_name = cvstore.new_stored_name(extracted.kind)
-    cv = CVFile(
-        candidate_id=application.candidate_id,
-        stored_name=stored_name,
-        original_name=(filename or "cv").replace("/", "_").replace("\\", "_")[-255:],
-        mime_type=extracted.mime_type,
-        size=len(data),
-        sha256=cvstore.sha256(data),
-        text=extracted.text,
-        text_status=extracted.text_status,
-        uploaded_at=now,
-    )
+    cv = cvstore.new_row(application.candidate_id, data, filename, extracted, stored_name, now)
     session.add(cv)
     session.flush()
     path = cvstore.write(settings, stored_name, data)

@@ -24,6 +24,24 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def new_row(
+    candidate_id: int, data: bytes, filename: str, extracted, stored_name: str, now
+) -> CVFile:
+    """The row of a CV file just received (``extracted`` is ``cvtext.extract``'s result);
+    the original name is kept without path separators, at most 255 characters."""
+    return CVFile(
+        candidate_id=candidate_id,
+        stored_name=stored_name,
+        original_name=(filename or "cv").replace("/", "_").replace("\\", "_")[-255:],
+        mime_type=extracted.mime_type,
+        size=len(data),
+        sha256=sha256(data),
+        text=extracted.text,
+        text_status=extracted.text_status,
+        uploaded_at=now,
+    )
+
+
 def new_stored_name(kind: str, secret: str = "", nonce: str | None = None) -> str:
     """A random file name; with a form ``nonce``, the same name for the same submission.
 

@@ -6,8 +6,8 @@ and an application that is not saved leaves no CV file behind. The caller commit
 
 from __future__ import annotations
 
-from referral import applications, notification_events, offers
-from referral.models import Offer
+from referral import applications, candidate_status, notification_events, offers
+from referral.models import Application, Offer
 from referral.unit_of_work import UnitOfWork
 
 
@@ -25,4 +25,18 @@ def apply(uow: UnitOfWork, **fields) -> applications.ApplyResult:
     result = applications.apply(uow.session, uow.settings, now=uow.now(), **fields)
     if result.stored_path is not None:
         uow.after_rollback(lambda: uow.cv_store.remove(result.stored_path))
+    return result
+
+
+def replace_cv(
+    uow: UnitOfWork, application: Application, data: bytes, filename: str
+) -> candidate_status.ReplacedCV:
+    """Attach a new CV to an application (``candidate_status.replace_cv``); its file goes if
+    the transaction does not."""
+    if uow.settings is None:
+        raise ValueError("replacing a CV needs the settings (upload limit, CV folder)")
+    result = candidate_status.replace_cv(
+        uow.session, uow.settings, application, data, filename, uow.now()
+    )
+    uow.after_rollback(lambda: uow.cv_store.remove(result.stored_path))
     return result

@@ -12,13 +12,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
-from referral import candidate_status
+from referral import candidate_status, use_cases
 from referral.errors import InvalidInput, NotFound
 from referral.messages import RuleBroken
 from referral.models import utcnow
 from web.auth_user import public
 from web.database import db, settings
 from web.extensions import limiter
+from web.unit_of_work import unit_of_work
 from web.views.apply import CV_MESSAGES, _attempts_limit
 from web.views.candidate_mail import rule_text
 
@@ -123,33 +124,26 @@ def replace_cv(token: str):
     if not form.validate_on_submit():
         return _page(token, 422, cv_form=form)
     upload = form.cv.data
-    try:
-        result = candidate_status.replace_cv(
-            session, settings(), application, upload.read(), upload.filename or "", utcnow()
-        )
-    except RuleBroken as exc:
-        session.rollback()
-        form.cv.errors = [rule_text(exc)]
-        return _page(token, 409, cv_form=form)
-    except InvalidInput as exc:
-        session.rollback()
-        code = exc.errors.get("cv", "corrupt")
-        form.cv.errors = [
-            _(
-                "The file is larger than %(limit)s MB. Choose a smaller file.",
-                limit=f"{settings().max_upload_mb:g}",
-            )
-            if code == "too_large"
-            else str(CV_MESSAGES.get(code, CV_MESSAGES["corrupt"]))
-        ]
-        return _page(token, 422, cv_form=form)
-    try:
-        session.commit()
-    except Exception:
-        from referral import cvstore
-
-        cvstore.remove(result.stored_path)
-        raise
+    with unit_of_work() as uow:
+        try:
+            use_cases.replace_cv(uow, application, upload.read(), upload.filename or "")
+        except RuleBroken as exc:
+            uow.rollback()
+            form.cv.errors = [rule_text(exc)]
+            return _page(token, 409, cv_form=form)
+        except InvalidInput as exc:
+            uow.rollback()
+            code = exc.errors.get("cv", "corrupt")
+            form.cv.errors = [
+                _(
+                    "The file is larger than %(limit)s MB. Choose a smaller file.",
+                    limit=f"{settings().max_upload_mb:g}",
+                )
+                if code == "too_large"
+                else str(CV_MESSAGES.get(code, CV_MESSAGES["corrupt"]))
+            ]
+            return _page(token, 422, cv_form=form)
+        uow.commit()
     flash(_("Your new CV is attached to your application."), "success")
     return redirect(url_for(".show", token=token))
 
