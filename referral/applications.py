@@ -47,6 +47,7 @@ from referral.models import (
     utcnow,
 )
 from referral.touches import Touch
+from referral.unit_of_work import Urls
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ def apply(
     nonce: str | None = None,
     locale: str | None = None,
     now: datetime | None = None,
+    urls: Urls,
 ) -> ApplyResult:
     """Apply ``data`` with its CV to an offer (see the module's docstring).
 
@@ -209,6 +211,7 @@ def apply(
                 staff_user=staff_user,
                 locale=locale,
                 now=now,
+                urls=urls,
             )
             result.stored_path = written
             result.duplicates = candidates.find_duplicates(session, candidate)
@@ -254,6 +257,7 @@ def _create_or_update(
     staff_user: User | None,
     locale: str,
     now: datetime,
+    urls: Urls,
 ) -> ApplyResult:
     existing = session.scalar(
         select(Application).where(
@@ -304,7 +308,9 @@ def _create_or_update(
             if existing is None:  # pragma: no cover - the winning row vanished
                 raise
         else:
-            _after_create(session, settings, offer, candidate, application, found, locale, now)
+            _after_create(
+                session, settings, offer, candidate, application, found, locale, now, urls
+            )
             return ApplyResult(application, candidate, created=True, attribution=found)
     existing.cv_file_id = cv.id
     if (data.message or "").strip():
@@ -315,7 +321,17 @@ def _create_or_update(
     )
     existing.cv_file = cv
     _score(session, settings, existing, now)
-    _receipt(session, settings, offer, candidate, locale, now, updated=True, application=existing)
+    _receipt(
+        session,
+        settings,
+        offer,
+        candidate,
+        locale,
+        now,
+        updated=True,
+        application=existing,
+        urls=urls,
+    )
     return ApplyResult(existing, candidate, created=False)
 
 
@@ -337,6 +353,7 @@ def _after_create(
     found: attribution.Attribution,
     locale: str,
     now: datetime,
+    urls: Urls,
 ) -> None:
     session.add(
         StatusChange(
@@ -368,9 +385,16 @@ def _after_create(
         source=application.source,
         agent_id=application.credited_agent_id,
     )
-    base = settings.base_url.rstrip("/")
     _receipt(
-        session, settings, offer, candidate, locale, now, updated=False, application=application
+        session,
+        settings,
+        offer,
+        candidate,
+        locale,
+        now,
+        updated=False,
+        application=application,
+        urls=urls,
     )
     _score(session, settings, application, now)
     recipients = {
@@ -384,8 +408,6 @@ def _after_create(
         def translate(message: str, _g=gettext, **params: object) -> str:
             return _g(message) % params if params else _g(message)
 
-        # The offer's ranked applications (its hiring manager reaches them too).
-        home = f"/recruiter/offers/{offer.id}/shortlist"
         # One message per application and person: a strong match (told at once, even to
         # someone who reads digests) says all that the new-application message says.
         notifications.notify(
@@ -400,7 +422,8 @@ def _after_create(
                 "reason": attribution.describe(application.attribution_reason, translate),
                 "score": round(application.score or 0),
             },
-            link=base + home,
+            # The offer's ranked applications (its hiring manager reaches them too).
+            link=urls.shortlist(offer.id),
             now=now,
             about=candidate,
         )
@@ -417,7 +440,7 @@ def _after_create(
                 # Only a direct referral is "recommended"; a click on a link is not.
                 "link_channel": found.share_link.channel if found.share_link else "",
             },
-            link=base + "/agent/referrals",
+            link=urls.agent_referrals(),
             now=now,
             about=candidate,
         )
@@ -433,6 +456,7 @@ def _receipt(
     *,
     updated: bool,
     application: Application,
+    urls: Urls,
 ) -> None:
     from referral.candidate_status import status_url
 
@@ -449,9 +473,9 @@ def _receipt(
             "organisation_name": settings.organisation_name,
             "retention_months": settings.retention_months,
             "reply_to": settings.reply_to_address,
-            "status_link": status_url(settings, application),
+            "status_link": status_url(urls, settings, application),
         },
-        link=f"{settings.base_url.rstrip('/')}/privacy",
+        link=urls.privacy(),
         now=now,
     )
 

@@ -49,6 +49,7 @@ from referral.models import (
     User,
     utcnow,
 )
+from referral.unit_of_work import Urls
 
 # The outbox kinds of the e-mails to candidates (their mail templates are in referral/mail/).
 MESSAGE_KIND = "candidate_message"
@@ -315,7 +316,7 @@ def sample_context(kind: str, locale: str, settings: Settings) -> dict[str, str]
         "stage": gettext(CANDIDATE_STAGE.get(kind, CANDIDATE_STAGE[S.INTERVIEW.value])),
         "recruiter_name": "Antoine Girard",
         "organisation_name": settings.organisation_name,
-        "status_link": settings.base_url.rstrip("/") + "/status/…",
+        "status_link": settings.base_url.rstrip("/") + "/…",
     }
     if kind in INTERVIEW_KINDS:
         context |= {
@@ -499,6 +500,7 @@ def propose(
     change: StatusChange,
     *,
     recruiter: User | None,
+    urls: Urls,
     known: dict[tuple[str, str], Wording] | None = None,
 ) -> Draft | None:
     """The e-mail proposed to the candidate for the move ``change`` (None when the stage has
@@ -519,7 +521,7 @@ def propose(
         locale=locale,
         settings=settings,
         recruiter=recruiter,
-        status_link=status_url(settings, application),
+        status_link=status_url(urls, settings, application),
         stage=change.to_status,
     )
     try:
@@ -593,6 +595,7 @@ def send(
     kind: str = MESSAGE_KIND,
     now: datetime | None = None,
     attachments: list[tuple[str, str, str]] | None = None,
+    urls: Urls,
 ) -> Notification | None:
     """Queue the e-mail to ``application``'s candidate as written (plain text, not rendered
     again). Returns None when the message of ``key`` is queued already (a double click, a
@@ -624,7 +627,7 @@ def send(
             "body": body.strip(),
             "organisation_name": settings.organisation_name,
         },
-        link=status_url(settings, application),
+        link=status_url(urls, settings, application),
         now=now,
         message_key=key,
         about=candidate,

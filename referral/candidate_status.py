@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -37,10 +38,12 @@ from referral.models import (
     utcnow,
 )
 
+if TYPE_CHECKING:
+    from referral.unit_of_work import Urls
+
 log = logging.getLogger(__name__)
 
 SALT = "relais.application-status"
-STATUS_PATH = "/status/"
 MAX_TOKEN = 200
 
 S = ApplicationStatus
@@ -57,9 +60,9 @@ def status_token(settings: Settings, application: Application) -> str:
     return _serializer(settings).dumps([application.id, application.candidate_id])
 
 
-def status_url(settings: Settings, application: Application) -> str:
+def status_url(urls: Urls, settings: Settings, application: Application) -> str:
     """The address of ``application``'s status page, for e-mails."""
-    return settings.base_url.rstrip("/") + STATUS_PATH + status_token(settings, application)
+    return urls.status(status_token(settings, application))
 
 
 def application_for(session: Session, settings: Settings, token: str) -> Application:
@@ -148,7 +151,12 @@ def page(session: Session, application: Application) -> StatusPage:
 
 
 def withdraw(
-    session: Session, settings: Settings, application: Application, now: datetime | None = None
+    session: Session,
+    settings: Settings,
+    application: Application,
+    now: datetime | None = None,
+    *,
+    urls: Urls,
 ) -> StatusChange:
     """The candidate withdraws ``application``: its stage becomes withdrawn (no one acts for
     them), the agent's credits and notification follow as for any move, planned interviews
@@ -191,15 +199,17 @@ def withdraw(
         now=now,
         probation_days=settings.probation_days,
     )
-    pipeline._notify_agent(session, application, old, S.WITHDRAWN.value, settings=settings, now=now)
+    pipeline._notify_agent(
+        session, application, old, S.WITHDRAWN.value, settings=settings, now=now, urls=urls
+    )
     for interview in session.scalars(
         select(Interview).where(
             Interview.application_id == application.id,
             Interview.status == InterviewStatus.SCHEDULED.value,
         )
     ):
-        interviews.cancel(session, settings, interview, actor=None, now=now)
-    draft = candidate_messages.propose(session, settings, change, recruiter=None)
+        interviews.cancel(session, settings, interview, actor=None, now=now, urls=urls)
+    draft = candidate_messages.propose(session, settings, change, recruiter=None, urls=urls)
     if draft is not None:
         candidate_messages.send(
             session,
@@ -210,6 +220,7 @@ def withdraw(
             key=draft.key,
             locale=draft.locale,
             now=now,
+            urls=urls,
         )
     return change
 

@@ -15,15 +15,16 @@ from sqlalchemy.orm import Session
 
 from referral.models import Notification, NotificationStatus, User
 from referral.notifications import notify
+from referral.unit_of_work import Urls
 
 KIND = "digest"
 
 
 def send_digests(
-    session: Session, now: datetime, base_url: str = "", timezone: str = "UTC"
+    session: Session, now: datetime, *, urls: Urls | None = None, timezone: str = "UTC"
 ) -> list[Notification]:
     """Queue a digest for every staff member with held rows (their times shown in
-    ``timezone``); returns the digests queued."""
+    ``timezone``; linking to their inbox when ``urls`` is given); returns the digests queued."""
     zone = get_timezone(timezone)
     held = (
         select(Notification)
@@ -55,7 +56,7 @@ def send_digests(
             KIND,
             user=user,
             context={"items": items, "count": len(items)},
-            link=base_url.rstrip("/") + "/inbox/",
+            link=urls.inbox() if urls is not None else None,
             now=now,
         )
         session.flush()

@@ -38,6 +38,7 @@ from referral.models import (
     User,
     utcnow,
 )
+from referral.unit_of_work import Urls
 
 PRODID = "-//Relais//Interviews//FR"
 UID_DOMAIN = "relais.local"
@@ -185,6 +186,7 @@ def _send(
     kind: str,
     actor: User | None,
     now: datetime,
+    urls: Urls,
 ) -> None:
     """The candidate's e-mail about this version of the interview, with its event."""
     from referral import candidate_messages as cm
@@ -201,7 +203,7 @@ def _send(
         locale=locale,
         settings=settings,
         recruiter=actor,
-        status_link=status_url(settings, application),
+        status_link=status_url(urls, settings, application),
     ) | cm.interview_context(interview, locale, settings)
     try:
         rendered = cm.render_wording(words.subject, words.body, context)
@@ -241,6 +243,7 @@ def schedule(
     actor: User | None,
     nonce: str | None = None,
     now: datetime | None = None,
+    urls: Urls,
 ) -> Interview:
     """Plan an interview of ``application`` and invite its candidate (see the module).
     The same ``nonce`` twice returns the interview planned the first time."""
@@ -281,7 +284,7 @@ def schedule(
     ).at = now
     from referral.candidate_messages import INVITATION
 
-    _send(session, settings, interview, INVITATION, actor, now)
+    _send(session, settings, interview, INVITATION, actor, now, urls)
     return interview
 
 
@@ -294,6 +297,7 @@ def reschedule(
     actor: User | None,
     sequence: int | None = None,
     now: datetime | None = None,
+    urls: Urls,
 ) -> Interview:
     """Change ``interview`` and send the update of the same event (same UID, next sequence).
     ``sequence`` is the version the recruiter's form showed: if the interview changed since
@@ -323,7 +327,7 @@ def reschedule(
     ).at = now
     from referral.candidate_messages import UPDATE
 
-    _send(session, settings, interview, UPDATE, actor, now)
+    _send(session, settings, interview, UPDATE, actor, now, urls)
     return interview
 
 
@@ -335,6 +339,7 @@ def cancel(
     actor: User | None,
     sequence: int | None = None,
     now: datetime | None = None,
+    urls: Urls,
 ) -> Interview:
     """Cancel ``interview`` and send the cancellation of its event (METHOD:CANCEL)."""
     now = now or utcnow()
@@ -355,5 +360,5 @@ def cancel(
     ).at = now
     from referral.candidate_messages import CANCELLATION
 
-    _send(session, settings, interview, CANCELLATION, actor, now)
+    _send(session, settings, interview, CANCELLATION, actor, now, urls)
     return interview

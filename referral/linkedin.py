@@ -20,6 +20,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import delete, func, insert, or_, select
@@ -41,6 +42,7 @@ from referral.models import (
     User,
     utcnow,
 )
+from referral.unit_of_work import Urls
 
 NAME_THRESHOLD = 92  # rapidfuzz token_sort_ratio, 0-100: a typo or an accent, never a guess
 MEASURES = (
@@ -315,6 +317,7 @@ def declare_post(
     url: str,
     counts: dict[str, str] | None = None,
     post_text: str = "",
+    urls: Urls,
 ) -> LinkedInPost:
     """Record (or update) a LinkedIn post the agent made for an offer. Raises InvalidInput.
 
@@ -345,7 +348,10 @@ def declare_post(
     links = session.scalars(
         select(ShareLink).where(ShareLink.offer_id == offer.id, ShareLink.agent_id == user.id)
     ).all()
-    carried = [link for link in links if f"/r/{link.code}" in f"{url} {post_text}"]
+    # The path of the link, whatever address the post shows it under (http or https, a proxy).
+    carried = [
+        link for link in links if urlsplit(urls.share_link(link.code)).path in f"{url} {post_text}"
+    ]
     if carried:
         post.share_link_id = carried[0].id
     if any(v is not None for v in values.values()):

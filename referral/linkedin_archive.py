@@ -54,10 +54,7 @@ class ArchiveRefused(InvalidInput):
     """The file is not an archive Relais can read safely; nothing was changed."""
 
     def __init__(self, template: str, **params: str):
-        self.template = template
-        self.params = params
-        message = template % params if params else template
-        super().__init__(message, {"archive": message})
+        super().__init__(template, field="archive", **params)
 
 
 @dataclass(frozen=True)

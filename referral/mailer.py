@@ -24,6 +24,7 @@ from referral.config import Settings
 from referral.digests import KIND as DIGEST_KIND
 from referral.models import Notification
 from referral.notifications import ALWAYS_IMMEDIATE, render_template
+from referral.unit_of_work import Urls
 
 # Outside recipients are told why they get the message (staff get a link to their settings).
 OUTSIDE_REASONS = {
@@ -57,13 +58,18 @@ def settings_note(kind: str) -> str:
     return "digest" if kind == DIGEST_KIND else "settable"
 
 
-def build_message(row: Notification, settings: Settings) -> EmailMessage:
-    """The multipart (text and HTML) e-mail of an outbox row, with a settings footer."""
+def build_message(row: Notification, settings: Settings, urls: Urls | None = None) -> EmailMessage:
+    """The multipart (text and HTML) e-mail of an outbox row, with a settings footer.
+
+    The footer links to the notification settings; without ``urls`` (a script that has no web
+    addresses), to the application's home, from which they are one click away."""
     footer_ctx = {
         "staff": row.recipient_id is not None and row.kind not in UNSETTABLE_STAFF_KINDS,
         "settings_note": settings_note(row.kind),
         "reason": OUTSIDE_REASONS.get(row.kind, "other"),
-        "settings_url": settings.base_url.rstrip("/") + "/account/#notifications",
+        "settings_url": (
+            urls.notification_settings() if urls is not None else settings.base_url.rstrip("/")
+        ),
         "organisation_name": settings.organisation_name,
         "referral_window_days": settings.referral_window_days,
     }

@@ -19,11 +19,8 @@ def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
 
 
 class RuleBroken(InvalidInput):
-    """A rule refused the input; ``template`` % ``params`` is the English message."""
+    """A rule refused the input of one ``field`` (or of none): an :class:`InvalidInput`
+    whose field is given by position, as most rules write it."""
 
     def __init__(self, template: str, field: str | None = None, **params: Any):
-        message = template % params if params else template
-        super().__init__(message, {field: message} if field else {})
-        self.template = template
-        self.params = params
-        self.field = field
+        super().__init__(template, field=field, **params)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from referral.models import Direction, Notification, Offer, OfferStatus, User
 from referral.notifications import DIGEST, IMMEDIATE, new_message_id, notify, users_with_mode
+from referral.unit_of_work import Urls
 
 CLOSING_SOON_DAYS = 3
 
@@ -41,13 +42,12 @@ def _already_sent(session: Session, keys: list[str]) -> set[str]:
 
 
 def offer_published(
-    session: Session, offer: Offer, now: datetime, *, base_url: str = "", link: str | None = None
+    session: Session, offer: Offer, now: datetime, *, urls: Urls | None = None
 ) -> list[Notification]:
     """Tell the agents of the offer's direction (and the directions below) who opted in.
 
-    ``link`` is where the notification leads (the caller knows the offer's page); without it,
-    the agent's home of offers to share. ``base_url`` (``settings.base_url``) makes the default
-    link absolute for e-mail.
+    The notification leads to where an agent shares the offer; without ``urls`` (a script
+    that has no web addresses) it has no link.
     """
     if offer.direction_id is None or offer.status != OfferStatus.PUBLISHED.value:
         return []
@@ -70,7 +70,7 @@ def offer_published(
         "location": offer.location,
         "closing_date": offer.closing_date,
     }
-    link = link or base_url.rstrip("/") + "/agent/"
+    link = urls.offer_share(offer.id) if urls is not None else None
     return [
         notify(
             session,
@@ -86,8 +86,11 @@ def offer_published(
     ]
 
 
-def offers_closing_soon(session: Session, now: datetime, base_url: str = "") -> list[Notification]:
-    """Remind each hiring manager, once per closing date, that their offer closes within 3 days."""
+def offers_closing_soon(
+    session: Session, now: datetime, *, urls: Urls | None = None
+) -> list[Notification]:
+    """Remind each hiring manager, once per closing date, that their offer closes within 3 days
+    (linking to their offers when ``urls`` is given)."""
     today = now.date()
     offers = session.scalars(
         select(Offer)
@@ -120,7 +123,7 @@ def offers_closing_soon(session: Session, now: datetime, base_url: str = "") -> 
                 "offer_closing",
                 user=manager,
                 context=context,
-                link=base_url.rstrip("/") + "/manager/",
+                link=urls.manager_home() if urls is not None else None,
                 now=now,
                 message_key=keys[offer.id],
             )

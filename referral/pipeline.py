@@ -31,6 +31,7 @@ from referral.models import (
     User,
     utcnow,
 )
+from referral.unit_of_work import Urls
 
 
 def _(message: str) -> str:
@@ -54,20 +55,16 @@ AGENT_STAGE = {
     S.WITHDRAWN: "not_retained",
 }
 MAX_REASON_LENGTH = 200
-MY_REFERRALS_PATH = "/agent/referrals"  # the agent's "My referrals" page
 MOVE_OF_ERASED = _(
     "This candidate's personal data was erased: their applications can no longer change stage."
 )
 
 
 class PipelineError(InvalidInput):
-    """A move the rules refuse. ``template`` and ``params`` let ``web`` translate it."""
+    """A move the rules refuse (about the target stage unless another ``field`` is said)."""
 
-    def __init__(self, template: str, field_name: str = "to_status", **params: Any):
-        message = template % params if params else template
-        super().__init__(message, {field_name: message})
-        self.template = template
-        self.params = params
+    def __init__(self, template: str, field: str = "to_status", **params: Any):
+        super().__init__(template, field=field, **params)
 
 
 class ConfirmationRequired(PipelineError):
@@ -76,11 +73,6 @@ class ConfirmationRequired(PipelineError):
 
 class MoveForbidden(Forbidden):
     """The actor may not make this move (a manager beyond their stage or on another offer)."""
-
-    def __init__(self, template: str, **params: Any):
-        super().__init__(template % params if params else template)
-        self.template = template
-        self.params = params
 
 
 def rank(status: str) -> int:
@@ -170,8 +162,10 @@ def move(
     confirm: bool = False,
     now: datetime | None = None,
     settings: Settings | None = None,
+    urls: Urls | None = None,
 ) -> StatusChange:
     """Move ``application`` to ``to_status`` if the rules allow it, with every consequence.
+    The agent's notification links to their referrals when ``urls`` is given.
 
     Raises PipelineError (InvalidInput) for a refused move, ConfirmationRequired for a jump to
     hired that was not confirmed, MoveForbidden (Forbidden) for an actor beyond their rights.
@@ -217,7 +211,7 @@ def move(
         now=now,
         probation_days=settings.probation_days,
     )
-    _notify_agent(session, application, old, to_status, settings=settings, now=now)
+    _notify_agent(session, application, old, to_status, settings=settings, now=now, urls=urls)
     _update_offer(session, application.offer, old, to_status, actor=actor, now=now)
     return change
 
@@ -230,6 +224,7 @@ def _notify_agent(
     *,
     settings: Settings,
     now: datetime,
+    urls: Urls | None = None,
 ) -> None:
     """Tell the credited agent, in neutral words, when their referral moves forward or ends.
 
@@ -257,7 +252,7 @@ def _notify_agent(
                 else ""
             ),
         },
-        link=settings.base_url.rstrip("/") + MY_REFERRALS_PATH,
+        link=urls.agent_referrals() if urls is not None else None,
         now=now,
         about=application.candidate,
     )
@@ -310,6 +305,7 @@ def bulk_move(
     confirm: bool = False,
     now: datetime | None = None,
     settings: Settings | None = None,
+    urls: Urls | None = None,
 ) -> BulkReport:
     """Move each application on its own: one refused does not stop the others."""
     report = BulkReport()
@@ -325,6 +321,7 @@ def bulk_move(
                 confirm=confirm,
                 now=now,
                 settings=settings,
+                urls=urls,
             )
         except DomainError as exc:
             report.refused.append((application, exc))

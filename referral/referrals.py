@@ -19,6 +19,7 @@ from referral import audit, notifications
 from referral.attribution import is_staff_email
 from referral.config import Settings
 from referral.errors import InvalidInput, NotFound
+from referral.messages import N_
 from referral.models import (
     Application,
     Candidate,
@@ -29,16 +30,17 @@ from referral.models import (
     User,
     utcnow,
 )
+from referral.unit_of_work import Urls
 from referral.users import normalise_email
 
 
 class ReferralRefused(InvalidInput):
-    """A referral that cannot be made; ``code`` says why (the web layer words it)."""
+    """A referral that cannot be made, about the person referred (their e-mail address);
+    ``code`` says why, for the programs that act on it."""
 
-    def __init__(self, code: str, message: str, **params: object):
-        super().__init__(message, {"email": code})
+    def __init__(self, code: str, template: str, **params: object):
+        super().__init__(template, field="email", **params)
         self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -50,16 +52,14 @@ class ReferralInput:
     reason: str = ""
 
 
-def apply_link(settings: Settings, referral: Referral) -> str:
+def apply_link(urls: Urls, referral: Referral) -> str:
     """The personal apply link of an invitation."""
-    return (
-        f"{settings.base_url.rstrip('/')}/offers/{referral.offer_id}/apply?invite={referral.token}"
-    )
+    return urls.invitation_apply(referral.offer_id, referral.token)
 
 
-def forget_link(settings: Settings, referral: Referral) -> str:
+def forget_link(urls: Urls, referral: Referral) -> str:
     """The link in an invitation that deletes what it keeps (see referral.privacy)."""
-    return f"{settings.base_url.rstrip('/')}/invitations/{referral.token}/forget"
+    return urls.invitation_forget(referral.token)
 
 
 def refer(
@@ -70,6 +70,7 @@ def refer(
     offer_id: int,
     data: ReferralInput,
     now: datetime | None = None,
+    urls: Urls,
 ) -> Referral:
     """Record the referral and queue the invitation; refuses with ReferralRefused."""
     now = now or utcnow()
@@ -77,15 +78,16 @@ def refer(
     if offer is None or offer.status == OfferStatus.DRAFT.value:
         raise NotFound("No such offer.")
     if offer.status != OfferStatus.PUBLISHED.value:
-        raise ReferralRefused("closed", "This offer is closed.")
+        raise ReferralRefused("closed", N_("This offer is closed."))
     if not data.first_name.strip() or not data.last_name.strip():
         raise InvalidInput("First and last name are required.", {"first_name": "required"})
     email = normalise_email(data.email)
     if email == agent.email.lower():
-        raise ReferralRefused("self", "You cannot refer yourself.")
+        raise ReferralRefused("self", N_("You cannot refer yourself."))
     if is_staff_email(session, email):
         raise ReferralRefused(
-            "staff", "This person is a member of staff: they can apply as internal mobility."
+            "staff",
+            N_("This person is a member of staff: they can apply themselves as internal mobility."),
         )
     applied = session.scalar(
         select(Application.id)
@@ -93,7 +95,7 @@ def refer(
         .where(Application.offer_id == offer.id, Candidate.email == email)
     )
     if applied is not None:
-        raise ReferralRefused("applied", "This person has already applied to this offer.")
+        raise ReferralRefused("applied", N_("This person has already applied to this offer."))
     previous = session.scalars(
         select(Referral)
         .options(joinedload(Referral.agent))
@@ -108,11 +110,14 @@ def refer(
         if old.expires_at > now:
             if old.agent_id == agent.id:
                 raise ReferralRefused(
-                    "again", "You have already referred this person for this offer."
+                    "again", N_("You have already referred this person for this offer.")
                 )
             raise ReferralRefused(
                 "taken",
-                "Another agent already referred this person for this offer, until %(until)s.",
+                N_(
+                    "Another agent already referred this person for this offer. Their referral "
+                    "stands until %(until)s; you cannot refer them before then."
+                ),
                 until=old.expires_at.date(),
             )
     for old in previous:
@@ -143,10 +148,10 @@ def refer(
             "offer_title": offer.title,
             "reason": referral.reason,
             "organisation_name": settings.organisation_name,
-            "forget_link": forget_link(settings, referral),
+            "forget_link": forget_link(urls, referral),
             "reply_to": settings.reply_to_address,
         },
-        link=apply_link(settings, referral),
+        link=apply_link(urls, referral),
         now=now,
     )
     audit.record(

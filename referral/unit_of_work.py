@@ -63,6 +63,26 @@ class Urls(Protocol):
         """Where a user chooses which notifications they receive."""
         ...
 
+    def status(self, token: str) -> str:
+        """A candidate's status page, reached with the signed ``token`` of their application."""
+        ...
+
+    def privacy(self) -> str:
+        """The privacy notice (what is kept about a candidate, for how long, their rights)."""
+        ...
+
+    def invitation_apply(self, offer_id: int, token: str) -> str:
+        """The apply form of an offer, for the person a referral invited with ``token``."""
+        ...
+
+    def invitation_forget(self, token: str) -> str:
+        """Where an invited person has what the invitation keeps about them deleted."""
+        ...
+
+    def share_link(self, code: str) -> str:
+        """The public address of a share link (what an agent pastes in a post)."""
+        ...
+
 
 Hook = Callable[[], object]
 

@@ -14,15 +14,15 @@ from referral.unit_of_work import UnitOfWork
 def publish_offer(uow: UnitOfWork, offer: Offer) -> Offer:
     """Publish, and tell the agents of its direction who asked for it (same transaction)."""
     offer = offers.publish(uow.session, offer, uow.actor, uow.now())
-    base_url = uow.settings.base_url if uow.settings is not None else ""
-    link = uow.urls.offer_share(offer.id) if uow.urls is not None else None
-    notification_events.offer_published(uow.session, offer, uow.now(), base_url=base_url, link=link)
+    notification_events.offer_published(uow.session, offer, uow.now(), urls=uow.urls)
     return offer
 
 
 def apply(uow: UnitOfWork, **fields) -> applications.ApplyResult:
     """Save an application (``applications.apply``); its CV file goes if the transaction does not."""
-    result = applications.apply(uow.session, uow.settings, now=uow.now(), **fields)
+    if uow.urls is None:
+        raise ValueError("an application needs the URL builder (its receipt links the status page)")
+    result = applications.apply(uow.session, uow.settings, now=uow.now(), urls=uow.urls, **fields)
     if result.stored_path is not None:
         uow.after_rollback(lambda: uow.cv_store.remove(result.stored_path))
     return result

@@ -48,6 +48,7 @@ from referral.mailer import (
     make_backend,
 )
 from referral.models import AuditEvent, Notification, NotificationStatus, utcnow
+from referral.unit_of_work import Urls
 
 log = logging.getLogger("relais.worker")
 
@@ -114,8 +115,10 @@ def deliver_due(
     now: datetime | None = None,
     limit: int = 100,
     backend: Backend | None = None,
+    urls: Urls | None = None,
 ) -> DeliveryReport:
-    """Send the rows due at ``now`` (at most ``limit``); record failures for a later retry."""
+    """Send the rows due at ``now`` (at most ``limit``); record failures for a later retry.
+    ``urls`` gives the e-mails' footer its link to the notification settings."""
     now = now or utcnow()
     with session_factory() as session, session.begin():
         ids = claim_due(session, now, limit)
@@ -137,7 +140,7 @@ def deliver_due(
                         # The server is down: the rest of the batch waits, without one
                         # connection timeout per row (which could outlast the lease).
                         raise unavailable
-                    backend.deliver(row, build_message(row, settings))
+                    backend.deliver(row, build_message(row, settings, urls))
                 except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
                     if isinstance(exc, ServerUnavailable):
                         unavailable = exc
@@ -205,10 +208,14 @@ def _done_today(session: Session, action: str, now: datetime) -> bool:
 
 
 def run_daily_jobs(
-    session_factory: sessionmaker[Session], settings: Settings, now: datetime
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    now: datetime,
+    urls: Urls | None = None,
 ) -> list[str]:
     """Run the jobs that are due today and not yet done (each at most once a day); today
-    and the digest hour are those of ``settings.timezone``."""
+    and the digest hour are those of ``settings.timezone``. ``urls`` gives the reminders and
+    digests their links."""
     local = now.astimezone(get_timezone(settings.timezone))
     purged: list[privacy.Erasure] = []
 
@@ -220,12 +227,12 @@ def run_daily_jobs(
         (
             "worker.offer_closing_scan",
             True,
-            lambda s: len(notification_events.offers_closing_soon(s, now, settings.base_url)),
+            lambda s: len(notification_events.offers_closing_soon(s, now, urls=urls)),
         ),
         (
             "worker.digest",
             local.hour >= settings.digest_hour,
-            lambda s: len(digests.send_digests(s, now, settings.base_url, settings.timezone)),
+            lambda s: len(digests.send_digests(s, now, urls=urls, timezone=settings.timezone)),
         ),
         ("worker.retention_purge", True, purge),
         ("worker.close_expired_offers", True, lambda s: offers.close_expired(s, now)),
@@ -265,11 +272,13 @@ def run_once(
     settings: Settings,
     now: datetime | None = None,
     backend: Backend | None = None,
+    urls: Urls | None = None,
 ) -> DeliveryReport:
-    """One tick of the worker: the daily jobs when due, then the due deliveries."""
+    """One tick of the worker: the daily jobs when due, then the due deliveries (``urls``:
+    the links of the notifications it writes and of the e-mails' footer)."""
     now = now or utcnow()
     try:
-        run_daily_jobs(session_factory, settings, now)
+        run_daily_jobs(session_factory, settings, now, urls)
     except Exception:  # noqa: BLE001 - a failing daily job must not hold up the deliveries
         log.exception("daily notification jobs failed; trying again at the next round")
     try:
@@ -291,7 +300,7 @@ def run_once(
         visit_journal.load_orphans(session_factory, settings.instance_path / "visits")
     except Exception:  # noqa: BLE001 - must not hold up the deliveries either
         log.exception("loading orphan visit journals failed; trying again at the next round")
-    return deliver_due(session_factory, settings, now, backend=backend)
+    return deliver_due(session_factory, settings, now, backend=backend, urls=urls)
 
 
 def run_forever(
@@ -299,12 +308,13 @@ def run_forever(
     settings: Settings,
     stop: threading.Event,
     clock: Callable[[], datetime] = utcnow,
+    urls: Urls | None = None,
 ) -> None:
     """Tick every ``settings.worker_interval_s`` until ``stop`` is set; never dies on an error."""
     log.info("notification worker started (every %ss)", settings.worker_interval_s)
     while not stop.is_set():
         try:
-            run_once(session_factory, settings, clock())
+            run_once(session_factory, settings, clock(), urls=urls)
         except Exception:  # noqa: BLE001 - a database outage must not end the loop
             log.exception("notification worker tick failed; trying again")
         stop.wait(settings.worker_interval_s)

@@ -259,3 +259,9 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def urls(app):
+    """The app's addresses for the links the domain writes (``referral.unit_of_work.Urls``)."""
+    return app.extensions["relais"].urls

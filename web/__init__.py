@@ -55,6 +55,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in config.items() if not k.startswith("RELAIS_")})
     app.extensions["relais"] = RelaisState(settings)
+    # The domain's links (e-mails, notifications), built from this app's routes, with or
+    # without a request (the worker, the CLI): referral.unit_of_work.Urls.
+    from web.unit_of_work import FlaskUrls
+
+    app.extensions["relais"].urls = FlaskUrls(app=app)
     # Unset, `relais run`/`demo` derive it from the address they serve on (web/base_address.py).
     app.extensions["relais"].base_url_set = bool(environ.get("RELAIS_BASE_URL", "").strip())
 

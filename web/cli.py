@@ -414,7 +414,7 @@ def worker_command(once: bool) -> None:
     app = make_app()
     state = app.extensions["relais"]
     if once:
-        report = worker.run_once(state.sessions, state.settings)
+        report = worker.run_once(state.sessions, state.settings, urls=state.urls)
         click.echo(f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}")
         return
     logging.basicConfig(
@@ -433,7 +433,7 @@ def worker_command(once: bool) -> None:
         f"digest at {state.settings.digest_hour}:00 {state.settings.timezone}, "
         f"mail back-end {state.settings.mail_backend}."
     )
-    worker.run_forever(state.sessions, state.settings, stop)
+    worker.run_forever(state.sessions, state.settings, stop, urls=state.urls)
 
 
 @main.group("visits")
@@ -465,11 +465,11 @@ def digest_command() -> None:
     now = utcnow()
     with state.sessions() as session, session.begin():
         count = len(
-            digests.send_digests(session, now, state.settings.base_url, state.settings.timezone)
+            digests.send_digests(session, now, urls=state.urls, timezone=state.settings.timezone)
         )
     sent = retrying = 0
     while True:
-        report = worker.deliver_due(state.sessions, state.settings, now)
+        report = worker.deliver_due(state.sessions, state.settings, now, urls=state.urls)
         if not report.claimed:
             break
         sent, retrying = sent + report.sent, retrying + report.retrying + report.failed

@@ -17,6 +17,11 @@ def settings():
     return current_app.extensions["relais"].settings
 
 
+def urls():
+    """The app's addresses for the domain's links (``referral.unit_of_work.Urls``)."""
+    return current_app.extensions["relais"].urls
+
+
 READING_METHODS = ("GET", "HEAD", "OPTIONS")
 
 

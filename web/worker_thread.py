@@ -21,10 +21,11 @@ class WorkerThread(threading.Thread):
         state = app.extensions["relais"]
         self.sessions = state.sessions
         self.settings = state.settings
+        self.urls = state.urls
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        worker.run_forever(self.sessions, self.settings, self.stopping)
+        worker.run_forever(self.sessions, self.settings, self.stopping, urls=self.urls)
 
     def stop(self, timeout: float = 10.0) -> None:
         self.stopping.set()

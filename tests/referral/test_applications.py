@@ -29,11 +29,11 @@ def conf(app):
     return app.extensions["relais"].settings
 
 
-def _apply(session, conf, offer, **kwargs):
+def _apply(session, conf, urls, offer, **kwargs):
     kwargs.setdefault("data", apply_input())
     kwargs.setdefault("cv_data", pdf_bytes())
     kwargs.setdefault("cv_filename", "cv.pdf")
-    result = apply(session, conf, offer_id=offer.id, **kwargs)
+    result = apply(session, conf, offer_id=offer.id, **kwargs, urls=urls)
     session.commit()
     return result
 
@@ -43,13 +43,15 @@ def count(session, model):
 
 
 def test_an_application_through_a_link_credits_the_agent_and_notifies(
-    session, conf, make_offer, make_user, make_link
+    session, conf, make_offer, make_user, make_link, urls
 ):
     recruiter = make_user(Role.RECRUITER)
     offer = make_offer(recruiter=recruiter)
     agent = make_user(first_name="Alice", last_name="Martin")
     link = make_link(offer=offer, agent=agent)
-    result = _apply(session, conf, offer, touches=[Touch(link.code, utcnow() - timedelta(days=3))])
+    result = _apply(
+        session, conf, urls, offer, touches=[Touch(link.code, utcnow() - timedelta(days=3))]
+    )
 
     app_row = result.application
     assert result.created and app_row.source == "share_link"
@@ -81,9 +83,9 @@ def test_an_application_through_a_link_credits_the_agent_and_notifies(
     assert session.scalar(select(StatusChange.to_status)) == "new"
 
 
-def test_the_same_person_applying_again_updates_the_application(session, conf, make_offer):
+def test_the_same_person_applying_again_updates_the_application(session, conf, make_offer, urls):
     offer = make_offer()
-    first = _apply(session, conf, offer)
+    first = _apply(session, conf, urls, offer)
     second = _apply(
         session,
         conf,
@@ -100,24 +102,24 @@ def test_the_same_person_applying_again_updates_the_application(session, conf, m
     assert len(receipts) == 2 and "was updated" in receipts[1].subject
 
 
-def test_a_later_application_to_another_offer_reuses_the_candidate(session, conf, make_offer):
+def test_a_later_application_to_another_offer_reuses_the_candidate(session, conf, make_offer, urls):
     a, b = make_offer(), make_offer()
-    first = _apply(session, conf, a)
-    second = _apply(session, conf, b, cv_data=pdf_bytes("Autre CV"))
+    first = _apply(session, conf, urls, a)
+    second = _apply(session, conf, urls, b, cv_data=pdf_bytes("Autre CV"))
     assert second.created and second.candidate.id == first.candidate.id
     assert count(session, Candidate) == 1 and count(session, CVFile) == 2
 
 
-def test_a_double_submission_of_one_form_makes_one_application(session, conf, make_offer):
+def test_a_double_submission_of_one_form_makes_one_application(session, conf, make_offer, urls):
     offer = make_offer()
-    first = _apply(session, conf, offer, nonce="form-nonce-1")
-    again = _apply(session, conf, offer, nonce="form-nonce-1")
+    first = _apply(session, conf, urls, offer, nonce="form-nonce-1")
+    again = _apply(session, conf, urls, offer, nonce="form-nonce-1")
     assert again.duplicate_submission and again.application.id == first.application.id
     assert count(session, CVFile) == 1 and count(session, Application) == 1
     assert count(session, Notification) == 2  # one receipt, one new_application
 
 
-def test_bad_input_saves_nothing_and_writes_no_file(session, conf, make_offer):
+def test_bad_input_saves_nothing_and_writes_no_file(session, conf, make_offer, urls):
     offer = make_offer()
     with pytest.raises(InvalidInput) as info:
         apply(
@@ -127,6 +129,7 @@ def test_bad_input_saves_nothing_and_writes_no_file(session, conf, make_offer):
             data=apply_input(email="nope", phone="12", first_name=" ", consent=False),
             cv_data=b"",
             cv_filename="cv.pdf",
+            urls=urls,
         )
     assert info.value.errors == {
         "email": "invalid",
@@ -140,7 +143,9 @@ def test_bad_input_saves_nothing_and_writes_no_file(session, conf, make_offer):
     assert not any(conf.uploads_path.iterdir())
 
 
-def test_a_failure_after_the_file_is_written_removes_it(session, conf, make_offer, monkeypatch):
+def test_a_failure_after_the_file_is_written_removes_it(
+    session, conf, make_offer, monkeypatch, urls
+):
     offer = make_offer()
 
     def boom(*_args, **_kwargs):
@@ -155,18 +160,19 @@ def test_a_failure_after_the_file_is_written_removes_it(session, conf, make_offe
             data=apply_input(),
             cv_data=pdf_bytes(),
             cv_filename="a.pdf",
+            urls=urls,
         )
     session.rollback()
     assert not any(conf.uploads_path.iterdir())
     assert count(session, Application) == 0
 
 
-def test_a_scan_is_accepted_and_flagged(session, conf, make_offer):
-    result = _apply(session, conf, make_offer(), cv_data=scanned_pdf_bytes())
+def test_a_scan_is_accepted_and_flagged(session, conf, make_offer, urls):
+    result = _apply(session, conf, urls, make_offer(), cv_data=scanned_pdf_bytes())
     assert session.get(CVFile, result.application.cv_file_id).text_status == "no_text"
 
 
-def test_a_closed_offer_takes_no_application(session, conf, make_offer):
+def test_a_closed_offer_takes_no_application(session, conf, make_offer, urls):
     closed = make_offer(status=OfferStatus.CLOSED)
     past = make_offer(closing_date=date.today() - timedelta(days=1))
     for offer in (closed, past):
@@ -178,6 +184,7 @@ def test_a_closed_offer_takes_no_application(session, conf, make_offer):
                 data=apply_input(),
                 cv_data=pdf_bytes(),
                 cv_filename="a.pdf",
+                urls=urls,
             )
 
 
@@ -221,14 +228,14 @@ def test_a_strong_match_is_the_one_message_about_the_application(
 
 
 def test_applying_through_a_deactivated_agents_link_records_the_link_without_credit(
-    session, conf, make_offer, make_user, make_link
+    session, conf, make_offer, make_user, make_link, urls
 ):
     offer = make_offer()
     agent = make_user(first_name="Alice", last_name="Martin")
     link = make_link(offer=offer, agent=agent)
     agent.active = False
     session.commit()
-    result = _apply(session, conf, offer, ref_code=link.code)
+    result = _apply(session, conf, urls, offer, ref_code=link.code)
     row = result.application
     assert (row.source, row.share_link_id, row.credited_agent_id) == ("share_link", link.id, None)
     assert "deactivated" in row.attribution_reason

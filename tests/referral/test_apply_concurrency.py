@@ -38,6 +38,7 @@ def run_concurrently(app, offer, code, nonce_of):
                     cv_filename="cv.pdf",
                     ref_code=code,
                     nonce=nonce_of(n),
+                    urls=state.urls,
                 )
                 s.commit()
                 results.append(result)

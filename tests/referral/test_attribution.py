@@ -91,7 +91,9 @@ def test_a_link_to_this_offer_beats_a_later_link_to_another(make_offer, make_lin
     assert who(offer, touches=[Touch(other.code, ago(1))]).share_link.id == other.id
 
 
-def test_a_direct_referral_beats_any_link(session, conf, make_offer, make_link, make_user, who):
+def test_a_direct_referral_beats_any_link(
+    session, conf, make_offer, make_link, make_user, who, urls
+):
     offer = make_offer()
     link = make_link(offer=offer)
     referrer = make_user(first_name="Paul", last_name="Roche")
@@ -101,6 +103,7 @@ def test_a_direct_referral_beats_any_link(session, conf, make_offer, make_link, 
         agent=referrer,
         offer_id=offer.id,
         data=referrals.ReferralInput("Léa", "Petit", EMAIL, "voisine", "Très organisée"),
+        urls=urls,
     )
     session.commit()
     by_email = who(offer, ref=link.code)
@@ -167,7 +170,7 @@ def test_a_deactivated_agents_link_keeps_its_source_but_credits_nobody(
 
 
 def test_a_deactivated_agents_referral_keeps_its_source_but_credits_nobody(
-    session, conf, make_offer, make_user, who
+    session, conf, make_offer, make_user, who, urls
 ):
     offer = make_offer()
     referrer = make_user(first_name="Paul", last_name="Roche")
@@ -177,6 +180,7 @@ def test_a_deactivated_agents_referral_keeps_its_source_but_credits_nobody(
         agent=referrer,
         offer_id=offer.id,
         data=referrals.ReferralInput("Léa", "Petit", EMAIL, "voisine", "Très organisée"),
+        urls=urls,
     )
     referrer.active = False
     session.commit()

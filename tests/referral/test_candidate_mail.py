@@ -27,7 +27,7 @@ def conf(app):
     return app.extensions["relais"].settings
 
 
-def receipt(session, conf, make_offer):
+def receipt(session, conf, make_offer, urls):
     apply(
         session,
         conf,
@@ -36,6 +36,7 @@ def receipt(session, conf, make_offer):
         cv_data=pdf_bytes(),
         cv_filename="cv.pdf",
         locale="en",
+        urls=urls,
     )
     session.flush()
     return session.scalar(select(Notification).where(Notification.kind == "receipt"))
@@ -70,11 +71,16 @@ def test_mail_settings_are_checked():
 
 
 def test_the_invitation_says_what_is_kept_and_how_to_delete_it(
-    session, conf, make_offer, make_user
+    session, conf, make_offer, make_user, urls
 ):
     conf = dataclasses.replace(conf, mail_reply_to="recrutement@region.example")
     referral = refer(
-        session, conf, agent=make_user(locale="en"), offer_id=make_offer().id, data=PERSON
+        session,
+        conf,
+        agent=make_user(locale="en"),
+        offer_id=make_offer().id,
+        data=PERSON,
+        urls=urls,
     )
     session.flush()
     row = session.scalar(select(Notification).where(Notification.kind == "invitation"))
@@ -87,8 +93,10 @@ def test_the_invitation_says_what_is_kept_and_how_to_delete_it(
     assert mail["Reply-To"] == "recrutement@region.example"
 
 
-def test_the_invited_person_deletes_the_invitation(session, conf, make_offer, make_user):
-    referral = refer(session, conf, agent=make_user(), offer_id=make_offer().id, data=PERSON)
+def test_the_invited_person_deletes_the_invitation(session, conf, make_offer, make_user, urls):
+    referral = refer(
+        session, conf, agent=make_user(), offer_id=make_offer().id, data=PERSON, urls=urls
+    )
     session.commit()
     privacy.forget_invitation(session, referral.token)
     session.commit()
@@ -101,9 +109,11 @@ def test_the_invited_person_deletes_the_invitation(session, conf, make_offer, ma
         privacy.forget_invitation(session, referral.token)
 
 
-def test_once_applied_the_invitation_is_the_applications(session, conf, make_offer, make_user):
+def test_once_applied_the_invitation_is_the_applications(
+    session, conf, make_offer, make_user, urls
+):
     offer = make_offer()
-    referral = refer(session, conf, agent=make_user(), offer_id=offer.id, data=PERSON)
+    referral = refer(session, conf, agent=make_user(), offer_id=offer.id, data=PERSON, urls=urls)
     apply(
         session,
         conf,
@@ -112,13 +122,16 @@ def test_once_applied_the_invitation_is_the_applications(session, conf, make_off
         cv_data=pdf_bytes(),
         cv_filename="cv.pdf",
         invite_token=referral.token,
+        urls=urls,
     )
     session.commit()
     with pytest.raises(InvalidInput):
         privacy.forget_invitation(session, referral.token)
 
 
-def test_invitations_are_deleted_at_the_end_of_their_window(session, conf, make_offer, make_user):
+def test_invitations_are_deleted_at_the_end_of_their_window(
+    session, conf, make_offer, make_user, urls
+):
     now = utcnow()
     old = refer(
         session,
@@ -127,8 +140,11 @@ def test_invitations_are_deleted_at_the_end_of_their_window(session, conf, make_
         offer_id=make_offer().id,
         data=PERSON,
         now=now - timedelta(days=conf.referral_window_days + 1),
+        urls=urls,
     )
-    recent = refer(session, conf, agent=make_user(), offer_id=make_offer().id, data=PERSON)
+    recent = refer(
+        session, conf, agent=make_user(), offer_id=make_offer().id, data=PERSON, urls=urls
+    )
     session.commit()
     old_id = old.id
     erasure = privacy.purge_expired(session, conf, now)

@@ -92,26 +92,26 @@ def test_an_admin_wording_replaces_the_shipped_one_until_reset(session, settings
 
 
 def test_a_rejection_never_states_the_internal_reason(
-    session, settings, recruiter, make_offer, make_application
+    session, settings, recruiter, make_offer, make_application, urls
 ):
     application = make_application(make_offer(title="Juriste"), status="screening")
     change = pipeline.move(
         session, application, "rejected", actor=recruiter, reason="experience", settings=settings
     )
     session.commit()
-    draft = cm.propose(session, settings, change, recruiter=recruiter)
+    draft = cm.propose(session, settings, change, recruiter=recruiter, urls=urls)
     assert "Juriste" in draft.body
     for word in ("experience", "expérience", "profil", "reason", "motif"):
         assert word not in draft.body.lower() and word not in draft.subject.lower()
 
 
 def test_a_move_proposes_an_email_sent_once_whatever_the_clicks(
-    session, settings, recruiter, make_offer, make_application
+    session, settings, recruiter, make_offer, make_application, urls
 ):
     application = make_application(make_offer(title="Data analyst"))
     change = pipeline.move(session, application, "screening", actor=recruiter, settings=settings)
     session.commit()
-    draft = cm.propose(session, settings, change, recruiter=recruiter)
+    draft = cm.propose(session, settings, change, recruiter=recruiter, urls=urls)
     assert draft.locale == "fr" and "Antoine Girard" in draft.body
     for _ in range(3):  # a double click, a second tab
         cm.send(
@@ -122,6 +122,7 @@ def test_a_move_proposes_an_email_sent_once_whatever_the_clicks(
             body=draft.body + "\nPS",
             key=draft.key,
             locale=draft.locale,
+            urls=urls,
         )
         session.commit()
     rows = session.scalars(select(Notification).where(Notification.kind == cm.MESSAGE_KIND)).all()
@@ -129,7 +130,7 @@ def test_a_move_proposes_an_email_sent_once_whatever_the_clicks(
     assert rows[0].recipient_email == application.candidate.email
     assert rows[0].body_text.startswith(draft.body + "\nPS")
     assert "/status/" in rows[0].body_text
-    assert cm.propose(session, settings, change, recruiter=recruiter).already_sent
+    assert cm.propose(session, settings, change, recruiter=recruiter, urls=urls).already_sent
 
 
 def test_the_status_link_opens_its_application_only(
@@ -145,7 +146,7 @@ def test_the_status_link_opens_its_application_only(
             candidate_status.application_for(session, settings, bad)
 
 
-def _plan(session, settings, application, recruiter, nonce="n1"):
+def _plan(session, settings, application, recruiter, urls, nonce="n1"):
     data = interviews.InterviewInput(
         starts_at=utcnow() + timedelta(days=7),
         duration_minutes=45,
@@ -153,7 +154,7 @@ def _plan(session, settings, application, recruiter, nonce="n1"):
         panel=("Claire Martin", "Antoine Girard"),
     )
     interview = interviews.schedule(
-        session, settings, application, data, actor=recruiter, nonce=nonce
+        session, settings, application, data, actor=recruiter, nonce=nonce, urls=urls
     )
     session.commit()
     return interview
@@ -167,11 +168,11 @@ def _event(row: Notification) -> tuple[icalendar.Calendar, icalendar.Event]:
 
 
 def test_an_invitation_carries_an_ics_that_parses_back(
-    session, settings, recruiter, make_offer, make_application
+    session, settings, recruiter, make_offer, make_application, urls
 ):
     application = make_application(make_offer(title="Chef de projet"), status="interview")
-    interview = _plan(session, settings, application, recruiter)
-    assert _plan(session, settings, application, recruiter).id == interview.id  # double click
+    interview = _plan(session, settings, application, recruiter, urls)
+    assert _plan(session, settings, application, recruiter, urls).id == interview.id  # double click
     row = session.scalar(select(Notification).where(Notification.kind == cm.INTERVIEW_KIND))
     cal, event = _event(row)
     assert str(cal["METHOD"]) == "REQUEST"
@@ -188,20 +189,24 @@ def test_an_invitation_carries_an_ics_that_parses_back(
 
 
 def test_rescheduling_and_cancelling_update_the_same_event(
-    session, settings, recruiter, make_offer, make_application
+    session, settings, recruiter, make_offer, make_application, urls
 ):
     application = make_application(make_offer(), status="interview")
-    interview = _plan(session, settings, application, recruiter)
+    interview = _plan(session, settings, application, recruiter, urls)
     later = interviews.InterviewInput(
         starts_at=utcnow() + timedelta(days=9),
         duration_minutes=60,
         video_url="https://visio.example.org/jury-42",
     )
-    interviews.reschedule(session, settings, interview, later, actor=recruiter, sequence=0)
+    interviews.reschedule(
+        session, settings, interview, later, actor=recruiter, sequence=0, urls=urls
+    )
     session.commit()
     with pytest.raises(RuleBroken):  # the form of version 0 sent again
-        interviews.reschedule(session, settings, interview, later, actor=recruiter, sequence=0)
-    interviews.cancel(session, settings, interview, actor=recruiter, sequence=1)
+        interviews.reschedule(
+            session, settings, interview, later, actor=recruiter, sequence=0, urls=urls
+        )
+    interviews.cancel(session, settings, interview, actor=recruiter, sequence=1, urls=urls)
     session.commit()
     rows = session.scalars(
         select(Notification).where(Notification.kind == cm.INTERVIEW_KIND).order_by(Notification.id)
@@ -214,7 +219,9 @@ def test_rescheduling_and_cancelling_update_the_same_event(
     assert "visio.example.org" in rows[1].body_text
 
 
-def test_interview_input_is_checked(session, settings, recruiter, make_offer, make_application):
+def test_interview_input_is_checked(
+    session, settings, recruiter, make_offer, make_application, urls
+):
     application = make_application(make_offer(), status="interview")
     soon = utcnow() + timedelta(days=1)
     cases = [
@@ -225,18 +232,18 @@ def test_interview_input_is_checked(session, settings, recruiter, make_offer, ma
     ]
     for data, field in cases:
         with pytest.raises(RuleBroken) as caught:
-            interviews.schedule(session, settings, application, data, actor=recruiter)
+            interviews.schedule(session, settings, application, data, actor=recruiter, urls=urls)
         assert caught.value.field == field
     assert session.scalar(select(func.count(Interview.id))) == 0
 
 
 def test_erasing_a_candidate_erases_their_emails_attachments_and_interviews(
-    session, settings, recruiter, make_offer, make_application
+    session, settings, recruiter, make_offer, make_application, urls
 ):
     application = make_application(make_offer(), status="interview")
-    _plan(session, settings, application, recruiter)
+    _plan(session, settings, application, recruiter, urls)
     change = pipeline.move(session, application, "offer", actor=recruiter, settings=settings)
-    draft = cm.propose(session, settings, change, recruiter=recruiter)
+    draft = cm.propose(session, settings, change, recruiter=recruiter, urls=urls)
     cm.send(
         session,
         settings,
@@ -245,6 +252,7 @@ def test_erasing_a_candidate_erases_their_emails_attachments_and_interviews(
         body=draft.body,
         key=draft.key,
         locale=draft.locale,
+        urls=urls,
     )
     session.commit()
     email = application.candidate.email
@@ -265,27 +273,27 @@ def test_erasing_a_candidate_erases_their_emails_attachments_and_interviews(
 
 
 def test_a_candidate_withdraws_and_planned_interviews_are_cancelled(
-    session, settings, recruiter, make_offer, make_application
+    session, settings, recruiter, make_offer, make_application, urls
 ):
     application = make_application(make_offer(), status="interview")
-    interview = _plan(session, settings, application, recruiter)
-    candidate_status.withdraw(session, settings, application)
+    interview = _plan(session, settings, application, recruiter, urls)
+    candidate_status.withdraw(session, settings, application, urls=urls)
     session.commit()
     assert application.status == "withdrawn"
     assert interview.status == "cancelled"
     kinds = session.scalars(select(Notification.kind).order_by(Notification.id)).all()
     assert kinds.count(cm.INTERVIEW_KIND) == 2 and kinds.count(cm.MESSAGE_KIND) == 1
     with pytest.raises(RuleBroken):
-        candidate_status.withdraw(session, settings, application)
+        candidate_status.withdraw(session, settings, application, urls=urls)
 
 
 def test_a_worker_retry_writes_the_same_email_again_not_a_second_one(
-    session, sessions, settings, recruiter, make_offer, make_application
+    session, sessions, settings, recruiter, make_offer, make_application, urls
 ):
     from referral.worker import deliver_due
 
     application = make_application(make_offer(), status="interview")
-    _plan(session, settings, application, recruiter)
+    _plan(session, settings, application, recruiter, urls)
     assert deliver_due(sessions, settings).sent == 1
     row = session.scalar(select(Notification))
     session.refresh(row)

@@ -25,7 +25,7 @@ def conf(app):
 
 
 @pytest.fixture
-def applied(session, conf, make_offer):
+def applied(session, conf, make_offer, urls):
     def run(offer=None, **fields):
         offer = offer or make_offer()
         result = apply(
@@ -35,6 +35,7 @@ def applied(session, conf, make_offer):
             data=apply_input(**fields),
             cv_data=pdf_bytes(f"CV de {fields}"),
             cv_filename="cv.pdf",
+            urls=urls,
         )
         session.commit()
         return result
@@ -119,7 +120,7 @@ def test_merge_moves_everything_and_is_recorded(session, applied, make_offer, ma
 
 
 def test_merge_of_two_applications_to_one_offer_keeps_the_most_advanced(
-    session, conf, applied, make_offer, make_user, make_link
+    session, conf, applied, make_offer, make_user, make_link, urls
 ):
     offer = make_offer()
     link = make_link(offer=offer)
@@ -132,6 +133,7 @@ def test_merge_of_two_applications_to_one_offer_keeps_the_most_advanced(
         cv_data=pdf_bytes("plus récent"),
         cv_filename="cv.pdf",
         ref_code=link.code,
+        urls=urls,
     )
     session.commit()
     drop_app = drop_result.application
@@ -154,7 +156,7 @@ def test_merge_of_two_applications_to_one_offer_keeps_the_most_advanced(
 
 
 def test_merge_compensates_the_credit_of_the_withdrawn_duplicate(
-    session, conf, applied, make_offer, make_user, make_link
+    session, conf, applied, make_offer, make_user, make_link, urls
 ):
     offer = make_offer()
     link = make_link(offer=offer)
@@ -167,6 +169,7 @@ def test_merge_compensates_the_credit_of_the_withdrawn_duplicate(
             cv_data=pdf_bytes(n),
             cv_filename="cv.pdf",
             ref_code=link.code,
+            urls=urls,
         )
         for n in ("one", "two")
     ]

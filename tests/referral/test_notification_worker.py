@@ -53,13 +53,13 @@ def emls(settings):
 
 
 def test_file_backend_writes_a_multipart_eml_in_the_recipients_language(
-    session, sessions, settings, make_user
+    session, sessions, settings, make_user, urls
 ):
     manager = make_user(Role.MANAGER, first_name="Zoé", last_name="Dupré", locale="en")
     row = closing(session, manager)
     session.commit()
 
-    report = worker.deliver_due(sessions, settings, NOW)
+    report = worker.deliver_due(sessions, settings, NOW, urls=urls)
     assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
     files = emls(settings)
     assert len(files) == 1
@@ -197,7 +197,7 @@ def test_a_claim_is_exclusive_until_its_lease_ends(session, sessions, make_user)
         assert worker.claim_due(third, NOW + worker.LEASE + timedelta(seconds=1), 10) == mine
 
 
-def test_held_rows_go_out_in_the_next_digest(session, sessions, settings, make_user):
+def test_held_rows_go_out_in_the_next_digest(session, sessions, settings, make_user, urls):
     manager = make_user(Role.MANAGER, locale="en")
     other = make_user(Role.MANAGER)
     session.add(NotificationPreference(user_id=manager.id, kind="offer_closing", mode="digest"))
@@ -210,10 +210,10 @@ def test_held_rows_go_out_in_the_next_digest(session, sessions, settings, make_u
     report = worker.deliver_due(sessions, settings, NOW)
     assert report.sent == 1  # only the other manager's, at once
     later = NOW + timedelta(hours=1)
-    queued = digests.send_digests(session, later, "http://localhost")
+    queued = digests.send_digests(session, later, urls=urls)
     session.commit()
     assert len(queued) == 1 and queued[0].recipient_id == manager.id
-    assert digests.send_digests(session, later, "http://localhost") == []  # nothing twice
+    assert digests.send_digests(session, later, urls=urls) == []  # nothing twice
 
     assert worker.deliver_due(sessions, settings, later).sent == 1
     session.expire_all()
@@ -266,23 +266,23 @@ def test_daily_jobs_run_once_a_day_and_the_digest_at_its_hour(
     )
 
 
-def test_closing_today_and_in_three_days(session, make_user, make_offer):
+def test_closing_today_and_in_three_days(session, make_user, make_offer, urls):
     today = make_offer(closing_date=NOW.date())
     in_three = make_offer(closing_date=NOW.date() + timedelta(days=3))
     make_offer(closing_date=NOW.date() + timedelta(days=4))
     make_offer(closing_date=NOW.date() - timedelta(days=1))
     make_offer(status="draft", closing_date=NOW.date() + timedelta(days=1))
-    rows = notification_events.offers_closing_soon(session, NOW, "http://localhost")
+    rows = notification_events.offers_closing_soon(session, NOW, urls=urls)
     session.commit()
     assert sorted(r.recipient_id for r in rows) == sorted(
         [today.hiring_manager_id, in_three.hiring_manager_id]
     )
     assert all(r.link_url == "http://localhost/manager/" for r in rows)
-    assert notification_events.offers_closing_soon(session, NOW, "http://localhost") == []
+    assert notification_events.offers_closing_soon(session, NOW, urls=urls) == []
 
 
 def test_new_offer_reaches_the_agents_of_the_direction_who_opted_in(
-    session, make_user, direction_tree, make_offer
+    session, make_user, direction_tree, make_offer, urls
 ):
     make_direction = direction_tree
     top = make_direction("Direction des solidarités")
@@ -303,19 +303,17 @@ def test_new_offer_reaches_the_agents_of_the_direction_who_opted_in(
     session.commit()
     offer = make_offer(direction=top, title="Travailleur social")
 
-    rows = notification_events.offer_published(session, offer, NOW, base_url="http://localhost")
+    rows = notification_events.offer_published(session, offer, NOW, urls=urls)
     session.commit()
     by_user = {r.recipient_id: r for r in rows}
     assert set(by_user) == {opted_in.id, opted_in_below.id}
     assert by_user[opted_in.id].status == "pending"
     assert by_user[opted_in_below.id].status == "held"
     assert by_user[opted_in_below.id].subject == "New offer to share: Travailleur social"
-    assert by_user[opted_in.id].link_url == "http://localhost/agent/"
+    assert by_user[opted_in.id].link_url == f"http://localhost/agent/offers/{offer.id}"
     assert not_opted.id not in by_user and outside.id not in by_user
     # Published again (or the call repeated): nobody is told twice.
-    assert (
-        notification_events.offer_published(session, offer, NOW, base_url="http://localhost") == []
-    )
+    assert notification_events.offer_published(session, offer, NOW, urls=urls) == []
 
 
 def test_new_offer_ignores_drafts_and_offers_without_direction(session, make_user, make_offer):

@@ -32,7 +32,7 @@ def conf(app):
 
 
 @pytest.fixture
-def applied(session, conf, make_offer, make_user, make_link):
+def applied(session, conf, make_offer, make_user, make_link, urls):
     """Marie applied through Alice's link, with a CV, a message and a recruiter's note."""
 
     def make(email="marie.curie@example.org", first_name="Marie", when=None):
@@ -48,6 +48,7 @@ def applied(session, conf, make_offer, make_user, make_link):
             cv_filename="cv.pdf",
             touches=[Touch(link.code, when - timedelta(days=1))],
             now=when,
+            urls=urls,
         )
         session.add(CandidateNote(candidate_id=result.candidate.id, body="Très bon profil"))
         session.commit()
@@ -103,7 +104,7 @@ def test_erasing_removes_the_person_and_keeps_the_figures(session, conf, applied
 
 
 def test_the_same_person_applying_after_an_erasure_is_a_new_candidate(
-    session, conf, applied, make_offer
+    session, conf, applied, make_offer, urls
 ):
     candidate = applied().candidate
     privacy.erase(session, conf, candidate, utcnow())
@@ -115,6 +116,7 @@ def test_the_same_person_applying_after_an_erasure_is_a_new_candidate(
         data=apply_input(),
         cv_data=pdf_bytes(),
         cv_filename="cv.pdf",
+        urls=urls,
     )
     session.commit()
     assert again.candidate.id != candidate.id and again.candidate.erased_at is None

@@ -21,10 +21,12 @@ def conf(app):
     return app.extensions["relais"].settings
 
 
-def test_a_referral_invites_the_person_with_a_personal_link(session, conf, make_offer, make_user):
+def test_a_referral_invites_the_person_with_a_personal_link(
+    session, conf, make_offer, make_user, urls
+):
     offer = make_offer(title="Juriste")
     agent = make_user(first_name="Paul", last_name="Roche", locale="fr")
-    referral = refer(session, conf, agent=agent, offer_id=offer.id, data=PERSON)
+    referral = refer(session, conf, agent=agent, offer_id=offer.id, data=PERSON, urls=urls)
     session.commit()
     assert (referral.email, referral.status) == ("lea.petit@example.org", "invited")
     mail = session.scalar(select(Notification).where(Notification.kind == "invitation"))
@@ -33,9 +35,9 @@ def test_a_referral_invites_the_person_with_a_personal_link(session, conf, make_
     assert "Paul Roche" in mail.body_text and "Rigoureuse" in mail.body_text
 
 
-def test_applying_marks_the_referral_applied(session, conf, make_offer, make_user):
+def test_applying_marks_the_referral_applied(session, conf, make_offer, make_user, urls):
     offer = make_offer()
-    referral = refer(session, conf, agent=make_user(), offer_id=offer.id, data=PERSON)
+    referral = refer(session, conf, agent=make_user(), offer_id=offer.id, data=PERSON, urls=urls)
     session.commit()
     result = apply(
         session,
@@ -45,26 +47,27 @@ def test_applying_marks_the_referral_applied(session, conf, make_offer, make_use
         cv_data=pdf_bytes(),
         cv_filename="cv.pdf",
         invite_token=referral.token,
+        urls=urls,
     )
     session.commit()
     assert referral.status == "applied" and referral.candidate_id == result.candidate.id
     assert result.application.source == "referral"
 
 
-def test_a_second_agent_inside_the_window_is_refused(session, conf, make_offer, make_user):
+def test_a_second_agent_inside_the_window_is_refused(session, conf, make_offer, make_user, urls):
     offer = make_offer()
     first, second = make_user(), make_user()
-    refer(session, conf, agent=first, offer_id=offer.id, data=PERSON)
+    refer(session, conf, agent=first, offer_id=offer.id, data=PERSON, urls=urls)
     session.commit()
     with pytest.raises(ReferralRefused) as info:
-        refer(session, conf, agent=second, offer_id=offer.id, data=PERSON)
+        refer(session, conf, agent=second, offer_id=offer.id, data=PERSON, urls=urls)
     assert info.value.code == "taken"
     with pytest.raises(ReferralRefused) as again:
-        refer(session, conf, agent=first, offer_id=offer.id, data=PERSON)
+        refer(session, conf, agent=first, offer_id=offer.id, data=PERSON, urls=urls)
     assert again.value.code == "again"
 
 
-def test_after_the_window_the_newer_referral_wins(session, conf, make_offer, make_user):
+def test_after_the_window_the_newer_referral_wins(session, conf, make_offer, make_user, urls):
     offer = make_offer()
     first, second = make_user(), make_user()
     old = refer(
@@ -74,9 +77,10 @@ def test_after_the_window_the_newer_referral_wins(session, conf, make_offer, mak
         offer_id=offer.id,
         data=PERSON,
         now=utcnow() - timedelta(days=conf.referral_window_days + 1),
+        urls=urls,
     )
     session.commit()
-    new = refer(session, conf, agent=second, offer_id=offer.id, data=PERSON)
+    new = refer(session, conf, agent=second, offer_id=offer.id, data=PERSON, urls=urls)
     session.commit()
     assert (old.status, new.status) == ("superseded", "invited")
     # The superseded invitation no longer credits its agent.
@@ -88,19 +92,22 @@ def test_after_the_window_the_newer_referral_wins(session, conf, make_offer, mak
         cv_data=pdf_bytes(),
         cv_filename="cv.pdf",
         invite_token=old.token,
+        urls=urls,
     )
     assert result.application.credited_agent_id == second.id
 
 
-def test_the_same_person_may_be_referred_for_another_offer(session, conf, make_offer, make_user):
+def test_the_same_person_may_be_referred_for_another_offer(
+    session, conf, make_offer, make_user, urls
+):
     a, b = make_offer(), make_offer()
-    refer(session, conf, agent=make_user(), offer_id=a.id, data=PERSON)
-    refer(session, conf, agent=make_user(), offer_id=b.id, data=PERSON)
+    refer(session, conf, agent=make_user(), offer_id=a.id, data=PERSON, urls=urls)
+    refer(session, conf, agent=make_user(), offer_id=b.id, data=PERSON, urls=urls)
     session.commit()
     assert len(session.scalars(select(Referral)).all()) == 2
 
 
-def test_refusals(session, conf, make_offer, make_user):
+def test_refusals(session, conf, make_offer, make_user, urls):
     offer = make_offer()
     agent = make_user()
     colleague = make_user()
@@ -110,7 +117,7 @@ def test_refusals(session, conf, make_offer, make_user):
     }
     for code, data in cases.items():
         with pytest.raises(ReferralRefused) as info:
-            refer(session, conf, agent=agent, offer_id=offer.id, data=data)
+            refer(session, conf, agent=agent, offer_id=offer.id, data=data, urls=urls)
         assert info.value.code == code
     apply(
         session,
@@ -119,6 +126,7 @@ def test_refusals(session, conf, make_offer, make_user):
         data=apply_input(email="deja@example.org"),
         cv_data=pdf_bytes(),
         cv_filename="a.pdf",
+        urls=urls,
     )
     with pytest.raises(ReferralRefused) as info:
         refer(
@@ -127,11 +135,12 @@ def test_refusals(session, conf, make_offer, make_user):
             agent=agent,
             offer_id=offer.id,
             data=ReferralInput("A", "B", "deja@example.org"),
+            urls=urls,
         )
     assert info.value.code == "applied"
     closed = make_offer(status=OfferStatus.CLOSED)
     with pytest.raises(ReferralRefused):
-        refer(session, conf, agent=agent, offer_id=closed.id, data=PERSON)
+        refer(session, conf, agent=agent, offer_id=closed.id, data=PERSON, urls=urls)
     with pytest.raises(NotFound):
-        refer(session, conf, agent=agent, offer_id=999999, data=PERSON)
+        refer(session, conf, agent=agent, offer_id=999999, data=PERSON, urls=urls)
     assert referrals.agent_referrals(session, agent.id) == []

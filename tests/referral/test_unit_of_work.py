@@ -75,10 +75,10 @@ def test_publishing_an_incomplete_offer_tells_no_one(session, make_user, make_of
     assert session.get(type(offer), offer.id).status == OfferStatus.DRAFT.value
 
 
-def test_an_application_rolled_back_leaves_no_cv_file(session, make_offer, conf):
+def test_an_application_rolled_back_leaves_no_cv_file(session, make_offer, conf, urls):
     offer = make_offer()
     session.commit()
-    with UnitOfWork(session, settings=conf) as uow:
+    with UnitOfWork(session, settings=conf, urls=urls) as uow:
         result = use_cases.apply(
             uow, offer_id=offer.id, data=apply_input(), cv_data=pdf_bytes(), cv_filename="cv.pdf"
         )
@@ -88,10 +88,10 @@ def test_an_application_rolled_back_leaves_no_cv_file(session, make_offer, conf)
     assert not stored.exists()
 
 
-def test_an_application_committed_keeps_its_cv_file(session, make_offer, conf):
+def test_an_application_committed_keeps_its_cv_file(session, make_offer, conf, urls):
     offer = make_offer()
     session.commit()
-    with UnitOfWork(session, settings=conf) as uow:
+    with UnitOfWork(session, settings=conf, urls=urls) as uow:
         result = use_cases.apply(
             uow, offer_id=offer.id, data=apply_input(), cv_data=pdf_bytes(), cv_filename="cv.pdf"
         )

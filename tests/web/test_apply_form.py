@@ -272,7 +272,7 @@ def test_signed_in_staff_apply_as_internal_mobility(
     assert count(session, CreditEvent) == 0
 
 
-def test_an_invitation_link_prefills_the_form(client, session, app, make_offer, make_user):
+def test_an_invitation_link_prefills_the_form(client, session, app, make_offer, make_user, urls):
     from referral import referrals
 
     offer = make_offer()
@@ -283,6 +283,7 @@ def test_an_invitation_link_prefills_the_form(client, session, app, make_offer, 
         agent=agent,
         offer_id=offer.id,
         data=referrals.ReferralInput("Léa", "Petit", "lea@example.org", "voisine", "Motivée"),
+        urls=urls,
     )
     session.commit()
     page = text(client.get(f"/offers/{offer.id}/apply?invite={referral.token}"))

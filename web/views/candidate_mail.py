@@ -17,7 +17,7 @@ from referral.errors import DomainError, NotFound
 from referral.messages import RuleBroken
 from referral.models import Role
 from web.auth_user import roles_required
-from web.database import db, settings
+from web.database import db, settings, urls
 from web.offer_labels import LABELS
 from web.views.auth import _safe_next
 
@@ -143,7 +143,7 @@ def _drafts() -> list[cm.Draft]:
     for change in cm.changes(session, ids):
         if not shortlists.can_view(me(), change.application.offer):
             raise NotFound("application")
-        draft = cm.propose(session, settings(), change, recruiter=me(), known=known)
+        draft = cm.propose(session, settings(), change, recruiter=me(), known=known, urls=urls())
         if draft is not None:
             drafts.append(draft)
     return drafts
@@ -175,6 +175,7 @@ def compose():
                     body=request.form.get(f"body-{draft.change.id}", ""),
                     key=draft.key,
                     locale=draft.locale,
+                    urls=urls(),
                 )
             except RuleBroken as exc:
                 errors[f"{draft.change.id}-{exc.field}"] = rule_text(exc)

@@ -19,7 +19,7 @@ from referral.errors import Forbidden, NotFound
 from referral.messages import RuleBroken
 from referral.models import Application, Interview, Role
 from web.auth_user import roles_required
-from web.database import db, settings
+from web.database import db, settings, urls
 from web.views.candidate_mail import me, rule_text
 
 bp = Blueprint("interviews", __name__, url_prefix="/recruiter")
@@ -116,6 +116,7 @@ def new(application_id: int):
                 form.data_for_domain(),
                 actor=me(),
                 nonce=form.nonce.data or None,
+                urls=urls(),
             )
         except RuleBroken as exc:
             db().rollback()
@@ -165,6 +166,7 @@ def edit(interview_id: int):
                 form.data_for_domain(),
                 actor=me(),
                 sequence=int(form.sequence.data) if (form.sequence.data or "").isdigit() else None,
+                urls=urls(),
             )
         except RuleBroken as exc:
             db().rollback()
@@ -200,6 +202,7 @@ def cancel(interview_id: int):
                 interview,
                 actor=me(),
                 sequence=int(form.sequence.data) if (form.sequence.data or "").isdigit() else None,
+                urls=urls(),
             )
         except RuleBroken as exc:
             db().rollback()

@@ -22,7 +22,7 @@ from referral.linkedin_archive import ArchiveRefused
 from referral.local_calendar import local_date
 from referral.models import Offer, OfferStatus, Role, Training, utcnow
 from web.auth_user import roles_required, staff_required
-from web.database import db, settings
+from web.database import db, settings, urls
 
 bp = Blueprint("linkedin", __name__, url_prefix="/linkedin")
 
@@ -176,6 +176,7 @@ def posted(offer_id: int):
                 url=form.url.data or "",
                 counts=counts,
                 post_text=form.post_text.data or "",
+                urls=urls(),
             )
         except InvalidInput as exc:
             db().rollback()

@@ -49,7 +49,7 @@ from referral import (
 from referral.errors import DomainError, Forbidden, InvalidInput, NotFound
 from referral.models import Application, Candidate, Role, utcnow
 from web.auth_user import roles_required
-from web.database import db, settings
+from web.database import db, settings, urls
 from web.offer_labels import LABELS
 from web.templating import candidate_name
 from web.views.auth import _safe_next
@@ -384,6 +384,7 @@ def bulk_move(offer_id: int):
         reason=form.reason.data or None,
         confirm=form.confirm.data,
         settings=settings(),
+        urls=urls(),
     )
     session.commit()
     refused = [(application, error_text(exc)) for application, exc in report.refused]
@@ -517,6 +518,7 @@ def move(application_id: int):
             reason=form.reason.data or None,
             confirm=form.confirm.data,
             settings=settings(),
+            urls=urls(),
         )
     except pipeline.ConfirmationRequired as exc:
         return render_template(

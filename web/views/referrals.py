@@ -18,7 +18,7 @@ from referral import applications, credits, referrals
 from referral.errors import InvalidInput, NotFound
 from referral.models import Direction, Offer, utcnow
 from web.auth_user import staff_required
-from web.database import db, settings
+from web.database import db, settings, urls
 from web.templating import candidate_name
 
 bp = Blueprint("referrals", __name__, url_prefix="/agent")
@@ -124,6 +124,7 @@ def refer():
                     relationship=form.relationship.data or "",
                     reason=form.reason.data or "",
                 ),
+                urls=urls(),
             )
         except referrals.ReferralRefused as exc:
             session.rollback()

@@ -17,7 +17,7 @@ from referral.errors import InvalidInput, NotFound
 from referral.messages import RuleBroken
 from referral.models import utcnow
 from web.auth_user import public
-from web.database import db, settings
+from web.database import db, settings, urls
 from web.extensions import limiter
 from web.unit_of_work import unit_of_work
 from web.views.apply import CV_MESSAGES, _attempts_limit
@@ -103,7 +103,7 @@ def withdraw(token: str):
     if not form.validate_on_submit():
         return _page(token, 422, withdraw_form=form)
     try:
-        candidate_status.withdraw(session, settings(), application, utcnow())
+        candidate_status.withdraw(session, settings(), application, utcnow(), urls=urls())
     except RuleBroken as exc:
         session.rollback()
         form.confirm.errors = [rule_text(exc)]
