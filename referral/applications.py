@@ -28,6 +28,7 @@ from referral import (
     credits,
     cvstore,
     cvtext,
+    labels,
     notifications,
     scoring,
 )
@@ -36,6 +37,7 @@ from referral.errors import DomainError, InvalidInput, NotFound
 from referral.i18n import translations
 from referral.models import (
     Application,
+    ApplicationSource,
     ApplicationStatus,
     Candidate,
     CVFile,
@@ -418,7 +420,7 @@ def _after_create(
             context={
                 "offer_title": offer.title,
                 "candidate_name": candidate.full_name,
-                "source_label": attribution.SOURCE_LABELS[application.source],
+                "source_label": labels.label_of(ApplicationSource, application.source),
                 "reason": attribution.describe(application.attribution_reason, translate),
                 "score": round(application.score or 0),
             },

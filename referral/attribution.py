@@ -39,6 +39,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from referral.config import Settings
+from referral.labels import CHANNEL_LINK_WORDS
 from referral.models import (
     ApplicationSource,
     Offer,
@@ -66,21 +67,6 @@ REASONS = {
     "link_days": N_("%(channel)s link of %(agent)s visited %(days)s days before"),
     "internal": N_("internal mobility: a member of staff applied"),
     "none": N_("no referral"),
-}
-CHANNEL_LABELS = {
-    "linkedin": N_("LinkedIn"),
-    "email": N_("e-mail"),
-    "whatsapp": N_("WhatsApp"),
-    "x": N_("X"),
-    "facebook": N_("Facebook"),
-    "copy": N_("copied"),
-    "qr": N_("QR code"),
-}
-SOURCE_LABELS = {
-    ApplicationSource.SHARE_LINK.value: N_("share link"),
-    ApplicationSource.REFERRAL.value: N_("direct referral"),
-    ApplicationSource.CAREERS.value: N_("careers site"),
-    ApplicationSource.INTERNAL.value: N_("internal mobility"),
 }
 
 
@@ -118,7 +104,7 @@ def describe(reason: str, gettext: Callable[..., str]) -> str:
         match = pattern.match(reason or "")
         if match:
             params = match.groupdict()
-            if "channel" in params and params["channel"] in CHANNEL_LABELS.values():
+            if "channel" in params and params["channel"] in CHANNEL_LINK_WORDS.values():
                 params["channel"] = gettext(params["channel"])
             return gettext(template, **params) if params else gettext(template)
     return reason
@@ -219,7 +205,7 @@ def attribute(
     touch, link = winner
     days = max(0, (now - touch.at).days)
     params = {
-        "channel": CHANNEL_LABELS.get(link.channel, link.channel),
+        "channel": CHANNEL_LINK_WORDS.get(link.channel, link.channel),  # type: ignore[call-overload]
         "agent": link.agent.full_name,
     }
     if not link.agent.active:

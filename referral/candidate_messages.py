@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import unquote
 
 from babel.dates import format_date, format_time
 from jinja2 import StrictUndefined, TemplateError
@@ -305,8 +306,11 @@ def wordings(session: Session) -> list[Wording]:
     return [wording(session, kind, locale) for kind in KINDS for locale in LOCALES]
 
 
-def sample_context(kind: str, locale: str, settings: Settings) -> dict[str, str]:
-    """Example values for a preview, and to check a wording before it is saved."""
+def sample_context(
+    kind: str, locale: str, settings: Settings, urls: Urls | None = None
+) -> dict[str, str]:
+    """Example values for a preview, and to check a wording before it is saved (the status
+    link shaped like a real one when ``urls`` is given)."""
     gettext = translations(locale).gettext
     context = {
         "candidate_name": "Camille Durand",
@@ -316,7 +320,9 @@ def sample_context(kind: str, locale: str, settings: Settings) -> dict[str, str]
         "stage": gettext(CANDIDATE_STAGE.get(kind, CANDIDATE_STAGE[S.INTERVIEW.value])),
         "recruiter_name": "Antoine Girard",
         "organisation_name": settings.organisation_name,
-        "status_link": settings.base_url.rstrip("/") + "/…",
+        "status_link": (
+            unquote(urls.status("…")) if urls is not None else settings.base_url.rstrip("/")
+        ),
     }
     if kind in INTERVIEW_KINDS:
         context |= {
@@ -343,7 +349,7 @@ def render_wording(subject: str, body: str, context: dict[str, str]) -> Rendered
 
 
 def validate_wording(
-    kind: str, locale: str, subject: str, body: str, settings: Settings
+    kind: str, locale: str, subject: str, body: str, settings: Settings, urls: Urls | None = None
 ) -> Rendered:
     """Check a wording as an admin typed it; returns its preview. Raises RuleBroken per field."""
     _check_kind(kind, locale)
@@ -352,7 +358,7 @@ def validate_wording(
             raise RuleBroken(REQUIRED, name)
         if len(value) > limit:
             raise RuleBroken(TOO_LONG, name, max=limit)
-    context = sample_context(kind, locale, settings)
+    context = sample_context(kind, locale, settings, urls)
     context = {k: v for k, v in context.items() if k in placeholders_of(kind)}
     return render_wording(subject, body, context)
 

@@ -47,7 +47,6 @@ SALT = "relais.application-status"
 MAX_TOKEN = 200
 
 S = ApplicationStatus
-OPEN = (S.NEW.value, S.SCREENING.value, S.INTERVIEW.value, S.OFFER.value)
 CLOSED_ALREADY = N_("This application is closed already: it can no longer change.")
 
 
@@ -147,7 +146,7 @@ def page(session: Session, application: Application) -> StatusPage:
         ),
         emails=sent_to(session, candidate),
     )
-    return StatusPage(application, history, planned, application.status in OPEN, kept)
+    return StatusPage(application, history, planned, application.is_open, kept)
 
 
 def withdraw(
@@ -165,7 +164,7 @@ def withdraw(
     from referral import candidate_messages, pipeline
 
     now = now or utcnow()
-    if application.status not in OPEN:
+    if not application.is_open:
         raise RuleBroken(CLOSED_ALREADY)
     old = application.status
     application.status = S.WITHDRAWN.value
@@ -244,7 +243,7 @@ def replace_cv(
     RuleBroken for a closed application. The caller removes ``stored_path`` if it does not
     commit."""
     now = now or utcnow()
-    if application.status not in OPEN:
+    if not application.is_open:
         raise RuleBroken(CLOSED_ALREADY)
     try:
         extracted = cvtext.extract(data or b"", int(settings.max_upload_mb * 1024 * 1024))

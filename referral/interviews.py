@@ -32,7 +32,6 @@ from referral.config import Settings
 from referral.messages import N_, RuleBroken
 from referral.models import (
     Application,
-    ApplicationStatus,
     Interview,
     InterviewStatus,
     User,
@@ -44,12 +43,6 @@ PRODID = "-//Relais//Interviews//FR"
 UID_DOMAIN = "relais.local"
 MAX_PANEL = 12
 MAX_DURATION = 8 * 60
-OPEN = (
-    ApplicationStatus.NEW.value,
-    ApplicationStatus.SCREENING.value,
-    ApplicationStatus.INTERVIEW.value,
-    ApplicationStatus.OFFER.value,
-)
 
 IN_THE_PAST = N_("Choose a date and time in the future.")
 NO_PLACE = N_("Give a place or a video link.")
@@ -231,6 +224,7 @@ def _send(
         kind=cm.INTERVIEW_KIND,
         now=now,
         attachments=[("invitation.ics", f"text/calendar; method={method}", ics)],
+        urls=urls,
     )
 
 
@@ -254,7 +248,7 @@ def schedule(
         return existing
     if application.candidate.erased_at is not None:
         raise RuleBroken(ERASED)
-    if application.status not in OPEN:
+    if not application.is_open:
         raise RuleBroken(NOT_OPEN)
     data = _check(data, now)
     interview = Interview(

@@ -54,7 +54,7 @@ class ArchiveRefused(InvalidInput):
     """The file is not an archive Relais can read safely; nothing was changed."""
 
     def __init__(self, template: str, **params: str):
-        super().__init__(template, field="archive", **params)
+        super().__init__(template, None, field="archive", **params)
 
 
 @dataclass(frozen=True)

@@ -23,4 +23,4 @@ class RuleBroken(InvalidInput):
     whose field is given by position, as most rules write it."""
 
     def __init__(self, template: str, field: str | None = None, **params: Any):
-        super().__init__(template, field=field, **params)
+        super().__init__(template, None, field=field, **params)

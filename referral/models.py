@@ -102,6 +102,25 @@ class OfferStatus(enum.StrEnum):
     FILLED = "filled"
 
 
+class OfferAction(enum.StrEnum):
+    """What may be done to an offer besides editing and duplicating it (always possible)."""
+
+    PUBLISH = "publish"
+    CLOSE = "close"
+    FILL = "fill"
+    SHARE = "share"
+
+
+# The lifecycle of an offer: draft -> published -> closed or filled; a closed offer may be
+# published again or marked filled; a filled one is done (duplicate it to open the job again).
+OFFER_ACTIONS: dict[OfferStatus, frozenset[OfferAction]] = {
+    OfferStatus.DRAFT: frozenset({OfferAction.PUBLISH}),
+    OfferStatus.PUBLISHED: frozenset({OfferAction.CLOSE, OfferAction.FILL, OfferAction.SHARE}),
+    OfferStatus.CLOSED: frozenset({OfferAction.PUBLISH, OfferAction.FILL}),
+    OfferStatus.FILLED: frozenset(),
+}
+
+
 class Versant(enum.StrEnum):
     ETAT = "etat"
     TERRITORIALE = "territoriale"
@@ -157,6 +176,16 @@ class ApplicationStatus(enum.StrEnum):
     HIRED = "hired"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+
+
+OPEN_APPLICATION_STATUSES = frozenset(
+    {
+        ApplicationStatus.NEW,
+        ApplicationStatus.SCREENING,
+        ApplicationStatus.INTERVIEW,
+        ApplicationStatus.OFFER,
+    }
+)
 
 
 class ApplicationSource(enum.StrEnum):
@@ -446,6 +475,11 @@ class Offer(Base):
             or_(cls.closing_date.is_(None), cls.closing_date >= today),
         )
 
+    def allowed_actions(self) -> frozenset[OfferAction]:
+        """What its status lets the people who run the offer do (the pages ask this rather
+        than restate the lifecycle)."""
+        return OFFER_ACTIONS.get(OfferStatus(self.status), frozenset())
+
     def __repr__(self) -> str:
         return f"<Offer {self.reference} {self.status}>"
 
@@ -704,6 +738,12 @@ class Application(Base):
     history: Mapped[list[StatusChange]] = relationship(
         back_populates="application", order_by="StatusChange.at"
     )
+
+    @property
+    def is_open(self) -> bool:
+        """Still in the process (new to offer made): it can be moved forward, withdrawn, given
+        an interview; hired, rejected and withdrawn applications are closed."""
+        return self.status in OPEN_APPLICATION_STATUSES
 
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.status}>"

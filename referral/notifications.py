@@ -24,9 +24,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from referral.attribution import CHANNEL_LABELS
 from referral.errors import InvalidInput
 from referral.i18n import DEFAULT_LOCALE, LOCALES, translations
+from referral.labels import CHANNEL_LINK_WORDS
 from referral.models import (
     Candidate,
     Notification,
@@ -98,7 +98,7 @@ def _environment(locale: str) -> Environment:
             env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
             env.filters["date"] = lambda d: format_date(d, format="long", locale=locale)
             env.filters["datetime"] = lambda d: format_datetime(d, format="short", locale=locale)
-            env.globals["channel_labels"] = CHANNEL_LABELS
+            env.globals["channel_labels"] = CHANNEL_LINK_WORDS
             _envs[locale] = env
         return _envs[locale]
 

@@ -64,7 +64,7 @@ class PipelineError(InvalidInput):
     """A move the rules refuse (about the target stage unless another ``field`` is said)."""
 
     def __init__(self, template: str, field: str = "to_status", **params: Any):
-        super().__init__(template, field=field, **params)
+        super().__init__(template, None, field=field, **params)
 
 
 class ConfirmationRequired(PipelineError):
@@ -133,7 +133,7 @@ def check(
         if rank(to_status) > limit or rank(old) > limit:
             raise MoveForbidden(
                 _("Hiring managers may move applications up to the stage “%(stage)s” only."),
-                stage=settings.manager_max_stage,
+                stage=S(settings.manager_max_stage),
             )
     if to_status == old:
         raise PipelineError(_("The application is already at this stage."))

@@ -39,7 +39,7 @@ class ReferralRefused(InvalidInput):
     ``code`` says why, for the programs that act on it."""
 
     def __init__(self, code: str, template: str, **params: object):
-        super().__init__(template, field="email", **params)
+        super().__init__(template, None, field="email", **params)
         self.code = code
 
 

@@ -46,7 +46,10 @@ def normalise_email(raw: str, *, check_deliverability: bool = False) -> str:
     try:
         info = validate_email(raw.strip(), check_deliverability=check_deliverability)
     except EmailNotValidError as exc:
-        raise InvalidInput(str(exc), {"email": str(exc)}) from None
+        # The library's reason stays in English for the logs; the reader gets one sentence.
+        raise InvalidInput(
+            N_("Enter a valid e-mail address."), field="email", reason=str(exc)
+        ) from None
     return info.normalized.lower()
 
 

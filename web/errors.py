@@ -1,13 +1,19 @@
-"""Error pages in the layout (403, 404, 413, 429, 500) and domain errors as HTTP answers."""
+"""Error pages in the layout (403, 404, 413, 429, 500), and the one translator of the
+domain's refusals (:func:`refusal_text`, :func:`field_errors`): every ``DomainError`` carries
+its English template, parameters and field, and is put in the reader's language here."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from flask import Flask, render_template
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from referral.errors import Forbidden, NotFound
+from referral import labels
+from referral.errors import DomainError, Forbidden, NotFound
 
 TITLES = {
     400: _l("Bad request"),
@@ -29,6 +35,28 @@ EXPLANATIONS = {
     500: _l("An unexpected error happened on our side. Nothing you sent was lost; try again."),
     503: _l("The service is temporarily unavailable. Try again in a moment."),
 }
+
+
+def _shown(value: object) -> object:
+    """A parameter as the reader sees it: a value of the domain's vocabularies by its name."""
+    if isinstance(value, StrEnum) and type(value) in labels.LABELS:
+        return gettext(labels.label(value))
+    return value
+
+
+def refusal_text(exc: DomainError) -> str:
+    """The refusal in the reader's language: its template translated, then filled."""
+    params = {name: _shown(value) for name, value in exc.params.items()}
+    return gettext(exc.template, **params) if params else gettext(exc.template)
+
+
+def field_errors(exc: DomainError) -> dict[str, str]:
+    """Each field's message in the reader's language: the refusal's own field, and the other
+    fields an ``InvalidInput`` names (their messages are templates without parameters)."""
+    errors = {name: gettext(message) for name, message in getattr(exc, "errors", {}).items()}
+    if exc.field:
+        errors[exc.field] = refusal_text(exc)
+    return errors
 
 
 def error_page(code: int, detail: str | None = None):

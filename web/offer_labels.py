@@ -1,65 +1,56 @@
-"""Translated labels of the offers' vocabularies (versant, contract type, channel...)."""
+"""The domain's vocabularies (versant, contract type, channel, statuses...) translated for the
+pages, by kind: the names are those of ``referral.labels``, the one place they are written."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import lru_cache
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from referral import labels as domain_labels
+from referral.models import (
+    ApplicationSource,
+    ApplicationStatus,
+    Category,
+    Channel,
+    ContractType,
+    EmploymentNature,
+    Milestone,
+    NotificationStatus,
+    OfferStatus,
+    PayUnit,
+    RemoteWork,
+    Role,
+    TrainingAudience,
+    Versant,
+    WorkingTime,
+)
 from referral.offers import slugify
 
+# The vocabularies by the names the pages use for them; their names come from the domain's
+# one labels module (referral/labels.py), translated when shown.
+VOCABULARIES: dict[str, type[StrEnum]] = {
+    "versant": Versant,
+    "category": Category,
+    "employment_nature": EmploymentNature,
+    "contract_type": ContractType,
+    "remote_work": RemoteWork,
+    "working_time": WorkingTime,
+    "pay_unit": PayUnit,
+    "status": OfferStatus,
+    "channel": Channel,
+    "application_status": ApplicationStatus,
+    "source": ApplicationSource,
+    "role": Role,
+    "milestone": Milestone,
+    "notification_status": NotificationStatus,
+    "audience": TrainingAudience,
+}
 LABELS: dict[str, dict[str, object]] = {
-    "versant": {
-        "etat": _l("State civil service"),
-        "territoriale": _l("Local civil service"),
-        "hospitaliere": _l("Hospital civil service"),
-    },
-    "category": {"A": _l("Category A"), "B": _l("Category B"), "C": _l("Category C")},
-    "employment_nature": {
-        "fonctionnaire": _l("Civil servant"),
-        "contractuel": _l("Contract staff"),
-        "both": _l("Civil servant or contract staff"),
-    },
-    "contract_type": {
-        "permanent": _l("Permanent position"),
-        "fixed_term": _l("Fixed-term contract"),
-        "apprenticeship": _l("Apprenticeship"),
-        "internship": _l("Internship"),
-        "temporary": _l("Temporary or replacement"),
-    },
-    "remote_work": {
-        "none": _l("No remote work"),
-        "partial": _l("Partial remote work"),
-        "full": _l("Full remote work"),
-    },
-    "working_time": {"full": _l("Full time"), "part": _l("Part time")},
-    "pay_unit": {"month": _l("per month"), "year": _l("per year"), "hour": _l("per hour")},
-    "status": {
-        "draft": _l("Draft"),
-        "published": _l("Published"),
-        "closed": _l("Closed"),
-        "filled": _l("Filled"),
-    },
-    "channel": {
-        "linkedin": "LinkedIn",
-        "email": _l("Email"),
-        "whatsapp": "WhatsApp",
-        "x": "X",
-        "facebook": "Facebook",
-        "copy": _l("Plain link"),
-        "qr": _l("QR code"),
-    },
-    # The stages of an application: the one list of their names, for every page and export.
-    "application_status": {
-        "new": _l("New"),
-        "screening": _l("Screening"),
-        "interview": _l("Interview"),
-        "offer": _l("Offer made"),
-        "hired": _l("Recruited"),
-        "rejected": _l("Rejected"),
-        "withdrawn": _l("Withdrawn"),
-    },
+    kind: {value: _l(text) for value, text in domain_labels.names(vocabulary).items()}
+    for kind, vocabulary in VOCABULARIES.items()
 }
 
 

@@ -89,6 +89,7 @@ def test_the_same_person_applying_again_updates_the_application(session, conf, m
     second = _apply(
         session,
         conf,
+        urls,
         offer,
         data=apply_input(email=" Marie.Curie@Example.org "),
         cv_data=pdf_bytes("Version 2 du CV"),
@@ -194,7 +195,7 @@ def test_stage_words_for_agents_are_neutral():
 
 
 def test_a_strong_match_is_the_one_message_about_the_application(
-    session, conf, make_offer, make_user, make_link
+    session, conf, make_offer, make_user, make_link, urls
 ):
     import dataclasses
 
@@ -206,7 +207,7 @@ def test_a_strong_match_is_the_one_message_about_the_application(
     agent = make_user(first_name="Alice", last_name="Martin", locale="en")
     link = make_link(offer=offer, agent=agent)
     strong = dataclasses.replace(conf, strong_match_threshold=0)
-    _apply(session, strong, offer, touches=[Touch(link.code, utcnow() - timedelta(days=3))])
+    _apply(session, strong, urls, offer, touches=[Touch(link.code, utcnow() - timedelta(days=3))])
 
     kinds = sorted((n.kind, n.recipient_email) for n in session.scalars(select(Notification)))
     assert kinds == sorted(
@@ -220,7 +221,7 @@ def test_a_strong_match_is_the_one_message_about_the_application(
     for mail in session.scalars(select(Notification).where(Notification.kind == "strong_match")):
         assert mail.status == "pending"  # at once, even for a reader of digests
         assert "Marie Curie applied for" in mail.body_text
-        assert "Source: share link" in mail.body_text
+        assert "Source: Share link" in mail.body_text
         assert "(LinkedIn link of Alice Martin visited 3 days before)" in mail.body_text
         assert "LinkedIn link of Alice Martin visited 3 days before" in mail.body_html
     update = session.scalars(select(Notification).where(Notification.kind == "referral_update"))

@@ -43,9 +43,9 @@ def receipt(session, conf, make_offer, urls):
 
 
 def test_without_settings_the_organisation_writes_and_no_address_is_promised(
-    session, conf, make_offer
+    session, conf, make_offer, urls
 ):
-    row = receipt(session, conf, make_offer)
+    row = receipt(session, conf, make_offer, urls)
     mail = build_message(row, conf)
     assert mail["From"].addresses[0].display_name == "Région Exemple"
     assert mail["From"].addresses[0].addr_spec == "no-reply@relais.example"
@@ -53,9 +53,9 @@ def test_without_settings_the_organisation_writes_and_no_address_is_promised(
     assert "reply to this e-mail" not in row.body_text and "write to" not in row.body_text
 
 
-def test_a_reply_to_address_is_given_to_candidates(session, conf, make_offer):
+def test_a_reply_to_address_is_given_to_candidates(session, conf, make_offer, urls):
     conf = dataclasses.replace(conf, mail_reply_to="Recrutement <recrutement@region.example>")
-    row = receipt(session, conf, make_offer)
+    row = receipt(session, conf, make_offer, urls)
     mail = build_message(row, conf)
     assert mail["Reply-To"].addresses[0].addr_spec == "recrutement@region.example"
     text = mail.get_body(("plain",)).get_content()

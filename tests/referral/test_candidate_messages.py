@@ -39,9 +39,9 @@ def recruiter(make_user):
 
 @pytest.mark.parametrize("kind", cm.KINDS)
 @pytest.mark.parametrize("locale", ["fr", "en"])
-def test_every_shipped_wording_renders_in_both_languages(kind, locale, settings):
+def test_every_shipped_wording_renders_in_both_languages(kind, locale, settings, urls):
     words = cm.DEFAULTS[(kind, locale)]
-    preview = cm.validate_wording(kind, locale, *words, settings)
+    preview = cm.validate_wording(kind, locale, *words, settings, urls)
     assert "Camille Durand" in preview.body
     assert settings.organisation_name in preview.body
     assert "/status/" in preview.body  # every e-mail carries the status link

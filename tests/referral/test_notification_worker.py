@@ -396,7 +396,7 @@ def test_the_digest_hour_and_the_digests_times_are_those_of_the_time_zone(
 def test_each_footer_offers_what_the_settings_can_change(session, settings, make_user):
     manager = make_user(Role.MANAGER, locale="en")
     context = {"offer_title": "Juriste", "candidate_name": "Léa Petit", "score": 91}
-    context |= {"source_label": "careers site", "reason": ""}
+    context |= {"source_label": "Careers site", "reason": ""}
     strong = notifications.notify(session, "strong_match", user=manager, context=context)
     mail = build_message(strong, settings)
     text = mail.get_body(("plain",)).get_content()

@@ -30,27 +30,14 @@ from referral.errors import InvalidInput
 from referral.models import Direction, Role, User
 from web.auth_user import roles_required
 from web.database import db, settings
+from web.errors import refusal_text
+from web.offer_labels import LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PER_PAGE = 25
-ROLE_LABELS = {
-    Role.ADMIN.value: _l("Administrator"),
-    Role.RECRUITER.value: _l("Recruiter"),
-    Role.MANAGER.value: _l("Hiring manager"),
-    Role.AGENT.value: _l("Agent"),
-}
+ROLE_LABELS = LABELS["role"]
 LOCALE_CHOICES = [("", _l("Browser's language")), ("fr", "Français"), ("en", "English")]
-
-
-def domain_message(exc: InvalidInput) -> str:
-    """The domain error in the user's language (domain messages are marked for extraction)."""
-    template = getattr(exc, "template", None)
-    if template:
-        return gettext(template, **exc.params)
-    if "email" in exc.errors:
-        return gettext("Enter a valid e-mail address.")
-    return gettext(str(exc))
 
 
 def _direction_choices(blank_label) -> list[tuple[int, str]]:
@@ -216,7 +203,7 @@ def user_new():
             )
         except InvalidInput as exc:
             session.rollback()
-            error = domain_message(exc)
+            error = refusal_text(exc)
         else:
             session.commit()
             flash(
@@ -257,7 +244,7 @@ def user_edit(user_id: int):
             )
         except InvalidInput as exc:
             session.rollback()
-            error = domain_message(exc)
+            error = refusal_text(exc)
         else:
             session.commit()
             flash(gettext("The changes are saved."), "success")
@@ -284,7 +271,7 @@ def _set_active(user_id: int, active: bool):
         return page, 409
     except InvalidInput as exc:
         session.rollback()
-        flash(domain_message(exc), "error")
+        flash(refusal_text(exc), "error")
     else:
         session.commit()
         if active:
@@ -333,7 +320,7 @@ def directions():
             )
         except InvalidInput as exc:
             session.rollback()
-            error = domain_message(exc)
+            error = refusal_text(exc)
         else:
             session.commit()
             flash(gettext("The direction %(name)s is created.", name=direction.name), "success")
@@ -382,7 +369,7 @@ def direction_edit(direction_id: int):
                     )
             except InvalidInput as exc:
                 session.rollback()
-                error = domain_message(exc)
+                error = refusal_text(exc)
             else:
                 session.commit()
                 flash(gettext("The changes are saved."), "success")
@@ -408,7 +395,7 @@ def direction_delete(direction_id: int):
         direction_service.delete(session, direction, actor=current_user)
     except InvalidInput as exc:
         session.rollback()
-        flash(domain_message(exc), "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for("admin.direction_edit", direction_id=direction_id))
     session.commit()
     flash(gettext("The direction %(name)s is deleted.", name=name), "success")

@@ -26,10 +26,11 @@ from referral import analytics, training_effect, trainings
 from referral.analytics import Filters, Period
 from referral.errors import InvalidInput, NotFound
 from referral.local_calendar import local_date
-from referral.models import Channel, Role, TrainingAudience, utcnow
+from referral.models import Channel, Role, utcnow
 from web import charts
 from web.auth_user import roles_required
 from web.database import db, settings, writing_session
+from web.offer_labels import LABELS
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
@@ -44,24 +45,9 @@ GROUP_LABELS = {
     "channel": _l("Channel"),
     "agent": _l("Agent"),
 }
-CHANNEL_LABELS = {
-    "linkedin": "LinkedIn",
-    "email": _l("E-mail"),
-    "whatsapp": "WhatsApp",
-    "x": "X",
-    "facebook": "Facebook",
-    "copy": _l("Copied link"),
-    "qr": _l("QR code"),
-    "share_link": _l("Share link"),
-    "referral": _l("Direct referral"),
-    "careers": _l("Careers site"),
-    "internal": _l("Internal mobility"),
-}
-AUDIENCE_LABELS = {
-    TrainingAudience.DGA.value: _l("Deputy directors-general (DGA)"),
-    TrainingAudience.DIRECTORS.value: _l("Directors"),
-    TrainingAudience.AGENTS.value: _l("Agents"),
-}
+# Channels and, for applications without a link, their sources (referral/labels.py).
+CHANNEL_LABELS = {**LABELS["channel"], **LABELS["source"]}
+AUDIENCE_LABELS = LABELS["audience"]
 SORT_LABELS = {
     "applications": _l("Applications"),
     "people": _l("People reached"),

@@ -30,6 +30,7 @@ from referral.touches import COOKIE_NAME, add_touch, read_touches
 from web.auth_user import public
 from web.database import db, settings
 from web.extensions import limiter
+from web.offer_labels import LABELS, label
 from web.unit_of_work import unit_of_work
 
 bp = Blueprint("apply", __name__)
@@ -53,18 +54,6 @@ CV_MESSAGES = {
         "The text of this file is in an encoding we cannot recognise. Save it as UTF-8 text "
         "or send a PDF."
     ),
-}
-CONTRACT_LABELS = {
-    "permanent": _l("Permanent position"),
-    "fixed_term": _l("Fixed-term contract"),
-    "apprenticeship": _l("Apprenticeship"),
-    "internship": _l("Internship"),
-    "temporary": _l("Temporary position"),
-}
-REMOTE_LABELS = {
-    "none": _l("No remote work"),
-    "partial": _l("Partial remote work"),
-    "full": _l("Full remote work"),
 }
 
 
@@ -107,8 +96,7 @@ def attribution_reason_filter(reason: str | None) -> str:
 
 @bp.app_template_filter("source_label")
 def source_label_filter(source: str | None) -> str:
-    label = attribution.SOURCE_LABELS.get(source or "")
-    return _(label) if label else (source or "")
+    return str(label("source", source))
 
 
 def _apply_limit() -> str:
@@ -315,8 +303,8 @@ def apply(offer_id: int):
                 ref=ref,
                 invite=invite,
                 invitation=invitation,
-                contract_labels=CONTRACT_LABELS,
-                remote_labels=REMOTE_LABELS,
+                contract_labels=LABELS["contract_type"],
+                remote_labels=LABELS["remote_work"],
                 max_upload_mb=f"{conf.max_upload_mb:g}",
             ),
             status,

@@ -13,11 +13,12 @@ from wtforms.validators import Optional
 
 from referral import candidate_messages as cm
 from referral import shortlists
-from referral.errors import DomainError, NotFound
+from referral.errors import NotFound
 from referral.messages import RuleBroken
 from referral.models import Role
 from web.auth_user import roles_required
 from web.database import db, settings, urls
+from web.errors import refusal_text
 from web.offer_labels import LABELS
 from web.views.auth import _safe_next
 
@@ -43,12 +44,6 @@ DELIVERY_LABELS = {
 def me():
     """The signed-in user as a plain model object (services take no proxies)."""
     return current_user._get_current_object()
-
-
-def rule_text(exc: DomainError) -> str:
-    """A domain refusal in the reader's language."""
-    template = getattr(exc, "template", None)
-    return _(template, **getattr(exc, "params", {})) if template else _(str(exc))
 
 
 @bp.app_context_processor
@@ -91,14 +86,14 @@ def edit_wording(kind: str, locale: str):
         subject, body = form.subject.data or "", form.body.data or ""
         try:
             if request.form.get("action") == "preview":
-                preview = cm.validate_wording(kind, locale, subject, body, settings())
+                preview = cm.validate_wording(kind, locale, subject, body, settings(), urls())
             else:
                 cm.save_wording(session, settings(), kind, locale, subject, body, actor=me())
                 session.commit()
                 flash(_("The e-mail is saved."), "success")
                 return redirect(url_for(".wordings"))
         except RuleBroken as exc:
-            getattr(form, exc.field or "body").errors = [rule_text(exc)]
+            getattr(form, exc.field or "body").errors = [refusal_text(exc)]
             status = 422
     return (
         render_template(
@@ -178,7 +173,7 @@ def compose():
                     urls=urls(),
                 )
             except RuleBroken as exc:
-                errors[f"{draft.change.id}-{exc.field}"] = rule_text(exc)
+                errors[f"{draft.change.id}-{exc.field}"] = refusal_text(exc)
                 continue
             sent += row is not None
         if not errors:

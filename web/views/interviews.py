@@ -20,7 +20,8 @@ from referral.messages import RuleBroken
 from referral.models import Application, Interview, Role
 from web.auth_user import roles_required
 from web.database import db, settings, urls
-from web.views.candidate_mail import me, rule_text
+from web.errors import refusal_text
+from web.views.candidate_mail import me
 
 bp = Blueprint("interviews", __name__, url_prefix="/recruiter")
 
@@ -88,7 +89,7 @@ def _interview(interview_id: int) -> Interview:
 
 def _show_error(form: InterviewForm, exc: RuleBroken) -> None:
     name = {"starts_at": "day"}.get(exc.field or "", exc.field or "location")
-    getattr(form, name, form.location).errors = [rule_text(exc)]
+    getattr(form, name, form.location).errors = [refusal_text(exc)]
 
 
 def _back(application: Application) -> str:
@@ -206,7 +207,7 @@ def cancel(interview_id: int):
             )
         except RuleBroken as exc:
             db().rollback()
-            flash(rule_text(exc), "error")
+            flash(refusal_text(exc), "error")
         else:
             db().commit()
             flash(_("The interview is cancelled and the candidate is told."), "success")

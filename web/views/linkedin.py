@@ -18,11 +18,11 @@ from wtforms.validators import InputRequired, Optional
 from referral import analytics, linkedin, linkedin_effect
 from referral.analytics import MIN_GROUP
 from referral.errors import InvalidInput, NotFound
-from referral.linkedin_archive import ArchiveRefused
 from referral.local_calendar import local_date
 from referral.models import Offer, OfferStatus, Role, Training, utcnow
 from web.auth_user import roles_required, staff_required
 from web.database import db, settings, urls
+from web.errors import field_errors, refusal_text
 
 bp = Blueprint("linkedin", __name__, url_prefix="/linkedin")
 
@@ -62,10 +62,10 @@ class PostForm(FlaskForm):
 
 
 def _field_errors(form: FlaskForm, exc: InvalidInput) -> None:
-    for name, message in exc.errors.items():
+    for name, message in field_errors(exc).items():
         field = getattr(form, name, None)
         if field is not None:
-            field.errors = [gettext(message)]
+            field.errors = [message]
 
 
 def _page(consent_form=None, archive_form=None, status: int = 200):
@@ -119,12 +119,9 @@ def import_archive():
         prefix = settings().base_url.rstrip("/") + "/r/"
         try:
             result = linkedin.import_archive(db(), current_user, data, relais_prefix=prefix)
-        except ArchiveRefused as exc:
-            db().rollback()
-            form.archive.errors = [gettext(exc.template, **exc.params)]
         except InvalidInput as exc:
             db().rollback()
-            form.archive.errors = [gettext(str(exc))]
+            form.archive.errors = [refusal_text(exc)]
         else:
             db().commit()
             flash(

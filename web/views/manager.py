@@ -17,6 +17,7 @@ from referral.errors import InvalidInput
 from referral.models import Direction, Role, User, UserRole, utcnow
 from web.auth_user import roles_required
 from web.database import db, settings
+from web.errors import field_errors, refusal_text
 from web.offer_labels import choices
 from web.unit_of_work import unit_of_work
 from web.views.offers import render_offer_page
@@ -111,9 +112,9 @@ class OfferForm(FlaskForm):
         return {name: getattr(self, name).data for name in offers.EDITABLE_FIELDS}
 
     def show_errors(self, exc: InvalidInput) -> None:
-        for name, message in exc.errors.items():
+        for name, message in field_errors(exc).items():
             if hasattr(self, name):
-                getattr(self, name).errors = [*getattr(self, name).errors, _(message)]
+                getattr(self, name).errors = [*getattr(self, name).errors, message]
 
 
 class ActionForm(FlaskForm):
@@ -225,8 +226,10 @@ def _act(offer_id: int, action, done: str):
             result = action(uow, offer)
         except InvalidInput as exc:
             uow.rollback()
-            details = " ".join(_(m) for m in exc.errors.values())
-            flash(f"{_(str(exc))} {details}".strip(), "error")
+            details = " ".join(
+                text for name, text in field_errors(exc).items() if name != exc.field
+            )
+            flash(f"{refusal_text(exc)} {details}".strip(), "error")
             return redirect(url_for("manager.preview", offer_id=offer_id))
         uow.commit()
     flash(done, "success")

@@ -13,16 +13,11 @@ from referral.errors import InvalidInput
 from referral.models import Role, utcnow
 from web.auth_user import roles_required
 from web.database import db
+from web.offer_labels import LABELS
 
 bp = Blueprint("notifications_admin", __name__, url_prefix="/admin/notifications")
 
-STATUS_LABELS = {
-    "pending": _l("Waiting to be sent"),
-    "held": _l("Held for a digest"),
-    "sent": _l("Sent"),
-    "failed": _l("Failed"),
-    "in_app": _l("Inbox only"),
-}
+STATUS_LABELS = LABELS["notification_status"]
 KIND_LABELS = {
     "new_application": _l("New application"),
     "strong_match": _l("Strong match"),

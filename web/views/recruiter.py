@@ -50,6 +50,7 @@ from referral.errors import DomainError, Forbidden, InvalidInput, NotFound
 from referral.models import Application, Candidate, Role, utcnow
 from web.auth_user import roles_required
 from web.database import db, settings, urls
+from web.errors import field_errors, refusal_text
 from web.offer_labels import LABELS
 from web.templating import candidate_name
 from web.views.auth import _safe_next
@@ -60,14 +61,9 @@ bp = Blueprint("recruiter", __name__, url_prefix="/recruiter")
 
 READERS = (Role.MANAGER, Role.RECRUITER, Role.ADMIN)
 
-# The stages' names, the same on every page (web.offer_labels holds them).
+# The names of the stages, sources and offer statuses: referral/labels.py, via web.offer_labels.
 STATUS_LABELS = LABELS["application_status"]
-SOURCE_LABELS = {
-    "share_link": _l("Share link"),
-    "referral": _l("Direct referral"),
-    "careers": _l("Careers page"),
-    "internal": _l("Internal mobility"),
-}
+SOURCE_LABELS = LABELS["source"]
 REJECTION_LABELS = {
     "profile": _l("Profile does not match"),
     "experience": _l("Not enough experience"),
@@ -75,12 +71,7 @@ REJECTION_LABELS = {
     "candidate_declined": _l("Candidate declined"),
     "other": _l("Other reason"),
 }
-OFFER_STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
-    "closed": _l("Closed"),
-    "filled": _l("Filled"),
-}
+OFFER_STATUS_LABELS = LABELS["status"]
 COMPONENT_LABELS = {
     "similarity": _l("Text similarity"),
     "tfidf": _l("Text similarity"),
@@ -127,17 +118,6 @@ def labels():
 def me():
     """The signed-in user as a plain model object (services take no proxies)."""
     return current_user._get_current_object()
-
-
-def error_text(exc: DomainError) -> str:
-    """A domain refusal in the reader's language."""
-    template = getattr(exc, "template", None)
-    if template:
-        params = dict(getattr(exc, "params", {}))
-        if "stage" in params:
-            params["stage"] = status_label(params["stage"])
-        return _(template, **params)
-    return _(str(exc))
 
 
 # --- forms ---------------------------------------------------------------------------------------
@@ -272,9 +252,9 @@ def _filters_from_request() -> tuple[FilterForm, shortlists.Filters]:
     try:
         return form, form.filters(_page_number()).validated()
     except InvalidInput as exc:
-        for name, message in exc.errors.items():
+        for name, message in field_errors(exc).items():
             if name in form:
-                form[name].errors = [_(message)]
+                form[name].errors = [message]
         return form, shortlists.Filters(page=_page_number())
 
 
@@ -387,7 +367,7 @@ def bulk_move(offer_id: int):
         urls=urls(),
     )
     session.commit()
-    refused = [(application, error_text(exc)) for application, exc in report.refused]
+    refused = [(application, refusal_text(exc)) for application, exc in report.refused]
     compose = None
     if report.moved and candidate_messages.stage_message_for(form.to_status.data):
         moves = candidate_messages.latest_changes(session, report.moved)
@@ -471,7 +451,7 @@ def add_note(candidate_id: int):
             session, file.candidate, form.body.data, actor=me(), application=application
         )
     except InvalidInput as exc:
-        form.body.errors = [error_text(exc)]
+        form.body.errors = [refusal_text(exc)]
         return _candidate_page(candidate_id, form, 400)
     session.commit()
     flash(_("The note is saved."), "success")
@@ -525,11 +505,11 @@ def move(application_id: int):
             "recruiter/confirm_move.html",
             application=application,
             form=form,
-            message=error_text(exc),
+            message=refusal_text(exc),
             back=back,
         )
     except DomainError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal_text(exc), "error")
         return redirect(back)
     session.commit()
     flash(
@@ -563,7 +543,7 @@ def merge(candidate_id: int):
     try:
         kept = candidates.merge(session, keep, drop, actor=me())
     except DomainError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for(".candidate", candidate_id=this.id))
     session.commit()
     flash(_("The two candidates are merged."), "success")

@@ -19,6 +19,8 @@ from referral.errors import InvalidInput, NotFound
 from referral.models import Direction, Offer, utcnow
 from web.auth_user import staff_required
 from web.database import db, settings, urls
+from web.errors import refusal_text
+from web.offer_labels import LABELS
 from web.templating import candidate_name
 
 bp = Blueprint("referrals", __name__, url_prefix="/agent")
@@ -32,12 +34,7 @@ STAGE_LABELS = {
     "hired": _l("Recruited"),
     "not_retained": _l("Process ended"),
 }
-MILESTONE_LABELS = {
-    "applied": _l("Applied"),
-    "shortlisted": _l("Shortlisted"),
-    "interview": _l("Interview"),
-    "hired": _l("Hired"),
-}
+MILESTONE_LABELS = LABELS["milestone"]
 STATE_LABELS = {
     "pending": _l("pending (probation)"),
     "eligible": _l("eligible"),
@@ -78,25 +75,6 @@ class VisibilityForm(FlaskForm):
     pass
 
 
-def _refusal(exc: referrals.ReferralRefused) -> str:
-    messages = {
-        "closed": _("This offer is closed."),
-        "self": _("You cannot refer yourself."),
-        "staff": _(
-            "This person is a member of staff: they can apply themselves as internal mobility."
-        ),
-        "applied": _("This person has already applied to this offer."),
-        "again": _("You have already referred this person for this offer."),
-    }
-    if exc.code == "taken":
-        return _(
-            "Another agent already referred this person for this offer. Their referral "
-            "stands until %(until)s; you cannot refer them before then.",
-            until=exc.params.get("until"),
-        )
-    return messages.get(exc.code, str(exc))
-
-
 @bp.route("/refer", methods=["GET", "POST"])
 @staff_required
 def refer():
@@ -128,7 +106,7 @@ def refer():
             )
         except referrals.ReferralRefused as exc:
             session.rollback()
-            form.email.errors = [*form.email.errors, _refusal(exc)]
+            form.email.errors = [*form.email.errors, refusal_text(exc)]
             status = 422
         except NotFound:
             session.rollback()

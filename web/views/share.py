@@ -14,6 +14,7 @@ from referral.models import Channel, utcnow
 from referral.share_images import qr_png, qr_svg
 from web.auth_user import staff_required
 from web.database import db, settings
+from web.errors import refusal_text
 from web.views.offers import absolute
 
 bp = Blueprint("share", __name__, url_prefix="/agent")
@@ -80,7 +81,7 @@ def take_link(offer_id: int, channel: str):
         link = links.get_or_create_link(session, offer, current_user, channel, now)
     except offers.OfferNotOpen as exc:
         session.rollback()
-        flash(_(str(exc)), "error")
+        flash(refusal_text(exc), "error")
         return redirect(back)
     session.commit()
     if request.form.get("then") == "open" and channel in EXTERNAL:

@@ -18,10 +18,10 @@ from referral.messages import RuleBroken
 from referral.models import utcnow
 from web.auth_user import public
 from web.database import db, settings, urls
+from web.errors import refusal_text
 from web.extensions import limiter
 from web.unit_of_work import unit_of_work
 from web.views.apply import CV_MESSAGES, _attempts_limit
-from web.views.candidate_mail import rule_text
 
 bp = Blueprint("status", __name__, url_prefix="/status")
 
@@ -106,7 +106,7 @@ def withdraw(token: str):
         candidate_status.withdraw(session, settings(), application, utcnow(), urls=urls())
     except RuleBroken as exc:
         session.rollback()
-        form.confirm.errors = [rule_text(exc)]
+        form.confirm.errors = [refusal_text(exc)]
         return _page(token, 409, withdraw_form=form)
     session.commit()
     flash(_("Your application is withdrawn."), "success")
@@ -129,7 +129,7 @@ def replace_cv(token: str):
             use_cases.replace_cv(uow, application, upload.read(), upload.filename or "")
         except RuleBroken as exc:
             uow.rollback()
-            form.cv.errors = [rule_text(exc)]
+            form.cv.errors = [refusal_text(exc)]
             return _page(token, 409, cv_form=form)
         except InvalidInput as exc:
             uow.rollback()
