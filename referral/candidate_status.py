@@ -167,7 +167,7 @@ def withdraw(
     if not application.is_open:
         raise RuleBroken(CLOSED_ALREADY)
     old = application.status
-    application.status = S.WITHDRAWN.value
+    application.status = S.WITHDRAWN
     application.status_changed_at = now
     application.rejection_reason = None
     change = StatusChange(

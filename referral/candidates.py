@@ -300,7 +300,7 @@ def merge(session: Session, keep: Candidate, drop: Candidate, *, actor: User) ->
         if winner is app:
             _swap(session, twin, app, keep, drop)
         old_status = loser.status
-        loser.status = ApplicationStatus.WITHDRAWN.value
+        loser.status = ApplicationStatus.WITHDRAWN
         loser.status_changed_at = now
         session.add(
             StatusChange(

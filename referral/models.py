@@ -66,6 +66,33 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+class StrEnumType(TypeDecorator):
+    """A ``StrEnum`` stored as its string in a VARCHAR, read back as the enum member.
+
+    No database enum type: the column stays the string it always was (no data migration),
+    and the table's CHECK constraint lists the allowed values. A plain string is written as
+    it is, so a wrong one is refused by that constraint, not here.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[enum.StrEnum], length: int):
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect) -> enum.StrEnum | str | None:
+        if value is None:
+            return None
+        try:
+            return self.enum_class(value)
+        except ValueError:  # a value older than the vocabulary: shown as it is
+            return value
+
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -447,7 +474,9 @@ class Offer(Base):
     vacancy_date: Mapped[date | None] = mapped_column(Date)
     closing_date: Mapped[date | None] = mapped_column(Date)
     positions: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(12), default=OfferStatus.DRAFT.value)
+    status: Mapped[OfferStatus] = mapped_column(
+        StrEnumType(OfferStatus, 12), default=OfferStatus.DRAFT
+    )
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -718,7 +747,9 @@ class Application(Base):
     attribution_reason: Mapped[str] = mapped_column(String(300), default="")
     internal_mobility: Mapped[bool] = mapped_column(Boolean, default=False)
     message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default=ApplicationStatus.NEW.value)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        StrEnumType(ApplicationStatus, 12), default=ApplicationStatus.NEW
+    )
     rejection_reason: Mapped[str | None] = mapped_column(String(60))
     score: Mapped[float | None] = mapped_column(Float)
     score_explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)

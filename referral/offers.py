@@ -475,7 +475,7 @@ def publish(session: Session, offer: Offer, actor: User, now: datetime | None = 
     errors = publication_errors(offer, now)
     if errors:
         raise InvalidInput(N_("This offer cannot be published yet."), errors)
-    offer.status = OfferStatus.PUBLISHED.value
+    offer.status = OfferStatus.PUBLISHED
     offer.published_at = offer.published_at or now
     offer.closed_at = None
     audit.record(session, actor, "offer.publish", "offer", offer.id)
@@ -489,7 +489,7 @@ def _end(session: Session, offer: Offer, actor: User, status: OfferStatus, now) 
         raise InvalidInput(N_("Only a published offer can be closed or marked as filled."))
     if offer.status == status.value:
         return offer
-    offer.status = status.value
+    offer.status = status
     offer.closed_at = offer.closed_at or now or utcnow()
     audit.record(session, actor, f"offer.{status.value}", "offer", offer.id)
     return offer

@@ -177,7 +177,7 @@ def move(
     check(application, to_status, actor=actor, settings=settings, reason=reason, confirm=confirm)
 
     old = application.status
-    application.status = to_status
+    application.status = S(to_status)  # a known status: check() refused the others
     application.status_changed_at = now
     application.rejection_reason = reason if to_status == S.REJECTED else None
     change = StatusChange(
@@ -275,12 +275,12 @@ def _update_offer(
     hired = hired_count(session, offer)
     taking_hires = offer.status in (OfferStatus.PUBLISHED, OfferStatus.CLOSED)
     if new == S.HIRED and taking_hires and hired >= offer.positions:
-        offer.status = OfferStatus.FILLED.value
+        offer.status = OfferStatus.FILLED
         offer.closed_at = now
         audit.record(session, actor, "offer.filled", "offer", offer.id, hired=hired).at = now
     elif old == S.HIRED and offer.status == OfferStatus.FILLED and hired < offer.positions:
         still_open = offer.closing_date is None or offer.closing_date >= now.date()
-        offer.status = (OfferStatus.PUBLISHED if still_open else OfferStatus.CLOSED).value
+        offer.status = OfferStatus.PUBLISHED if still_open else OfferStatus.CLOSED
         offer.closed_at = None if still_open else now
         audit.record(
             session, actor, "offer.reopened", "offer", offer.id, status=offer.status

@@ -249,13 +249,14 @@ def shortlist(session: Session, offer: Offer, filters: Filters | None = None) ->
     for application, rank in rows:
         items.append(application)
         ranks[application.id] = rank
-    counts = dict(
-        session.execute(
+    counts: dict[str, int] = {
+        str(status): count
+        for status, count in session.execute(
             select(Application.status, func.count(Application.id))
             .where(Application.offer_id == offer.id)
             .group_by(Application.status)
-        ).all()
-    )
+        ).tuples()
+    }
     return ShortlistPage(
         offer=offer,
         items=items,
