@@ -393,12 +393,12 @@ def test_the_digest_hour_and_the_digests_times_are_those_of_the_time_zone(
     assert "4:30" in digest.body_text and "3:30" not in digest.body_text  # 16:30 in Paris
 
 
-def test_each_footer_offers_what_the_settings_can_change(session, settings, make_user):
+def test_each_footer_offers_what_the_settings_can_change(session, settings, make_user, urls):
     manager = make_user(Role.MANAGER, locale="en")
     context = {"offer_title": "Juriste", "candidate_name": "Léa Petit", "score": 91}
     context |= {"source_label": "Careers site", "reason": ""}
     strong = notifications.notify(session, "strong_match", user=manager, context=context)
-    mail = build_message(strong, settings)
+    mail = build_message(strong, settings, urls)
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     assert "Strong matches are always sent at once, whatever your notification settings." in text

@@ -249,11 +249,11 @@ def test_moving_to_interview_credits_the_agent_and_moving_back_reverses_it(
 
 
 def test_the_agent_is_told_of_progress_only_never_of_a_move_back_or_the_offer_stage(
-    session, make_offer, make_application, people
+    session, make_offer, make_application, people, urls
 ):
     application = make_application(make_offer(), score=70, agent=people["agent"])
     for status in ("screening", "interview", "offer", "interview", "screening", "withdrawn"):
-        pipeline.move(session, application, status, actor=people["recruiter"])
+        pipeline.move(session, application, status, actor=people["recruiter"], urls=urls)
     session.commit()
     mails = session.scalars(
         select(Notification).where(Notification.kind == "referral_update").order_by(Notification.id)

@@ -231,5 +231,5 @@ def test_recruiters_read_reasons_in_french_and_see_unreadable_cvs(
     auth.login(make_user(Role.RECRUITER))
     page = text(client.get("/recruiter/duplicates/"))
     assert "lien LinkedIn de Alice Martin consulté le jour même" in page
-    assert "aucune cooptation" in page and "site carrières" in page
+    assert "aucune cooptation" in page and "Site carrières" in page
     assert page.count("aucun texte n'a pu être lu") == 1
