@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from referral import offers, use_cases
 from referral.errors import InvalidInput
-from referral.models import Direction, Role, User, UserRole, utcnow
+from referral.models import Direction, OfferStatus, Role, User, UserRole, utcnow
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.errors import field_errors, refusal_text
@@ -210,7 +210,9 @@ def edit_offer(offer_id: int):
 def preview(offer_id: int):
     """The offer as candidates will see it, with its publish/close/fill/duplicate buttons."""
     offer = _editable(offer_id)
-    missing = offers.publication_errors(offer, utcnow()) if offer.status == "draft" else {}
+    missing = (
+        offers.publication_errors(offer, utcnow()) if offer.status == OfferStatus.DRAFT else {}
+    )
     return render_offer_page(
         offer, preview=True, action_form=ActionForm(), missing=[_(m) for m in missing.values()]
     )

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from referral import applications, credits, referrals
 from referral.errors import InvalidInput, NotFound
-from referral.models import Direction, Offer, utcnow
+from referral.models import Direction, Offer, ReferralStatus, utcnow
 from web.auth_user import staff_required
 from web.database import db, settings, urls
 from web.errors import refusal_text
@@ -146,7 +146,9 @@ def mine():
     for event in events:
         by_app[event.application_id].append(event)
     invited = [
-        r for r in referrals.agent_referrals(session, current_user.id) if r.status == "invited"
+        r
+        for r in referrals.agent_referrals(session, current_user.id)
+        if r.status == ReferralStatus.INVITED
     ]
     rows = [
         {
