@@ -98,15 +98,55 @@ _BREAK = re.compile(r"[.!?…](?=\s|$)|[;:•·▪◦‣∙►|()\[\]{}\t]|\s[-�
 _WRAPPED_LINE = 50
 
 
-@functools.lru_cache(maxsize=300_000)
-def _word_key(word: str) -> str:
-    """Normalised form of one folded word: special names, feminine forms, plurals."""
+def _special(word: str) -> str:
     word = _SPECIAL.get(word, word)
     if word.endswith(".js"):
         word = word[:-3] + "js"
     if word.startswith(".net") or word.endswith(".net"):
         word = "dotnet"
-    return stem(fold_gender(word), "fr")
+    return word
+
+
+@functools.lru_cache(maxsize=300_000)
+def _word_key(word: str) -> str:
+    """Normalised form of one folded word: special names, feminine forms, plurals."""
+    return stem(fold_gender(_special(word)), "fr")
+
+
+_PLURALS = (("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("ies", "y"), ("s", ""))
+
+
+@functools.lru_cache(maxsize=300_000)
+def _form(word: str) -> str:
+    """One folded word up to its inflection (masculine, singular): what may change between a
+    skill's label and the words that show it in a CV. The stemmer behind :func:`_word_key` goes
+    further ("animation" and "animateur", "Occitanie" and "occitan" share a stem), which finds
+    candidates quickly; a hit is kept only when its words are forms of the label's."""
+    word = fold_gender(_special(word))
+    if len(word) > 4:
+        if word.endswith("x"):
+            return word[:-1]
+        for ending, replacement in _PLURALS:
+            if word.endswith(ending):
+                return word[: len(word) - len(ending)] + replacement
+    return word
+
+
+def _written(label: str, matched: str) -> bool:
+    """True when each content word of ``label`` has a form (:func:`_form`, or two swapped
+    letters) among the words of ``matched``, one word of the CV for one word of the label."""
+    have = [_form(w) for w in _WORD.findall(fold(matched))]
+    wanted = [_form(w) for w in _WORD.findall(fold(label))]
+    content = [w for w in wanted if w not in _LINK_WORDS] or wanted
+    for word in content:
+        match = next(
+            (h for h in have if h == word or (len(word) >= _MIN_FUZZY_LEN and _typo_of(word, h))),
+            None,
+        )
+        if match is None:
+            return False
+        have.remove(match)
+    return True
 
 
 @functools.lru_cache(maxsize=300_000)
@@ -371,6 +411,11 @@ class _Target:
     # Each label's short words (matched exactly) and long words (matched fuzzily).
     parts: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     key_set: frozenset[str] = frozenset()
+    raw: tuple[str, ...] = ()  # each label as written
+
+    def written(self, matched: str) -> bool:
+        """True when ``matched`` (CV words) holds a form of one of the labels."""
+        return any(_written(label, matched) for label in self.raw)
 
 
 @functools.lru_cache(maxsize=256)
@@ -386,6 +431,9 @@ def _targets(skills: tuple[str, ...], vocabulary: Vocabulary | None) -> list[_Ta
             if w and key not in seen:
                 seen.add(key)
                 words.append(w)
+        # Every label as written (two labels can share a key: "administration système" and
+        # "system administration"); the words of a hit are checked against them.
+        raw = list(dict.fromkeys(labels + ([skill.id.replace("-", " ")] if skill else [])))
         targets.append(
             _Target(
                 name,
@@ -401,6 +449,7 @@ def _targets(skills: tuple[str, ...], vocabulary: Vocabulary | None) -> list[_Ta
                     for w in words
                 ),
                 frozenset(" ".join(sorted(w)) for w in words),
+                tuple(raw),
             )
         )
     return targets
@@ -437,6 +486,8 @@ def find_skills_many(
         pending = []
         for t, target in enumerate(targets):
             where = words.first_exact(target.keys, target.key_set)
+            if where is not None and not target.written(words.matched(where[0], sum(where) - 1)):
+                where = _first_written(words, target)
             if where is not None:
                 hits[t] = SkillHit(
                     target.name,
@@ -456,6 +507,16 @@ def find_skills_many(
     # A hit is immutable: every CV that lacks a skill shares one "not found".
     missing = [SkillHit(target.name, False, "", 0.0, target.skill_id) for target in targets]
     return [[h if h is not None else missing[i] for i, h in enumerate(hits)] for hits in results]
+
+
+def _first_written(words: CvWords, target: _Target) -> tuple[int, int] | None:
+    """The first exact window of one of ``target``'s labels whose words are forms of a label
+    (the stems of a window can agree where the words do not: "Animation" is no "animateur")."""
+    for key in target.keys:
+        where = words.exact(key)
+        if where is not None and target.written(words.matched(where[0], sum(where) - 1)):
+            return where
+    return None
 
 
 def _fuzzy(
@@ -491,7 +552,11 @@ def _fuzzy(
                 if not (short <= positions.keys() and long <= close.keys()):
                     continue
                 found = _place(label, close, positions, words.together)
-                if found is not None and (best is None or found[0] > best[0]):
+                if (
+                    found is not None
+                    and (best is None or found[0] > best[0])
+                    and targets[t].written(words.matched(found[1], found[2]))
+                ):
                     best = found
             if best is not None:
                 score, first, last = best
@@ -541,7 +606,7 @@ def _place(
         options.append(sorted(spots))
     anchor_options = options[0]
     best = None
-    span = len(label) + 2
+    span = len(label) + 1  # a few words apart: one more than the label has
     for anchor, anchor_score in anchor_options[:50]:
         total, lo, hi = anchor_score, anchor, anchor
         used = {anchor}  # one word of the CV stands for one word of the label
@@ -569,9 +634,14 @@ def _place(
 def skill_ids(cv: str | CvWords, vocabulary: Vocabulary) -> frozenset[str]:
     """Ids of every vocabulary skill with an exact hit in the CV (no fuzzy pass: fast)."""
     words = cv if isinstance(cv, CvWords) else CvWords(cv)
-    return frozenset(
-        skill.id for key, skill in vocabulary._by_key.items() if words.exact(key) is not None
-    )
+    found = set()
+    for key, skill in vocabulary._by_key.items():
+        where = words.exact(key)
+        if where is not None and skill.id not in found:
+            matched = words.matched(where[0], sum(where) - 1)
+            if any(_written(label, matched) for label in (*skill.labels, skill.id)):
+                found.add(skill.id)
+    return frozenset(found)
 
 
 def labels_of(skills: Iterable[str]) -> list[str]:
