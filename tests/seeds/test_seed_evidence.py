@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from matching.normalize import fold
 from matching.skills import SkillHit, find_skills, labels_of, load_vocabulary
 from referral.cvtext import extract
+from referral.models import Application
+from seeds import load
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 _WORD = re.compile(r"[^\W_]+(?:[+#]+)?")
@@ -169,3 +173,25 @@ def test_the_check_catches(cv, skill):
     matched = cv[cv.find(words[1]) :] if skill != "React" else "Rédaction"
     hit = SkillHit(skill, True, " ".join(cv.split()), 0.9, None, matched)
     assert holds_the_skill(hit)
+
+
+def test_every_seeded_explanation_shows_true_evidence(app, session):
+    """The same check on what the recruiters of the demo read: the explanations stored with
+    the seeded applications (scored by ``relais seed`` through the application's index)."""
+    state = app.extensions["relais"]
+    load(state.sessions, state.settings, now=datetime(2026, 11, 20, 10, 30, tzinfo=UTC))
+    session.expire_all()
+    applications = session.scalars(select(Application)).all()
+    shown, wrong = 0, []
+    for application in applications:
+        explanation = application.score_explanation or {}
+        for item in (
+            *explanation.get("required_matched", ()),
+            *explanation.get("nice_matched", ()),
+        ):
+            shown += 1
+            hit = SkillHit(item["skill"], True, item["excerpt"], 1.0, None, item["matched"])
+            if why := holds_the_skill(hit):
+                wrong.append((application.id, item, why))
+    assert len(applications) >= 40 and shown >= 40
+    assert wrong == []
