@@ -11,6 +11,10 @@ window of one to five words is looked up, order-free, in a table of the labels. 
 still missing, each label word is compared with the CV's distinct words with rapidfuzz (one
 ``cdist`` call per CV), so a typo or a plural still matches; the words must then sit close
 together. Every hit returns an excerpt of the original CV text around it.
+
+Evidence must be true: the words of a hit lie within one passage of the CV (one line, one
+sentence, one list item: :meth:`CvWords.together`). A label's words picked across lines or
+sections ("Law, KU Leuven / Skills / public" is not "public law") are not a hit.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, Levenshtein
 
 from matching.normalize import fold, fold_gender, stem
 
@@ -82,17 +87,66 @@ _MAX_WINDOW = 5
 _FUZZY_CUTOFF = 80.0  # rapidfuzz ratio for one word (a transposition in six letters scores 83)
 _MIN_FUZZY_LEN = 5  # shorter words ("java", "sql") must match exactly
 _EXCERPT_CHARS = 60
+# What ends a passage between two words: a sentence's end, a semicolon or colon, a bullet, a
+# bracket, a tab (a table cell), a dash between spaces ("Analyste — INSEE", "- SQL"), an empty
+# line. A comma does not ("chauffage, ventilation et climatisation" is one label) and neither
+# does a slash ("CI/CD", "HTML / CSS").
+_BREAK = re.compile(r"[.!?…](?=\s|$)|[;:•·▪◦‣∙►|()\[\]{}\t]|\s[-–—*]\s|\n[ \t]*\n")
+# A line break inside a sentence: PDFs wrap long lines, and the next line then goes on in
+# lower case ("motivée par le service\npublic régional"). A short line followed by a
+# lower-case one is a list item ("data analysis\nweb development"), not a wrapped line.
+_WRAPPED_LINE = 50
 
 
-@functools.lru_cache(maxsize=300_000)
-def _word_key(word: str) -> str:
-    """Normalised form of one folded word: special names, feminine forms, plurals."""
+def _special(word: str) -> str:
     word = _SPECIAL.get(word, word)
     if word.endswith(".js"):
         word = word[:-3] + "js"
     if word.startswith(".net") or word.endswith(".net"):
         word = "dotnet"
-    return stem(fold_gender(word), "fr")
+    return word
+
+
+@functools.lru_cache(maxsize=300_000)
+def _word_key(word: str) -> str:
+    """Normalised form of one folded word: special names, feminine forms, plurals."""
+    return stem(fold_gender(_special(word)), "fr")
+
+
+_PLURALS = (("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("ies", "y"), ("s", ""))
+
+
+@functools.lru_cache(maxsize=300_000)
+def _form(word: str) -> str:
+    """One folded word up to its inflection (masculine, singular): what may change between a
+    skill's label and the words that show it in a CV. The stemmer behind :func:`_word_key` goes
+    further ("animation" and "animateur", "Occitanie" and "occitan" share a stem), which finds
+    candidates quickly; a hit is kept only when its words are forms of the label's."""
+    word = fold_gender(_special(word))
+    if len(word) > 4:
+        if word.endswith("x"):
+            return word[:-1]
+        for ending, replacement in _PLURALS:
+            if word.endswith(ending):
+                return word[: len(word) - len(ending)] + replacement
+    return word
+
+
+def _written(label: str, matched: str) -> bool:
+    """True when each content word of ``label`` has a form (:func:`_form`, or two swapped
+    letters) among the words of ``matched``, one word of the CV for one word of the label."""
+    have = [_form(w) for w in _WORD.findall(fold(matched))]
+    wanted = [_form(w) for w in _WORD.findall(fold(label))]
+    content = [w for w in wanted if w not in _LINK_WORDS] or wanted
+    for word in content:
+        match = next(
+            (h for h in have if h == word or (len(word) >= _MIN_FUZZY_LEN and _typo_of(word, h))),
+            None,
+        )
+        if match is None:
+            return False
+        have.remove(match)
+    return True
 
 
 @functools.lru_cache(maxsize=300_000)
@@ -262,6 +316,11 @@ class CvWords:
         part = 2 * self._keep[p] + 1
         return self._ends[part - 1], self._ends[part]
 
+    def together(self, first: int, last: int) -> bool:
+        """True when words ``first`` to ``last`` lie within one passage of the CV: nothing
+        between them ends a line (but a wrapped one), a sentence or a list item."""
+        return in_one_passage(self.text, self.span(first)[1], self.span(last)[0])
+
     def matched(self, first: int, last: int) -> str:
         """The original text of words ``first`` to ``last`` (inclusive)."""
         return self.text[self.span(first)[0] : self.span(last)[1]]
@@ -301,7 +360,9 @@ class CvWords:
         rarest = min(anchors, key=len)
         for p in rarest:
             for start in range(max(0, p - n + 1), p + 1):
-                if sorted(self.keys[start : start + n]) == wanted:
+                if sorted(self.keys[start : start + n]) == wanted and self.together(
+                    start, start + n - 1
+                ):
                     return start, n
         return None
 
@@ -322,6 +383,24 @@ class CvWords:
         return ("…" if left > 0 else "") + snippet + ("…" if right < len(self.text) else "")
 
 
+def in_one_passage(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` (what lies between two words) does not end a passage: no
+    sentence end, bullet, bracket, colon or semicolon, spaced dash, empty line, and no line
+    break but the wrapping of a long line (see :data:`_BREAK`)."""
+    gap = text[start:end]
+    if _BREAK.search(gap):
+        return False
+    at = gap.find("\n")
+    while at != -1:
+        cut = start + at
+        line = text[text.rfind("\n", 0, cut) + 1 : cut].strip()
+        following = text[cut + 1 : cut + 40].lstrip(" \t")
+        if len(line) < _WRAPPED_LINE or not following[:1].islower():
+            return False
+        at = gap.find("\n", at + 1)
+    return True
+
+
 @dataclass(frozen=True)
 class _Target:
     name: str
@@ -332,6 +411,11 @@ class _Target:
     # Each label's short words (matched exactly) and long words (matched fuzzily).
     parts: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     key_set: frozenset[str] = frozenset()
+    raw: tuple[str, ...] = ()  # each label as written
+
+    def written(self, matched: str) -> bool:
+        """True when ``matched`` (CV words) holds a form of one of the labels."""
+        return any(_written(label, matched) for label in self.raw)
 
 
 @functools.lru_cache(maxsize=256)
@@ -347,6 +431,9 @@ def _targets(skills: tuple[str, ...], vocabulary: Vocabulary | None) -> list[_Ta
             if w and key not in seen:
                 seen.add(key)
                 words.append(w)
+        # Every label as written (two labels can share a key: "administration système" and
+        # "system administration"); the words of a hit are checked against them.
+        raw = list(dict.fromkeys(labels + ([skill.id.replace("-", " ")] if skill else [])))
         targets.append(
             _Target(
                 name,
@@ -362,6 +449,7 @@ def _targets(skills: tuple[str, ...], vocabulary: Vocabulary | None) -> list[_Ta
                     for w in words
                 ),
                 frozenset(" ".join(sorted(w)) for w in words),
+                tuple(raw),
             )
         )
     return targets
@@ -398,6 +486,8 @@ def find_skills_many(
         pending = []
         for t, target in enumerate(targets):
             where = words.first_exact(target.keys, target.key_set)
+            if where is not None and not target.written(words.matched(where[0], sum(where) - 1)):
+                where = _first_written(words, target)
             if where is not None:
                 hits[t] = SkillHit(
                     target.name,
@@ -419,6 +509,16 @@ def find_skills_many(
     return [[h if h is not None else missing[i] for i, h in enumerate(hits)] for hits in results]
 
 
+def _first_written(words: CvWords, target: _Target) -> tuple[int, int] | None:
+    """The first exact window of one of ``target``'s labels whose words are forms of a label
+    (the stems of a window can agree where the words do not: "Animation" is no "animateur")."""
+    for key in target.keys:
+        where = words.exact(key)
+        if where is not None and target.written(words.matched(where[0], sum(where) - 1)):
+            return where
+    return None
+
+
 def _fuzzy(
     targets: list[_Target], waiting: list[tuple[CvWords, list[int], list[SkillHit | None]]]
 ) -> None:
@@ -435,7 +535,8 @@ def _fuzzy(
     close_to: dict[str, list[tuple[str, float]]] = {}
     rows, cols = np.nonzero(scores)
     for i, j, value in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist(), strict=True):
-        close_to.setdefault(distinct[j], []).append((label_words[i], value / 100))
+        if label_words[i] == distinct[j] or _typo_of(label_words[i], distinct[j]):
+            close_to.setdefault(distinct[j], []).append((label_words[i], value / 100))
     for words, pending, hits in waiting:
         if not any(targets[t].fuzzy for t in pending):
             continue  # as when this CV is alone: no label word long enough to be fuzzy
@@ -450,8 +551,12 @@ def _fuzzy(
                 # Most labels have a word with no spot in the CV: skip them before placing.
                 if not (short <= positions.keys() and long <= close.keys()):
                     continue
-                found = _place(label, close, positions)
-                if found is not None and (best is None or found[0] > best[0]):
+                found = _place(label, close, positions, words.together)
+                if (
+                    found is not None
+                    and (best is None or found[0] > best[0])
+                    and targets[t].written(words.matched(found[1], found[2]))
+                ):
                     best = found
             if best is not None:
                 score, first, last = best
@@ -465,12 +570,33 @@ def _fuzzy(
                 )
 
 
+def _typo_of(label_word: str, cv_word: str) -> bool:
+    """True when ``cv_word`` is ``label_word`` with two neighbouring letters swapped ("Pyhton").
+
+    A typo is the one thing the fuzzy pass may forgive: accents, case, plurals and feminine
+    forms are already folded into the words' keys. Any other near spelling is another word as
+    often as a typo ("paint"/"saint", "evacuation"/"evaluation", "redaction"/"react",
+    "diversity"/"university"), and crediting a CV with a skill it never names is worse than
+    missing a misspelt one. British and American spellings ("organisation"/"organization")
+    are one word too."""
+    if OSA.distance(label_word, cv_word) != 1:
+        return False
+    if Levenshtein.distance(label_word, cv_word) == 2:
+        return True  # two neighbouring letters swapped
+    (op,) = Levenshtein.editops(label_word, cv_word)
+    return op.tag == "replace" and {label_word[op.src_pos], cv_word[op.dest_pos]} == {"s", "z"}
+
+
 def _place(
     label: tuple[str, ...],
     close: dict[str, dict[str, float]],
     positions: dict[str, list[int]],
+    together: Callable[[int, int], bool],
 ) -> tuple[float, int, int] | None:
-    """Best placement of a label's words in the CV: (mean similarity, first word, last word)."""
+    """Best placement of a label's words in the CV: (mean similarity, first word, last word).
+
+    Every word sits within a few words of the first one and in the same passage
+    (``together``), so the placement is a phrase of the CV, not words gathered across it."""
     options: list[list[tuple[int, float]]] = []
     for word in label:
         variants = {word: 1.0} if len(word) < _MIN_FUZZY_LEN else close.get(word, {})
@@ -480,14 +606,22 @@ def _place(
         options.append(sorted(spots))
     anchor_options = options[0]
     best = None
-    span = len(label) + 2
+    span = len(label) + 1  # a few words apart: one more than the label has
     for anchor, anchor_score in anchor_options[:50]:
         total, lo, hi = anchor_score, anchor, anchor
+        used = {anchor}  # one word of the CV stands for one word of the label
         for other in options[1:]:
-            near = [(s, p) for p, s in other if abs(p - anchor) <= span]
+            near = [
+                (s, p)
+                for p, s in other
+                if abs(p - anchor) <= span
+                and p not in used
+                and together(min(p, anchor), max(p, anchor))
+            ]
             if not near:
                 break
             s, p = max(near)
+            used.add(p)
             total += s
             lo, hi = min(lo, p), max(hi, p)
         else:
@@ -500,9 +634,14 @@ def _place(
 def skill_ids(cv: str | CvWords, vocabulary: Vocabulary) -> frozenset[str]:
     """Ids of every vocabulary skill with an exact hit in the CV (no fuzzy pass: fast)."""
     words = cv if isinstance(cv, CvWords) else CvWords(cv)
-    return frozenset(
-        skill.id for key, skill in vocabulary._by_key.items() if words.exact(key) is not None
-    )
+    found = set()
+    for key, skill in vocabulary._by_key.items():
+        where = words.exact(key)
+        if where is not None and skill.id not in found:
+            matched = words.matched(where[0], sum(where) - 1)
+            if any(_written(label, matched) for label in (*skill.labels, skill.id)):
+                found.add(skill.id)
+    return frozenset(found)
 
 
 def labels_of(skills: Iterable[str]) -> list[str]:

@@ -382,7 +382,11 @@ class _SkillWords(CvWords):
 
     def exact(self, key: str) -> tuple[int, int] | None:
         if key in self.known_keys:
-            return self.hits.get(key)
+            hit = self.hits.get(key)
+            # The table keeps a key's first window; when its words are not in one passage,
+            # a later window may be (looked for as in the whole CV).
+            if hit is None or self.together(hit[0], hit[0] + hit[1] - 1):
+                return hit
         return super().exact(key)
 
     def span(self, p: int) -> tuple[int, int]:

@@ -43,6 +43,7 @@ from matching import (
     MatchIndex,
     OfferCriteria,
     Score,
+    SkillHit,
     Weights,
     load_vocabulary,
     rank_candidates,
@@ -99,6 +100,12 @@ def document_of(cv: CVFile | None, message: str = "", key: Any = None, at=None) 
     )
 
 
+def _evidence(hit: SkillHit) -> dict[str, str]:
+    """A skill found in a CV: its label, the excerpt, and the CV's words that name it (on one
+    line, as in the excerpt, so that a page can mark them there)."""
+    return {"skill": hit.skill, "excerpt": hit.excerpt, "matched": " ".join(hit.matched.split())}
+
+
 def explanation_of(score: Score, meaning_note: str = "") -> dict[str, Any]:
     """The stored explanation of a score: components, skills with excerpts, top terms, and
     whether meaning counted (``meaning_note``: why not)."""
@@ -113,13 +120,9 @@ def explanation_of(score: Score, meaning_note: str = "") -> dict[str, Any]:
             }
             for c in score.components
         ],
-        "required_matched": [
-            {"skill": h.skill, "excerpt": h.excerpt} for h in score.required_skills if h.found
-        ],
+        "required_matched": [_evidence(h) for h in score.required_skills if h.found],
         "required_missing": [h.skill for h in score.required_skills if not h.found],
-        "nice_matched": [
-            {"skill": h.skill, "excerpt": h.excerpt} for h in score.nice_skills if h.found
-        ],
+        "nice_matched": [_evidence(h) for h in score.nice_skills if h.found],
         "nice_missing": [h.skill for h in score.nice_skills if not h.found],
         "top_terms": [term for term, _weight in score.top_terms],
         "past_titles": list(score.past_titles),

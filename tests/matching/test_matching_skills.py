@@ -76,3 +76,42 @@ def test_suggestions_for_offer_forms(vocab):
     assert vocab.suggest("gestion de proj")[0].id == "project-management"
     assert vocab.suggest("marchés")[0].id == "public-procurement"
     assert vocab.suggest("   ") == []
+
+
+def test_words_picked_across_lines_are_not_a_skill(vocab):
+    # The words of "public law" sit in two sections: the CV never names the skill.
+    cv = "Education\nLLM European Law, KU Leuven\nSkills\npublic procurement\nExcel"
+    hits = find_skills(cv, ["droit public", "marchés publics"], vocab)
+    assert not hits[0].found
+    assert hits[1].found and hits[1].matched == "public procurement"
+    # Nor across a bullet, a sentence's end or a dash between two items.
+    assert not find_skills("• data\n• science", ["data science"])[0].found
+    assert not find_skills("Big data. Science po", ["data science"])[0].found
+    assert not find_skills("Analyste data — science po", ["data science"])[0].found
+
+
+def test_a_long_line_wrapped_by_a_pdf_is_still_one_passage(vocab):
+    cv = (
+        "Agent  de  maintenance  des  bâtiments  avec  6  ans  d'expérience,  motivé  par  le  gestion\n"
+        "budgétaire régionale.\nCompétences\nsoudure"
+    )
+    hit = find_skills(cv, ["gestion budgétaire"], vocab)[0]
+    assert hit.found and hit.matched == "gestion\nbudgétaire"
+    # A short line followed by a lower-case one is a list, not a wrapped sentence.
+    assert not find_skills("Skills\ndata\nscience\n", ["data science"])[0].found
+
+
+def test_a_near_spelling_that_is_another_word_is_not_a_skill(vocab):
+    # Each of these once credited the CV with a skill it does not name.
+    assert not find_skills("Enzo CARPENTIER", ["menuiserie"], vocab)[0].found
+    assert not find_skills("Rédaction de communiqués", ["React"], vocab)[0].found
+    assert not find_skills("MSc, University of Bristol", ["égalité et diversité"], vocab)[0].found
+    assert not find_skills("Tableaux de bord", ["Excel"], vocab)[0].found
+    # A transposed pair of letters and a British spelling are still the word.
+    assert find_skills("Organization of events", ["organisation"])[0].found
+    assert find_skills("Expert Pyhton", ["Python"])[0].found
+
+
+def test_one_word_of_the_cv_stands_for_one_word_of_the_label():
+    # "formation" cannot be both "formation" and "formateur" of one label.
+    assert not find_skills("Formation : BTS", ["formation formateur"])[0].found
