@@ -21,9 +21,9 @@ labelled data (benchmarks/matching_quality.py).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -256,10 +256,33 @@ class Meaning:
 
     model: str
     offer: OfferMeaning
-    cvs: dict = field(default_factory=dict)
-    # The CVs' text vectors in the order of a MatchIndex's rows (zeros for a CV without), so
-    # that a ranking over the whole index computes every cosine in one dense product.
+    cvs: Mapping[Any, CvMeaning] = field(default_factory=dict)
+    # The CVs' text vectors for a ranking over a whole MatchIndex, which computes every cosine
+    # in one dense product: in the order of the index's rows (zeros for a CV without), or, with
+    # ``aligned_rows``, in any order, ``aligned_rows[i]`` being the index row of vector ``i``
+    # (-1: not indexed), so that a matrix kept between rankings is used as it is.
     aligned: np.ndarray | None = None
+    aligned_rows: np.ndarray | None = None
+
+    def dense(self, n_rows: int) -> np.ndarray | None:
+        """The cosine of the offer's text with the CV of each of an index's ``n_rows`` rows
+        (0 for a CV without vectors), or None without ``aligned`` vectors for that index."""
+        if self.aligned is None:
+            return None
+        if self.aligned_rows is None:
+            return self.aligned @ self.offer.text if len(self.aligned) == n_rows else None
+        cosines = self.aligned @ self.offer.text
+        out = np.zeros(n_rows, dtype=np.float32)
+        indexed = (self.aligned_rows >= 0) & (self.aligned_rows < n_rows)
+        out[self.aligned_rows[indexed]] = cosines[indexed]
+        return out
+
+    def prefetch(self, keys: Iterable[Any]) -> None:
+        """Let ``cvs`` read at once what it reads per CV (the past titles' texts of the CVs
+        about to be scored in full), when it is a mapping that reads lazily."""
+        prefetch = getattr(self.cvs, "prefetch", None)
+        if prefetch is not None:
+            prefetch(keys)
 
     def title_match(self, key) -> tuple[str, float] | None:
         """The CV's past title closest in meaning to the offer's title, with the cosine."""

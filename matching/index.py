@@ -404,12 +404,8 @@ class MatchIndex:
         query = self.model.query(offer.fields())
         sims = self._similarities(query)
         lexical = sims
-        if (
-            meaning is not None
-            and meaning.aligned is not None
-            and len(meaning.aligned) == len(sims)
-        ):
-            dense = meaning.aligned @ meaning.offer.text
+        dense = meaning.dense(len(sims)) if meaning is not None else None
+        if dense is not None:
             sims = fuse(np.sqrt(np.clip(sims, 0, 1)), dense, TEXT_FUSION)
         if keys is not None:
             allowed = np.fromiter(
@@ -473,6 +469,12 @@ class MatchIndex:
             if row is not None:
                 out[row] = vector
         return out
+
+    @_locked
+    def rows_of(self, keys: Sequence[Any]) -> np.ndarray:
+        """The row of each of ``keys`` (-1 for a key that is not indexed)."""
+        rows = self._rows
+        return np.fromiter((rows.get(key, -1) for key in keys), dtype=np.int64, count=len(keys))
 
     def _features(self) -> list[str] | None:
         """The model's features when they are words normalised as CvWords does, else None."""

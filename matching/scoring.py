@@ -479,6 +479,8 @@ def score_rows(
     else:
         sims = np.zeros(0)
     readable = [i for i, c in enumerate(candidates) if not c.is_empty()]
+    if meaning is not None:
+        meaning.prefetch([candidates[i].key for i in readable])
     if profiles is None:
         profiles = [read_profile([c.cv_text, c.message], reference_year) for c in candidates]
     if titles is not None:

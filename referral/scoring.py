@@ -28,7 +28,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -468,11 +467,7 @@ def rank_pool_indexed(
             select(CVFile).where(CVFile.id.in_(missing[start : start + 500]))
         ):
             index = _add_to_index(session, settings, cv)
-    meaning, _note = semantic.meaning_for(session, settings, offer, {key: key for key in owner})
-    if meaning is not None:
-        meaning = replace(
-            meaning, aligned=index.aligned({k: m.text for k, m in meaning.cvs.items()})
-        )
+    meaning, _note = semantic.pool_meaning(session, settings, offer, owner, index)
     ranked = index.top_k(
         criteria_of(offer),
         count,

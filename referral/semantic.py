@@ -14,14 +14,16 @@ home and every explanation say so.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from matching import read_profile
+from matching import MatchIndex, read_profile
 from matching.embeddings import (
     CvMeaning,
     Embedder,
@@ -38,6 +40,8 @@ __all__ = [
     "embedding_status",
     "meaning_for",
     "missing_counts",
+    "pool_meaning",
+    "VECTORS",
 ]
 
 Progress = Callable[[int, int], None]
@@ -180,7 +184,10 @@ def meaning_for(
 ) -> tuple[Meaning | None, str]:
     """The embeddings for ranking ``offer`` against the CVs ``cv_of`` (candidate key -> CV
     id), or None and why ranking is by words only: no model, or vectors not computed yet for
-    the offer or for one of the CVs (the worker is on it)."""
+    the offer or for one of the CVs (the worker is on it).
+
+    The CVs' vectors come from this process's :data:`VECTORS` cache (one aggregate query
+    checks that it is current), so a ranking over a large pool does not read them again."""
     status = embedding_status(settings)
     embedder = status.embedder
     if embedder is None:
@@ -196,39 +203,258 @@ def meaning_for(
     if stored is None or stored.digest != _digest(_offer_texts(offer)):
         return None, OFFER_PENDING
     offer_vectors = _unpack(stored.vectors, stored.dim)
-    wanted = sorted({cv_id for cv_id in cv_of.values() if cv_id is not None})
-    rows: dict[int, CvEmbedding] = {}
-    titles_of: dict[int, tuple[str, ...]] = {}
-    unreadable = 0
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        for row in session.scalars(
-            select(CvEmbedding).where(
-                CvEmbedding.cv_file_id.in_(chunk),
-                CvEmbedding.model == embedder.name,
-                CvEmbedding.version == embedder.version,
-            )
-        ):
-            rows[row.cv_file_id] = row
-        # The past titles, to quote the one matched by meaning (the same reader as at
-        # embedding time, so that row i + 1 of the vectors is title i); a CV without text
-        # has no vectors and is scored 0 by its own rule.
-        for cv_id, text, text_status in session.execute(
-            select(CVFile.id, CVFile.text, CVFile.text_status).where(CVFile.id.in_(chunk))
-        ):
-            if text_status != "ok":
-                unreadable += cv_id not in rows
-            elif cv_id in rows:
-                titles_of[cv_id] = read_profile([text or ""]).titles
-    if len(rows) + unreadable < len(wanted):
-        return None, NOT_YET
-    cvs = {}
-    for key, cv_id in cv_of.items():
-        found = rows.get(cv_id) if cv_id is not None else None
-        if found is None or cv_id is None:
-            continue
-        row = found
-        vectors = _unpack(row.vectors, row.dim)
-        cvs[key] = CvMeaning(vectors[0], vectors[1:], titles_of.get(cv_id, ()))
+    vectors = VECTORS.current(session, embedder)
+    wanted = np.unique(
+        np.fromiter((cv_id for cv_id in cv_of.values() if cv_id is not None), dtype=np.int64)
+    )
+    absent = wanted[vectors.rows_of(wanted) < 0].tolist()
+    # A CV without text has no vectors and is scored 0 by its own rule; any other CV without
+    # vectors is waiting for the worker.
+    for start in range(0, len(absent), 500):
+        chunk = absent[start : start + 500]
+        readable = session.scalar(
+            select(func.count(CVFile.id)).where(CVFile.id.in_(chunk), CVFile.text_status == "ok")
+        )
+        if readable:
+            return None, NOT_YET
+    cvs = _StoredCvs(session, vectors, {key: cv_id for key, cv_id in cv_of.items() if cv_id})
     meaning = Meaning(embedder.name, OfferMeaning(offer_vectors[0], offer_vectors[1]), cvs)
     return meaning, ""
+
+
+def pool_meaning(
+    session: Session,
+    settings: Settings,
+    offer: Offer,
+    cv_ids: Iterable[int],
+    index: MatchIndex,
+) -> tuple[Meaning | None, str]:
+    """:func:`meaning_for` a pool of CVs indexed in ``index`` under their CV id, with the
+    cached vectors of every CV placed on the index's rows (:attr:`Meaning.aligned_rows`), so
+    that :meth:`~matching.MatchIndex.top_k` computes every cosine in one dense product over
+    a matrix kept between rankings."""
+    meaning, note = meaning_for(session, settings, offer, {cv_id: cv_id for cv_id in cv_ids})
+    if meaning is None:
+        return None, note
+    vectors = meaning.cvs.vectors if isinstance(meaning.cvs, _StoredCvs) else None
+    if vectors is None or not len(vectors.cv_ids):
+        return meaning, note
+    return replace(meaning, aligned=vectors.text, aligned_rows=vectors.index_rows(index)), note
+
+
+# --- the CVs' vectors, kept per process -------------------------------------------------------
+
+
+class CvVectors:
+    """Every stored CV vector of one model (name and version) as arrays: row ``i`` of
+    ``text`` is the text of CV ``cv_ids[i]``, rows ``title_start[i]`` to ``title_start[i + 1]``
+    of ``titles`` its past titles. ``signature`` is what :meth:`VectorCache.current` compares
+    with the database to know whether these are still the stored ones."""
+
+    def __init__(
+        self,
+        signature: tuple,
+        last_id: int,
+        cv_ids: np.ndarray,
+        text: np.ndarray,
+        title_start: np.ndarray,
+        titles: np.ndarray,
+    ) -> None:
+        self.signature = signature
+        self.last_id = last_id  # the largest cv_embedding id read
+        self.cv_ids = cv_ids
+        self.text = text
+        self.title_start = title_start
+        self.titles = titles
+        self._order = np.argsort(cv_ids, kind="stable")
+        self._sorted = cv_ids[self._order]
+        # The past titles' texts, read from the CVs for those scored in full only (see
+        # _StoredCvs.prefetch); the vectors' rows follow them.
+        self.title_texts: dict[int, tuple[str, ...]] = {}
+        self._index_rows: tuple[int, int, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def rows_of(self, cv_ids: np.ndarray) -> np.ndarray:
+        """The row of each of ``cv_ids`` (-1 for a CV without vectors)."""
+        cv_ids = np.asarray(cv_ids, dtype=np.int64)
+        if not len(self._sorted):
+            return np.full(len(cv_ids), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, cv_ids), len(self._sorted) - 1)
+        return np.where(self._sorted[at] == cv_ids, self._order[at], -1)
+
+    def index_rows(self, index: MatchIndex) -> np.ndarray:
+        """The row of ``index`` of each CV (-1 when not indexed), kept while the index is the
+        same object of the same size (it only grows)."""
+        with self._lock:
+            known = self._index_rows
+            if known is None or known[0] != id(index) or known[1] != len(index):
+                known = (id(index), len(index), index.rows_of(self.cv_ids.tolist()))
+                self._index_rows = known
+            return known[2]
+
+    def meaning(self, row: int, titles: tuple[str, ...]) -> CvMeaning:
+        start, end = self.title_start[row], self.title_start[row + 1]
+        return CvMeaning(self.text[row], self.titles[start:end], titles)
+
+
+def _empty_vectors(dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.zeros(0, dtype=np.int64),
+        np.zeros((0, dim), dtype=np.float32),
+        np.zeros(1, dtype=np.int64),
+        np.zeros((0, dim), dtype=np.float32),
+    )
+
+
+class VectorCache:
+    """The CVs' vectors of each model, read once per process and kept while the database's
+    are the same.
+
+    Whether they are is one aggregate query over the model's rows (count, largest id, sum of
+    the CV ids, latest creation time): vectors are only ever inserted (by the worker) or
+    deleted (with their CV, or when a model replaces them), so any change moves one of those.
+    New rows alone (the worker's batches) are read and appended; anything else reads every
+    row again."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str, str], CvVectors] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def current(self, session: Session, embedder: Embedder) -> CvVectors:
+        of_model = (CvEmbedding.model == embedder.name, CvEmbedding.version == embedder.version)
+        count, last_id, id_sum, latest = session.execute(
+            select(
+                func.count(CvEmbedding.id),
+                func.coalesce(func.max(CvEmbedding.id), 0),
+                func.coalesce(func.sum(CvEmbedding.cv_file_id), 0),
+                func.max(CvEmbedding.created_at),
+            ).where(*of_model)
+        ).one()
+        signature = (int(count), int(last_id), int(id_sum), str(latest))
+        key = (str(session.get_bind().url), embedder.name, embedder.version)
+        with self._lock:
+            cached = self._entries.get(key)
+            if cached is not None and cached.signature == signature:
+                return cached
+            fresh = None
+            if cached is not None and signature[0] > cached.signature[0]:
+                fresh = self._appended(session, embedder, cached, signature)
+            if fresh is None:
+                fresh = self._read(session, embedder, of_model, signature, after=0)
+            self._entries[key] = fresh
+            return fresh
+
+    def _appended(
+        self, session: Session, embedder: Embedder, cached: CvVectors, signature: tuple
+    ) -> CvVectors | None:
+        """``cached`` with the rows inserted since, or None when rows were deleted too."""
+        of_model = (CvEmbedding.model == embedder.name, CvEmbedding.version == embedder.version)
+        new = self._read(session, embedder, of_model, signature, after=cached.last_id)
+        if (
+            len(cached.cv_ids) + len(new.cv_ids) != signature[0]
+            or int(cached.cv_ids.sum()) + int(new.cv_ids.sum()) != signature[2]
+        ):
+            return None
+        starts = np.concatenate([cached.title_start, cached.title_start[-1] + new.title_start[1:]])
+        merged = CvVectors(
+            signature,
+            new.last_id,
+            np.concatenate([cached.cv_ids, new.cv_ids]),
+            np.concatenate([cached.text, new.text]),
+            starts,
+            np.concatenate([cached.titles, new.titles]),
+        )
+        merged.title_texts.update(cached.title_texts)
+        return merged
+
+    @staticmethod
+    def _read(
+        session: Session, embedder: Embedder, of_model: tuple, signature: tuple, after: int
+    ) -> CvVectors:
+        ids: list[int] = []
+        texts: list[np.ndarray] = []
+        titles: list[np.ndarray] = []
+        last_id = after
+        rows = session.execute(
+            select(CvEmbedding.id, CvEmbedding.cv_file_id, CvEmbedding.dim, CvEmbedding.vectors)
+            .where(*of_model, CvEmbedding.id > after)
+            .order_by(CvEmbedding.id)
+            .execution_options(yield_per=2000)
+        )
+        for row_id, cv_id, dim, data in rows:
+            vectors = _unpack(data, dim)
+            ids.append(cv_id)
+            texts.append(vectors[0])
+            titles.append(vectors[1:])
+            last_id = max(last_id, row_id)
+        if not ids:
+            return CvVectors(signature, last_id, *_empty_vectors(embedder.dim))
+        counts = [len(t) for t in titles]
+        return CvVectors(
+            signature,
+            last_id,
+            np.asarray(ids, dtype=np.int64),
+            np.stack(texts).astype(np.float32, copy=False),
+            np.cumsum([0, *counts], dtype=np.int64),
+            np.concatenate(titles).astype(np.float32, copy=False)
+            if sum(counts)
+            else np.zeros((0, embedder.dim), dtype=np.float32),
+        )
+
+
+VECTORS = VectorCache()
+"""This process's :class:`VectorCache` (every ranking of every thread reads through it)."""
+
+
+class _StoredCvs(Mapping[Any, CvMeaning]):
+    """The :class:`CvMeaning` of the CVs of a ranking (candidate key -> CV id), made from
+    the cached vectors when asked for. The past titles' texts (to quote the one matched by
+    meaning) are read from the CVs, for the candidates scored in full only: :meth:`prefetch`
+    reads those of many candidates in one query."""
+
+    def __init__(self, session: Session, vectors: CvVectors, cv_of: Mapping[Any, int]) -> None:
+        self.session = session
+        self.vectors = vectors
+        self.cv_of = cv_of
+
+    def prefetch(self, keys: Iterable[Any]) -> None:
+        """Read the past titles of the CVs of ``keys`` not read yet (one query per 500)."""
+        known = self.vectors.title_texts
+        wanted = sorted(
+            {cv for key in keys if (cv := self.cv_of.get(key)) is not None and cv not in known}
+        )
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            # The same reader as at embedding time, so that vector row i + 1 is title i.
+            for cv_id, text in self.session.execute(
+                select(CVFile.id, CVFile.text).where(CVFile.id.in_(chunk))
+            ):
+                known[cv_id] = read_profile([text or ""]).titles
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        cv_id = self.cv_of.get(key)
+        if cv_id is None:
+            return default
+        row = int(self.vectors.rows_of(np.array([cv_id]))[0])
+        if row < 0:
+            return default
+        if cv_id not in self.vectors.title_texts:
+            self.prefetch([key])
+        return self.vectors.meaning(row, self.vectors.title_texts.get(cv_id, ()))
+
+    def __getitem__(self, key: Any) -> CvMeaning:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[Any]:
+        rows = self.vectors.rows_of(np.fromiter(self.cv_of.values(), dtype=np.int64))
+        return (key for key, row in zip(self.cv_of, rows.tolist(), strict=True) if row >= 0)
+
+    def __len__(self) -> int:
+        return int((self.vectors.rows_of(np.fromiter(self.cv_of.values(), np.int64)) >= 0).sum())

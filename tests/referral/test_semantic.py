@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 from sqlalchemy import func, select
 
+from matching import read_profile
 from referral import scoring, semantic, worker
 from referral.models import CvEmbedding, OfferEmbedding
 from tests.referral.test_scoring import _apply
@@ -102,3 +103,66 @@ def test_a_change_of_model_embeds_again_while_ranking_goes_on_by_words(app, sess
     assert application.score_explanation["meaning"] is not None
     stored = session.scalars(select(CvEmbedding)).all()  # the old model's vectors are gone
     assert [row.version for row in stored] == [semantic.embedding_status(settings).embedder.version]
+
+
+def test_the_cvs_vectors_are_read_once_per_process_and_follow_the_database(
+    app, session, make_offer
+):
+    """Rankings read the CVs' vectors through a per-process cache: unchanged, it is not read
+    again; new vectors (the worker's next batch) are appended; vectors deleted with their CV
+    are dropped."""
+    settings = app.extensions["relais"].settings
+    embedder = semantic.embedding_status(settings).embedder
+    offer = make_offer(title="Développeur informatique", description="Applications web.")
+    english = _apply(session, offer, ENGLISH_DEV_CV, 11)
+    semantic.embed_missing(session, settings)
+    first = semantic.VECTORS.current(session, embedder)
+    assert first.cv_ids.tolist() == [english.cv_file_id]
+    assert semantic.VECTORS.current(session, embedder) is first  # nothing changed: kept
+
+    nurse = _apply(session, offer, FRENCH_NURSE_CV, 12)
+    meaning, note = semantic.meaning_for(
+        session, settings, offer, {english.id: english.cv_file_id, nurse.id: nurse.cv_file_id}
+    )
+    assert meaning is None and note == semantic.NOT_YET  # the new CV is not embedded yet
+    semantic.embed_missing(session, settings)
+    second = semantic.VECTORS.current(session, embedder)
+    assert second is not first
+    assert sorted(second.cv_ids.tolist()) == sorted([english.cv_file_id, nurse.cv_file_id])
+    assert np.array_equal(second.text[0], first.text[0])  # appended, the first row kept
+    meaning, note = semantic.meaning_for(
+        session, settings, offer, {english.id: english.cv_file_id, nurse.id: nurse.cv_file_id}
+    )
+    assert note == "" and set(meaning.cvs) == {english.id, nurse.id}
+    stored = session.scalar(select(CvEmbedding).where(CvEmbedding.cv_file_id == nurse.cv_file_id))
+    assert np.array_equal(
+        meaning.cvs[nurse.id].text, np.frombuffer(stored.vectors, np.float32)[: embedder.dim]
+    )
+    meaning.prefetch([nurse.id])  # the past titles, read for the CVs scored in full
+    assert meaning.cvs[nurse.id].title_texts == read_profile([FRENCH_NURSE_CV]).titles
+
+    session.delete(english)
+    session.delete(english.cv_file)
+    session.flush()
+    third = semantic.VECTORS.current(session, embedder)
+    assert third.cv_ids.tolist() == [nurse.cv_file_id]  # read again without the erased CV
+
+
+def test_the_talent_pool_ranks_from_cached_vectors_across_languages(app, session, make_offer):
+    """The pool is ranked over the index with the cached vectors placed on its rows: the
+    English CV of the offer's occupation comes before the unrelated French one."""
+    settings = app.extensions["relais"].settings
+    offer = make_offer(title="Développeur informatique", description="Applications web.")
+    elsewhere = make_offer(title="Autre poste")
+    english = _apply(session, elsewhere, ENGLISH_DEV_CV, 13)
+    nurse = _apply(session, elsewhere, FRENCH_NURSE_CV, 14)
+    semantic.embed_missing(session, settings)
+    index = scoring.load_index(session, settings)
+    pool = {english.candidate_id: english.cv_file_id, nurse.candidate_id: nurse.cv_file_id}
+    meaning, note = semantic.pool_meaning(session, settings, offer, pool.values(), index)
+    assert note == "" and meaning.aligned_rows is not None
+    dense = meaning.dense(len(index))
+    assert dense[index.rows_of([english.cv_file_id])[0]] > 0.5
+    best = scoring.rank_pool_indexed(session, settings, offer, pool, 2)
+    assert [candidate for candidate, _ in best] == [english.candidate_id, nurse.candidate_id]
+    assert best[0][1] > best[1][1]
