@@ -218,7 +218,7 @@ def on_status_change(
             old_status=old_status,
             new_status=new_status,
             events=[[e.milestone, e.round, e.points] for e in written],
-        )
+        ).at = now  # when the stage was reached (the seeds replay past moves)
     return written
 
 
@@ -397,6 +397,8 @@ def rules_to_edit(uow: UnitOfWork) -> dict[str, CreditRule]:
 
 def save_rules(uow: UnitOfWork, rules: dict[str, tuple[int, bool]]) -> None:
     """An admin sets the points and on/off of each milestone: ``{milestone: (points, active)}``."""
+    if uow.actor is None:
+        raise ValueError("the credit rules are an admin's decision")
     for milestone, (points, active) in rules.items():
         update_rule(uow.session, milestone, points=points, active=active, actor=uow.actor)
 
