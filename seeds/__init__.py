@@ -66,6 +66,7 @@ from referral.models import (
     Visit,
     utcnow,
 )
+from referral.unit_of_work import UnitOfWork, committing
 
 HERE = Path(__file__).resolve().parent
 DEMO_PASSWORD = "relais-demo-2026"
@@ -188,15 +189,12 @@ def load(
         before = table_counts(session)
         if only_if_empty and before["user_account"]:
             return SeedReport(before, before, skipped=True)
-        try:
-            _Loader(session, settings, now).run()
+        # One unit of work, as for the app's use cases: all of it or nothing.
+        with committing(UnitOfWork(session, settings=settings, clock=lambda: now)) as uow:
+            _Loader(uow).run()
             # Derived data: the visits' daily roll-up and the match scores.
             analytics.refresh_visit_days(session, settings.timezone, rebuild=True)
             scoring.score_unscored(session, settings, now)
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise
         after = table_counts(session)
     return SeedReport(before, after)
 
@@ -229,11 +227,14 @@ class _Link:
 
 
 class _Loader:
-    def __init__(self, session: Session, settings: Settings, now: datetime):
-        self.session = session
-        self.settings = settings
-        self.now = now
-        self.today = now.date()
+    def __init__(self, uow: UnitOfWork):
+        if uow.settings is None:
+            raise ValueError("the seeds need the settings (probation, windows, reasons)")
+        self.uow = uow
+        self.session = uow.session
+        self.settings = uow.settings
+        self.now = uow.now()
+        self.today = self.now.date()
         self.rng = random.Random(SEED)
         self.offers_data = _read_json("offers.json")
         self.candidates_data = _read_json("candidates.json")
@@ -267,9 +268,10 @@ class _Loader:
 
     def staff(self) -> None:
         data = (HERE / "staff.csv").read_bytes()
-        preview = staff_import.import_staff(self.session, data, actor=None, dry_run=True)
+        # The dry run first, so that a second load leaves no trace (not even its audit line).
+        preview = staff_import.import_accounts(self.uow, data, dry_run=True)
         if preview.created or preview.updated:
-            staff_import.import_staff(self.session, data, actor=None)
+            staff_import.import_accounts(self.uow, data)
         rows = staff_import.parse(self.session, data)
         self.staff_emails = [r.email for r in rows]
         self.users = {
