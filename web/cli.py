@@ -147,11 +147,13 @@ def users() -> None:
 def users_create(email, first_name, last_name, roles, password) -> None:
     """Create a staff account (every account is an agent; add other roles with --role)."""
     from referral import users as user_service
+    from referral.unit_of_work import UnitOfWork, committing
 
     app = make_app()
-    with session_of(app) as session, session.begin():
-        user = user_service.create_user(
-            session,
+    config = app.extensions["relais"].settings
+    with session_of(app) as session, committing(UnitOfWork(session, settings=config)) as uow:
+        user = user_service.create_account(
+            uow,
             email=email,
             first_name=first_name,
             last_name=last_name,
