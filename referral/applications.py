@@ -25,12 +25,12 @@ from referral import (
     attribution,
     audit,
     candidates,
-    credits,
     cvstore,
     cvtext,
     labels,
     notifications,
     scoring,
+    status_history,
 )
 from referral.config import Settings
 from referral.errors import DomainError, InvalidInput, NotFound
@@ -44,7 +44,6 @@ from referral.models import (
     Offer,
     OfferStatus,
     ReferralStatus,
-    StatusChange,
     User,
     utcnow,
 )
@@ -357,25 +356,16 @@ def _after_create(
     now: datetime,
     urls: Urls,
 ) -> None:
-    session.add(
-        StatusChange(
-            application_id=application.id,
-            from_status=None,
-            to_status=ApplicationStatus.NEW.value,
-            at=now,
-        )
-    )
     if found.referral is not None:
         found.referral.status = ReferralStatus.APPLIED.value
         found.referral.candidate_id = candidate.id
-    credits.on_status_change(
+    status_history.record(
         session,
         application,
-        None,
         ApplicationStatus.NEW.value,
-        actor=None,
-        now=now,
+        at=now,
         probation_days=settings.probation_days,
+        first=True,
     )
     audit.record(
         session,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from babel.dates import format_date, format_time
@@ -51,6 +52,9 @@ from referral.models import (
     utcnow,
 )
 from referral.unit_of_work import Urls
+
+if TYPE_CHECKING:
+    from referral.unit_of_work import UnitOfWork
 
 # The outbox kinds of the e-mails to candidates (their mail templates are in referral/mail/).
 MESSAGE_KIND = "candidate_message"
@@ -665,3 +669,85 @@ def sent_to(session: Session, candidate: Candidate) -> list[Notification]:
 def stage_message_for(kind: str) -> bool:
     """Whether a move to ``kind`` proposes an e-mail to the candidate."""
     return kind in STAGE_KINDS
+
+
+# --- use cases (on the unit of work; the caller commits) ---------------------------------------
+
+
+def _writer(uow: UnitOfWork) -> tuple[User, Settings]:
+    if uow.actor is None or uow.settings is None:
+        raise ValueError("candidate e-mails need the signed-in user and the settings")
+    return uow.actor, uow.settings
+
+
+def edit_wording(uow: UnitOfWork, kind: str, locale: str, subject: str, body: str):
+    """An admin saves a wording (:func:`save_wording`; a refused one raises RuleBroken)."""
+    actor, settings = _writer(uow)
+    return save_wording(
+        uow.session, settings, kind, locale, subject, body, actor=actor, now=uow.now()
+    )
+
+
+def restore_wording(uow: UnitOfWork, kind: str, locale: str) -> None:
+    """An admin goes back to the shipped wording (:func:`reset_wording`)."""
+    actor, _settings = _writer(uow)
+    reset_wording(uow.session, kind, locale, actor=actor)
+
+
+class DraftsRefused(RuleBroken):
+    """Some reviewed e-mails break a rule: ``errors`` maps (move id, field) to the refusal.
+    Nothing is queued (the recruiter corrects them and sends again)."""
+
+    def __init__(self, errors: dict[tuple[int, str | None], RuleBroken]):
+        super().__init__(N_("Some e-mails cannot be sent as written."))
+        self.refusals = errors
+
+
+@dataclass
+class Reviewed:
+    """What the recruiter decided for the e-mails proposed after a move."""
+
+    sent: int = 0
+    skipped: int = 0
+
+
+def send_reviewed(
+    uow: UnitOfWork, drafts: list[Draft], answers: dict[int, tuple[str, str] | None]
+) -> Reviewed:
+    """Queue the e-mails a recruiter reviewed after a move, all or none.
+
+    ``answers`` maps a draft's move id to its (subject, body) as edited, or None to write
+    nothing to that candidate. Drafts already sent are left alone. Raises DraftsRefused
+    listing every refusal, so that the recruiter sees them all at once.
+    """
+    _actor, settings = _writer(uow)
+    if uow.urls is None:
+        raise ValueError("candidate e-mails need the URL builder (their status link)")
+    result = Reviewed()
+    refusals: dict[tuple[int, str | None], RuleBroken] = {}
+    for draft in drafts:
+        if draft.already_sent or draft.change is None:
+            continue
+        answer = answers.get(draft.change.id)
+        if answer is None:
+            result.skipped += 1
+            continue
+        subject, body = answer
+        try:
+            row = send(
+                uow.session,
+                settings,
+                draft.application,
+                subject=subject,
+                body=body,
+                key=draft.key,
+                locale=draft.locale,
+                urls=uow.urls,
+            )
+        except RuleBroken as exc:
+            refusals[(draft.change.id, exc.field)] = exc
+            continue
+        result.sent += row is not None
+    if refusals:
+        raise DraftsRefused(refusals)
+    return result

@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from referral import audit, credits, cvstore, cvtext, interviews, privacy, scoring
+from referral import audit, cvstore, cvtext, interviews, privacy, scoring, status_history
 from referral.config import Settings
 from referral.errors import InvalidInput, NotFound
 from referral.messages import N_, RuleBroken
@@ -167,18 +167,9 @@ def withdraw(
     if not application.is_open:
         raise RuleBroken(CLOSED_ALREADY)
     old = application.status
-    application.status = S.WITHDRAWN
-    application.status_changed_at = now
-    application.rejection_reason = None
-    change = StatusChange(
-        application_id=application.id,
-        from_status=old,
-        to_status=S.WITHDRAWN.value,
-        reason=None,
-        by_user_id=None,
-        at=now,
+    change, _credits = status_history.record(
+        session, application, S.WITHDRAWN.value, at=now, probation_days=settings.probation_days
     )
-    session.add(change)
     audit.record(
         session,
         None,
@@ -189,15 +180,6 @@ def withdraw(
         offer_id=application.offer_id,
     ).at = now
     session.flush()
-    credits.on_status_change(
-        session,
-        application,
-        old,
-        S.WITHDRAWN.value,
-        actor=None,
-        now=now,
-        probation_days=settings.probation_days,
-    )
     pipeline._notify_agent(
         session, application, old, S.WITHDRAWN.value, settings=settings, now=now, urls=urls
     )

@@ -10,6 +10,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from rapidfuzz import fuzz
@@ -32,6 +33,9 @@ from referral.models import (
     utcnow,
 )
 from referral.users import normalise_email
+
+if TYPE_CHECKING:
+    from referral.unit_of_work import UnitOfWork
 
 NAME_SIMILARITY = 90
 DEFAULT_REGION = "FR"
@@ -407,3 +411,30 @@ def _move_flags(session: Session, keep: Candidate, drop: Candidate, now: datetim
         else:
             flag.other_id = keep.id
         taken.add(frozenset((keep.id, other)))
+
+
+# --- use cases (on the unit of work; the caller commits) ---------------------------------------
+
+
+def _recruiter(uow: UnitOfWork) -> User:
+    if uow.actor is None:
+        raise ValueError("merging or dismissing duplicates is a recruiter's decision")
+    return uow.actor
+
+
+def merge_flagged(
+    uow: UnitOfWork, flag: DuplicateFlag, keep_id: int
+) -> tuple[Candidate, Candidate]:
+    """A recruiter merges the two candidates of ``flag`` into the one of ``keep_id``
+    (:func:`merge`); returns (kept, merged). Raises InvalidInput when ``keep_id`` is neither."""
+    if keep_id not in (flag.candidate_id, flag.other_id):
+        raise InvalidInput("Choose which candidate to keep.", {"keep": "neither of the two"})
+    keep = flag.candidate if keep_id == flag.candidate_id else flag.other
+    drop = flag.other if keep is flag.candidate else flag.candidate
+    merge(uow.session, keep, drop, actor=_recruiter(uow))
+    return keep, drop
+
+
+def dismiss_flag(uow: UnitOfWork, flag_id: int) -> None:
+    """A recruiter says the two flagged candidates are different people (:func:`dismiss`)."""
+    dismiss(uow.session, flag_id, actor=_recruiter(uow), now=uow.now())

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +39,9 @@ from referral.models import (
     User,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from referral.unit_of_work import UnitOfWork
 
 DEFAULT_POINTS = {
     Milestone.APPLIED.value: 1,
@@ -214,7 +218,7 @@ def on_status_change(
             old_status=old_status,
             new_status=new_status,
             events=[[e.milestone, e.round, e.points] for e in written],
-        )
+        ).at = now  # when the stage was reached (the seeds replay past moves)
     return written
 
 
@@ -381,3 +385,38 @@ def leaderboard(
 def set_on_leaderboard(session: Session, user: User, visible: bool) -> None:
     user.on_leaderboard = visible
     audit.record(session, user, "leaderboard.visibility", "user", user.id, visible=visible)
+
+
+# --- use cases (on the unit of work; the caller commits) ---------------------------------------
+
+
+def rules_to_edit(uow: UnitOfWork) -> dict[str, CreditRule]:
+    """The rules as the admin edits them (the defaults written first, see :func:`ensure_rules`)."""
+    return ensure_rules(uow.session)
+
+
+def save_rules(uow: UnitOfWork, rules: dict[str, tuple[int, bool]]) -> None:
+    """An admin sets the points and on/off of each milestone: ``{milestone: (points, active)}``."""
+    if uow.actor is None:
+        raise ValueError("the credit rules are an admin's decision")
+    for milestone, (points, active) in rules.items():
+        update_rule(uow.session, milestone, points=points, active=active, actor=uow.actor)
+
+
+def hire_credits_to_review(uow: UnitOfWork) -> list[CreditEvent]:
+    """The hire credits, those whose probation is over made eligible first (:func:`refresh_states`)."""
+    refresh_states(uow.session, uow.now())
+    return hire_credits(uow.session)
+
+
+def pay(uow: UnitOfWork, event_id: int) -> CreditEvent:
+    """An admin records the payment of an eligible hire credit (:func:`record_payment`)."""
+    if uow.actor is None or uow.settings is None:
+        raise ValueError("recording a payment needs the admin and the settings (reward model)")
+    return record_payment(
+        uow.session,
+        event_id,
+        actor=uow.actor,
+        reward_model=uow.settings.reward_model,
+        now=uow.now(),
+    )

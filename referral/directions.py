@@ -7,6 +7,7 @@ deleted only when it is empty: no sub-direction, no member of staff, no offer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,9 @@ from referral import audit
 from referral.errors import NotFound
 from referral.messages import N_, RuleBroken
 from referral.models import Direction, Offer, User
+
+if TYPE_CHECKING:
+    from referral.unit_of_work import UnitOfWork
 
 MAX_CODE = 40
 MAX_NAME = 200
@@ -227,3 +231,26 @@ def delete(session: Session, direction: Direction, *, actor: User | None) -> Non
     )
     session.delete(direction)
     session.flush()
+
+
+# --- use cases (on the unit of work; the caller commits) ---------------------------------------
+
+
+def create_direction(uow: UnitOfWork, *, name: str, code: str, parent_id: int | None) -> Direction:
+    """An admin adds a direction (:func:`create`)."""
+    return create(uow.session, name=name, code=code, parent_id=parent_id, actor=uow.actor)
+
+
+def rename_direction(uow: UnitOfWork, direction: Direction, *, name: str, code: str) -> Direction:
+    """An admin renames a direction or changes its code (:func:`rename`)."""
+    return rename(uow.session, direction, name=name, code=code, actor=uow.actor)
+
+
+def move_direction(uow: UnitOfWork, direction: Direction, *, parent_id: int | None) -> Direction:
+    """An admin moves a direction elsewhere in the tree (:func:`move`)."""
+    return move(uow.session, direction, parent_id=parent_id, actor=uow.actor)
+
+
+def delete_direction(uow: UnitOfWork, direction: Direction) -> None:
+    """An admin deletes an empty direction (:func:`delete`)."""
+    delete(uow.session, direction, actor=uow.actor)

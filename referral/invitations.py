@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,9 @@ from sqlalchemy.orm import Session
 from referral import audit, notifications, users
 from referral.i18n import DEFAULT_LOCALE
 from referral.models import User, utcnow
+
+if TYPE_CHECKING:
+    from referral.unit_of_work import UnitOfWork
 
 INVITATION_VALID_FOR = timedelta(days=14)
 BATCH_SIZE = 200
@@ -96,3 +100,34 @@ def invite_by_email(session: Session, emails: Iterable[str], **kwargs) -> int:
             select(User).where(User.email.in_(wanted[start : start + BATCH_SIZE]))
         )
     return invite(session, found, **kwargs)
+
+
+# --- use cases (on the unit of work; the caller commits) ---------------------------------------
+
+
+def _default_locale(uow: UnitOfWork) -> str:
+    return uow.settings.default_locale if uow.settings is not None else DEFAULT_LOCALE
+
+
+def invite_emails(uow: UnitOfWork, emails: Iterable[str], *, link_for: Callable[[str], str]) -> int:
+    """Invite the accounts of ``emails`` (:func:`invite_by_email`), e.g. those an import created."""
+    return invite_by_email(
+        uow.session,
+        emails,
+        link_for=link_for,
+        actor=uow.actor,
+        default_locale=_default_locale(uow),
+        now=uow.now(),
+    )
+
+
+def invite_again(uow: UnitOfWork, *, link_for: Callable[[str], str]) -> int:
+    """Invite again every active account whose owner never signed in."""
+    return invite(
+        uow.session,
+        never_signed_in(uow.session),
+        link_for=link_for,
+        actor=uow.actor,
+        default_locale=_default_locale(uow),
+        now=uow.now(),
+    )

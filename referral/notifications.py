@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -36,6 +36,9 @@ from referral.models import (
     User,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from referral.unit_of_work import UnitOfWork
 
 MAIL_TEMPLATES = Path(__file__).with_name("mail")
 MESSAGE_ID_DOMAIN = "relais.local"
@@ -248,3 +251,14 @@ def notify(
     )
     session.add(row)
     return row
+
+
+# --- use cases (on the unit of work; the caller commits) ---------------------------------------
+
+
+def save_my_preferences(uow: UnitOfWork, modes: dict[str, str]) -> None:
+    """The signed-in user saves how each kind of notification reaches them
+    (:func:`set_preferences`)."""
+    if uow.actor is None:
+        raise ValueError("notification settings belong to the signed-in user")
+    set_preferences(uow.session, uow.actor, modes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Session
 from referral import audit
 from referral.errors import InvalidInput, NotFound
 from referral.models import Notification, NotificationStatus, User
+
+if TYPE_CHECKING:
+    from referral.unit_of_work import UnitOfWork
 
 PER_PAGE = 50
 STATUSES = tuple(s.value for s in NotificationStatus)
@@ -79,3 +83,16 @@ def retry_all_failed(session: Session, *, actor: User | None, now: datetime) -> 
     count = result.rowcount or 0
     audit.record(session, actor, "notification.retry_all", "notification", None, count=count)
     return count
+
+
+# --- use cases (on the unit of work; the caller commits) ---------------------------------------
+
+
+def retry_one(uow: UnitOfWork, notification_id: int) -> Notification:
+    """An admin queues a failed notification again (:func:`retry`)."""
+    return retry(uow.session, notification_id, actor=uow.actor, now=uow.now())
+
+
+def retry_failed(uow: UnitOfWork) -> int:
+    """An admin queues every failed notification again; returns how many."""
+    return retry_all_failed(uow.session, actor=uow.actor, now=uow.now())

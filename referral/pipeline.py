@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from referral import audit, credits, notifications
+from referral import audit, notifications, status_history
 from referral.config import Settings
 from referral.errors import DomainError, Forbidden, InvalidInput
 from referral.models import (
@@ -177,18 +177,15 @@ def move(
     check(application, to_status, actor=actor, settings=settings, reason=reason, confirm=confirm)
 
     old = application.status
-    application.status = S(to_status)  # a known status: check() refused the others
-    application.status_changed_at = now
-    application.rejection_reason = reason if to_status == S.REJECTED else None
-    change = StatusChange(
-        application_id=application.id,
-        from_status=old,
-        to_status=to_status,
-        reason=reason,
-        by_user_id=actor.id,
+    change, _credits = status_history.record(
+        session,
+        application,
+        to_status,
         at=now,
+        probation_days=settings.probation_days,
+        by=actor,
+        reason=reason,
     )
-    session.add(change)
     audit_event = audit.record(
         session,
         actor,
@@ -202,15 +199,6 @@ def move(
     )
     audit_event.at = now
     session.flush()
-    credits.on_status_change(
-        session,
-        application,
-        old,
-        to_status,
-        actor=actor,
-        now=now,
-        probation_days=settings.probation_days,
-    )
     _notify_agent(session, application, old, to_status, settings=settings, now=now, urls=urls)
     _update_offer(session, application.offer, old, to_status, actor=actor, now=now)
     return change

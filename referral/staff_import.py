@@ -29,16 +29,20 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from referral import audit, users
+from referral import audit, invitations, users
 from referral.errors import InvalidInput
 from referral.messages import N_
 from referral.models import Direction, Role, User
+
+if TYPE_CHECKING:
+    from referral.unit_of_work import UnitOfWork
 
 COLUMNS = (
     "employee_number",
@@ -177,6 +181,8 @@ class ImportReport:
     dry_run: bool = False
     # One entry per created or updated account, in the order of the file.
     changes: list[AccountChange] = field(default_factory=list)
+    # How many of the created accounts were sent an invitation (see :func:`import_accounts`).
+    invited: int = 0
 
     @property
     def roles_removed(self) -> list[AccountChange]:
@@ -650,3 +656,25 @@ def _apply(user: User, row: StaffRow, direction_id: int | None, roles: set[Role]
         user.direction_id = direction_id
     if roles is not None:
         user.set_roles(roles)
+
+
+# --- use cases (on the unit of work; the caller commits) ---------------------------------------
+
+
+def import_accounts(
+    uow: UnitOfWork,
+    data: bytes,
+    *,
+    dry_run: bool = False,
+    invite_link_for: Callable[[str], str] | None = None,
+) -> ImportReport:
+    """Import the file (:func:`import_staff`) and, with ``invite_link_for`` (the address of
+    the page that sets a password with a token), invite each account it created.
+
+    A dry run writes nothing and invites nobody; a bad file raises StaffImportError. The admin
+    page and ``relais import-staff`` both run this.
+    """
+    report = import_staff(uow.session, data, actor=uow.actor, dry_run=dry_run)
+    if not dry_run and invite_link_for is not None and report.created:
+        report.invited = invitations.invite_emails(uow, report.created, link_for=invite_link_for)
+    return report

@@ -16,7 +16,8 @@ exist) and ``after_rollback`` (e.g. the CV file written for an application that 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import ModuleType
@@ -137,3 +138,23 @@ class UnitOfWork:
         # Whatever was not committed is not kept (an error, or a path that never committed).
         if not self._ended:
             self.rollback()
+
+
+@contextmanager
+def committing(uow: UnitOfWork) -> Iterator[UnitOfWork]:
+    """``uow`` committed when the block ends normally, rolled back when it raises.
+
+    The shape of a caller that has nothing to decide between the use case and the commit (a
+    view, a CLI command): a refusal raised by the use case leaves the block, rolls back, and is
+    caught outside it::
+
+        try:
+            with committing(UnitOfWork(session, actor=user)) as uow:
+                users.create_account(uow, ...)
+        except InvalidInput as exc:
+            ...  # nothing was kept
+    """
+    with uow:
+        yield uow
+        if not uow._ended:
+            uow.commit()

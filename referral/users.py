@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,6 +18,9 @@ from referral import audit
 from referral.errors import AuthenticationFailed, InvalidInput, NotFound
 from referral.messages import N_, RuleBroken
 from referral.models import Offer, OfferStatus, PasswordResetToken, Role, User, utcnow
+
+if TYPE_CHECKING:
+    from referral.unit_of_work import UnitOfWork
 
 # Argon2id with the library's defaults; tests swap in a cheaper hasher via set_hasher().
 _hasher = PasswordHasher()
@@ -420,4 +424,45 @@ def set_active(
         audit.record(
             session, actor, "user.activate" if active else "user.deactivate", "user", user.id
         )
+    return user
+
+
+# --- use cases (on the unit of work; the caller commits) ---------------------------------------
+
+
+def _signed_in(uow: UnitOfWork) -> User:
+    if uow.actor is None:
+        raise ValueError("this use case acts for the signed-in user")
+    return uow.actor
+
+
+def create_account(uow: UnitOfWork, **fields) -> User:
+    """An admin creates a member of staff (:func:`create_user`); they choose their password
+    with "forgot password"."""
+    return create_user(uow.session, actor=uow.actor, **fields)
+
+
+def edit_account(uow: UnitOfWork, user: User, **fields) -> User:
+    """An admin changes an account (:func:`update_user`)."""
+    return update_user(uow.session, user, actor=uow.actor, **fields)
+
+
+def change_activity(
+    uow: UnitOfWork, user: User, active: bool, *, despite_offers: bool = False
+) -> User:
+    """An admin deactivates or reactivates an account (:func:`set_active`)."""
+    return set_active(uow.session, user, active, actor=uow.actor, despite_offers=despite_offers)
+
+
+def save_language_switch(uow: UnitOfWork, locale: str) -> User:
+    """The signed-in user used the site's language switch (:func:`switch_language`)."""
+    user = uow.session.merge(_signed_in(uow))
+    switch_language(user, locale)
+    return user
+
+
+def save_language_setting(uow: UnitOfWork, setting: str | None, browser_locale: str) -> User:
+    """The signed-in user chose their language setting (:func:`choose_language`)."""
+    user = uow.session.merge(_signed_in(uow))
+    choose_language(user, setting, browser_locale)
     return user

@@ -33,7 +33,16 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from referral import analytics, cvtext, linkedin, scoring, staff_import, users
+from referral import (
+    analytics,
+    credits,
+    cvtext,
+    linkedin,
+    scoring,
+    staff_import,
+    status_history,
+    users,
+)
 from referral.config import Settings
 from referral.models import (
     Application,
@@ -42,10 +51,8 @@ from referral.models import (
     Candidate,
     CreditEvent,
     CreditRule,
-    CreditState,
     CVFile,
     Direction,
-    Milestone,
     Offer,
     OfferStatus,
     Referral,
@@ -59,6 +66,7 @@ from referral.models import (
     Visit,
     utcnow,
 )
+from referral.unit_of_work import UnitOfWork, committing
 
 HERE = Path(__file__).resolve().parent
 DEMO_PASSWORD = "relais-demo-2026"
@@ -85,7 +93,6 @@ TABLES = {
     "credit_event": CreditEvent,
     "credit_rule": CreditRule,
 }
-POINTS = {"applied": 1, "shortlisted": 3, "interview": 5, "hired": 20}
 CHANNELS = [
     ("linkedin", 50),
     ("email", 18),
@@ -131,7 +138,6 @@ PATHS = [
     (["withdrawn"], 4),
     (["screening", "withdrawn"], 3),
 ]
-REACHED = {"new": "applied", "screening": "shortlisted", "interview": "interview", "hired": "hired"}
 
 
 def demo_accounts() -> list[tuple[str, str]]:
@@ -183,15 +189,12 @@ def load(
         before = table_counts(session)
         if only_if_empty and before["user_account"]:
             return SeedReport(before, before, skipped=True)
-        try:
-            _Loader(session, settings, now).run()
+        # One unit of work, as for the app's use cases: all of it or nothing.
+        with committing(UnitOfWork(session, settings=settings, clock=lambda: now)) as uow:
+            _Loader(uow).run()
             # Derived data: the visits' daily roll-up and the match scores.
             analytics.refresh_visit_days(session, settings.timezone, rebuild=True)
             scoring.score_unscored(session, settings, now)
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise
         after = table_counts(session)
     return SeedReport(before, after)
 
@@ -224,11 +227,14 @@ class _Link:
 
 
 class _Loader:
-    def __init__(self, session: Session, settings: Settings, now: datetime):
-        self.session = session
-        self.settings = settings
-        self.now = now
-        self.today = now.date()
+    def __init__(self, uow: UnitOfWork):
+        if uow.settings is None:
+            raise ValueError("the seeds need the settings (probation, windows, reasons)")
+        self.uow = uow
+        self.session = uow.session
+        self.settings = uow.settings
+        self.now = uow.now()
+        self.today = self.now.date()
         self.rng = random.Random(SEED)
         self.offers_data = _read_json("offers.json")
         self.candidates_data = _read_json("candidates.json")
@@ -262,9 +268,10 @@ class _Loader:
 
     def staff(self) -> None:
         data = (HERE / "staff.csv").read_bytes()
-        preview = staff_import.import_staff(self.session, data, actor=None, dry_run=True)
+        # The dry run first, so that a second load leaves no trace (not even its audit line).
+        preview = staff_import.import_accounts(self.uow, data, dry_run=True)
         if preview.created or preview.updated:
-            staff_import.import_staff(self.session, data, actor=None)
+            staff_import.import_accounts(self.uow, data)
         rows = staff_import.parse(self.session, data)
         self.staff_emails = [r.email for r in rows]
         self.users = {
@@ -280,12 +287,8 @@ class _Loader:
         self.session.flush()
 
     def credit_rules(self) -> None:
-        have = set(self.session.scalars(select(CreditRule.milestone)))
-        for milestone, points in POINTS.items():
-            if milestone not in have:
-                self.session.add(CreditRule(milestone=milestone, points=points, active=True))
-        self.session.flush()
-        self.points = {r.milestone: r.points for r in self.session.scalars(select(CreditRule))}
+        # The application's defaults (an admin changes them on the credits page).
+        credits.ensure_rules(self.session)
 
     def offers(self) -> None:
         directions = {d.code: d for d in self.session.scalars(select(Direction))}
@@ -733,7 +736,6 @@ class _Loader:
                 self.session.add(referral)
                 self.session.flush()
             moves = plan["moves"]
-            status = moves[-1][0] if moves else ApplicationStatus.NEW.value
             last = moves[-1][1] if moves else plan["at"]
             application = Application(
                 candidate_id=candidate.id,
@@ -747,65 +749,41 @@ class _Loader:
                 credited_agent_id=agent.id if agent else None,
                 attribution_reason=plan["reason"],
                 message="",
-                status=status,
-                rejection_reason=plan["rejection_reason"]
-                if status == ApplicationStatus.REJECTED.value
-                else None,
+                status=ApplicationStatus.NEW.value,
                 score=None,
                 created_at=plan["at"],
                 updated_at=last,
-                status_changed_at=last,
+                status_changed_at=plan["at"],
             )
             self.session.add(application)
             self.session.flush()
-            recruiter_id = offer.recruiter_id
-            history = [
-                StatusChange(
-                    application_id=application.id,
-                    from_status=None,
-                    to_status="new",
-                    by_user_id=None,
-                    at=plan["at"],
-                )
-            ]
-            previous = "new"
+            # Its history and its agent's credits, as the application writes them: the
+            # arrival, then each move by the offer's recruiter.
+            probation = self.settings.probation_days
+            status_history.record(
+                self.session,
+                application,
+                ApplicationStatus.NEW.value,
+                at=plan["at"],
+                probation_days=probation,
+                first=True,
+            )
+            recruiter = self.session.get(User, offer.recruiter_id) if offer.recruiter_id else None
             for to_status, at in moves:
-                history.append(
-                    StatusChange(
-                        application_id=application.id,
-                        from_status=previous,
-                        to_status=to_status,
-                        reason=plan["rejection_reason"] if to_status == "rejected" else None,
-                        by_user_id=recruiter_id,
-                        at=at,
-                    )
+                status_history.record(
+                    self.session,
+                    application,
+                    to_status,
+                    at=at,
+                    probation_days=probation,
+                    by=recruiter,
+                    reason=plan["rejection_reason"]
+                    if to_status == ApplicationStatus.REJECTED.value
+                    else None,
                 )
-                previous = to_status
-            self.session.add_all(history)
-            if agent is not None:
-                reached = [("new", plan["at"]), *moves]
-                for step, at in reached:
-                    milestone = REACHED.get(step)
-                    if milestone is None or not self.points.get(milestone):
-                        continue
-                    hire = milestone == Milestone.HIRED.value
-                    eligible_at = at + timedelta(days=self.settings.probation_days) if hire else at
-                    self.session.add(
-                        CreditEvent(
-                            application_id=application.id,
-                            agent_id=agent.id,
-                            milestone=milestone,
-                            round=0,
-                            is_reversal=False,
-                            points=self.points[milestone],
-                            state=CreditState.PENDING.value
-                            if hire and eligible_at > self.now
-                            else CreditState.ELIGIBLE.value,
-                            eligible_at=eligible_at,
-                            created_at=at,
-                        )
-                    )
             existing.add((candidate.id, offer.id))
+        # Hire credits whose probation ended before ``now`` are eligible (as the worker does).
+        credits.refresh_states(self.session, self.now)
         self.session.flush()
 
 

@@ -1,6 +1,7 @@
 """Builders of CV files (good, corrupt and malicious) and fixtures for the applications tests.
 
-Import the fixtures into a test module with ``from tests.applying import *``.
+Its fixture (``make_link``) is registered for every test by ``tests/conftest.py``; import the
+builders by name.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Factories for the shortlist tests: candidates with CV files, applications with realistic
 scores and explanations (the dict of ``matching.Score.to_dict()``), inserted directly.
 
-Loaded by the shortlist test modules with ``pytest_plugins``.
+Registered for every test by ``pytest_plugins`` in ``tests/conftest.py``.
 """
 
 from __future__ import annotations

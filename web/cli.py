@@ -147,11 +147,13 @@ def users() -> None:
 def users_create(email, first_name, last_name, roles, password) -> None:
     """Create a staff account (every account is an agent; add other roles with --role)."""
     from referral import users as user_service
+    from referral.unit_of_work import UnitOfWork, committing
 
     app = make_app()
-    with session_of(app) as session, session.begin():
-        user = user_service.create_user(
-            session,
+    config = app.extensions["relais"].settings
+    with session_of(app) as session, committing(UnitOfWork(session, settings=config)) as uow:
+        user = user_service.create_account(
+            uow,
             email=email,
             first_name=first_name,
             last_name=last_name,
@@ -173,53 +175,43 @@ def import_staff(file: Path, dry_run: bool, invite: bool) -> None:
     (see README.md). All or nothing: any bad line is reported and nothing is imported.
     """
     from referral import staff_import
+    from referral.unit_of_work import UnitOfWork, committing
 
     app = make_app()
-    with session_of(app) as session:
-        try:
-            report = staff_import.import_staff(
-                session, file.read_bytes(), actor=None, dry_run=dry_run
+    config = app.extensions["relais"].settings
+    try:
+        with (
+            session_of(app) as session,
+            committing(UnitOfWork(session, settings=config)) as uow,
+            app.test_request_context(),  # url_for for the invitation links
+        ):
+            report = staff_import.import_accounts(
+                uow,
+                file.read_bytes(),
+                dry_run=dry_run,
+                invite_link_for=_invitation_link(config) if invite else None,
             )
-        except staff_import.StaffImportError as exc:
-            session.rollback()
-            for problem in exc.problems:
-                click.echo(f"{file.name}: {problem}", err=True)
-            _fail(f"nothing imported from {file.name} ({len(exc.problems)} problems).", 1)
-            return
-        invited = 0
-        if dry_run:
-            session.rollback()
-        else:
-            if invite and report.created:
-                invited = _invite(app, session, report.created)
-            session.commit()
+    except staff_import.StaffImportError as exc:
+        for problem in exc.problems:
+            click.echo(f"{file.name}: {problem}", err=True)
+        _fail(f"nothing imported from {file.name} ({len(exc.problems)} problems).", 1)
+        return
     for change in report.changes:
         click.echo(change.describe())
     if report.roles_removed:
         verb = "would lose" if dry_run else "lost"
         click.echo(f"Warning: {len(report.roles_removed)} account(s) {verb} roles.", err=True)
     click.echo(report.summary())
-    if invited:
-        click.echo(f"{invited} invitation(s) queued in the outbox.")
+    if report.invited:
+        click.echo(f"{report.invited} invitation(s) queued in the outbox.")
 
 
-def _invite(app, session, emails: list[str]) -> int:
-    """Queue an invitation to each account of ``emails``; links point to RELAIS_BASE_URL."""
+def _invitation_link(config) -> Callable[[str], str]:
+    """The address of the page that sets a password with a token, on RELAIS_BASE_URL (call
+    it inside a request context: it uses ``url_for``)."""
     from flask import url_for
 
-    from referral import invitations
-
-    config = app.extensions["relais"].settings
-    with app.test_request_context():
-        return invitations.invite_by_email(
-            session,
-            emails,
-            link_for=lambda token: (
-                config.base_url.rstrip("/") + url_for("auth.reset_password", token=token)
-            ),
-            actor=None,
-            default_locale=config.default_locale,
-        )
+    return lambda token: config.base_url.rstrip("/") + url_for("auth.reset_password", token=token)
 
 
 @main.group()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from flask_login import current_user
 
-from referral.unit_of_work import UnitOfWork
+from referral.unit_of_work import UnitOfWork, committing
 from web.database import db, settings
 
 
@@ -89,3 +90,12 @@ def unit_of_work(now: datetime | None = None) -> UnitOfWork:
     if now is not None:
         uow.clock = lambda: now
     return uow
+
+
+def transaction(now: datetime | None = None) -> AbstractContextManager[UnitOfWork]:
+    """The request's unit of work, committed if the block ends normally and rolled back if
+    it raises (a domain refusal included): a view runs its use case in it and never commits.
+
+    ``now`` fixes the clock, as for :func:`unit_of_work`.
+    """
+    return committing(unit_of_work(now))

@@ -17,8 +17,6 @@ from referral.models import Role, User
 from tests.conftest import PASSWORD
 from tests.offer_helpers import make_link
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 390, "height": 844}
 LOCALES = {"fr": "fr-FR", "en": "en-GB"}

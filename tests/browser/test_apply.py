@@ -1,7 +1,6 @@
 """Journey: a visitor arrives through an agent's link, applies with a PDF CV, sees the
 confirmation; the agent then sees the person and the points in "My referrals"."""
 
-from tests.applying import *  # noqa: F403
 from tests.applying import pdf_bytes
 from tests.conftest import PASSWORD
 

@@ -14,8 +14,6 @@ from referral.models import Application, Notification, Role
 from referral.worker import deliver_due
 from tests.conftest import PASSWORD
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 
 def sign_in(page, user):
     page.goto("/login")

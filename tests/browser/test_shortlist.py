@@ -8,8 +8,6 @@ from sqlalchemy import func, select
 from referral.models import CreditEvent, Role
 from tests.conftest import PASSWORD
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 
 def sign_in(page, user):
     page.goto("/login")

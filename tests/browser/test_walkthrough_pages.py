@@ -9,8 +9,6 @@ from referral.models import Role
 from tests.conftest import PASSWORD
 from tests.offer_helpers import make_link
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 PHONE = {"width": 390, "height": 844}
 
 

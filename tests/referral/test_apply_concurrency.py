@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from referral.applications import apply
 from referral.models import Application, Candidate, CreditEvent, CVFile, Notification
-from tests.applying import *  # noqa: F403
 from tests.applying import apply_input, pdf_bytes
 from tests.conftest import TEST_DATABASE_URL
 

@@ -10,7 +10,6 @@ from referral.attribution import attribute, describe
 from referral.i18n import translations
 from referral.models import utcnow
 from referral.touches import Touch
-from tests.applying import *  # noqa: F403
 
 EMAIL = "lea.petit@example.org"
 

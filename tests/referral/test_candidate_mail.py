@@ -16,7 +16,6 @@ from referral.errors import InvalidInput, NotFound
 from referral.mailer import build_message
 from referral.models import AuditEvent, Notification, Referral, utcnow
 from referral.referrals import ReferralInput, refer
-from tests.applying import *  # noqa: F403
 from tests.applying import apply_input, pdf_bytes
 
 PERSON = ReferralInput("Léa", "Petit", "lea.petit@example.org", "voisine", "Très rigoureuse")

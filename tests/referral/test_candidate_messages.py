@@ -24,8 +24,6 @@ from referral.models import (
 )
 from tests.applying import pdf_bytes
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 
 @pytest.fixture
 def settings(app):

@@ -15,7 +15,6 @@ from referral.models import (
     DuplicateFlag,
     Referral,
 )
-from tests.applying import *  # noqa: F403
 from tests.applying import apply_input, pdf_bytes
 
 

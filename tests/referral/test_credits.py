@@ -8,7 +8,6 @@ from sqlalchemy import select
 from referral import credits
 from referral.errors import InvalidInput
 from referral.models import Application, Candidate, CreditEvent, CreditRule, utcnow
-from tests.applying import *  # noqa: F403
 
 
 @pytest.fixture

@@ -19,8 +19,6 @@ from referral.models import (
     StatusChange,
 )
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 
 @pytest.fixture
 def people(make_user):

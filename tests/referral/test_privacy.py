@@ -22,7 +22,6 @@ from referral.models import (
     utcnow,
 )
 from referral.touches import Touch
-from tests.applying import *  # noqa: F403
 from tests.applying import apply_input, pdf_bytes
 
 

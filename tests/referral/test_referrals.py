@@ -10,7 +10,6 @@ from referral.applications import apply
 from referral.errors import NotFound
 from referral.models import Notification, OfferStatus, Referral, utcnow
 from referral.referrals import ReferralInput, ReferralRefused, refer
-from tests.applying import *  # noqa: F403
 from tests.applying import apply_input, pdf_bytes
 
 PERSON = ReferralInput("Léa", "Petit", "Lea.Petit@example.org", "ancienne collègue", "Rigoureuse")

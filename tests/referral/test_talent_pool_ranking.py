@@ -7,8 +7,6 @@ from datetime import date, timedelta
 from referral import scoring, talentpool
 from referral.models import Candidate, CVFile, utcnow
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 
 def _candidate(text: str, **fields) -> Candidate:
     c = Candidate(email=f"{abs(hash(text))}@mail.example", first_name="A", last_name="B", **fields)

@@ -17,7 +17,6 @@ from referral.models import (
     utcnow,
 )
 from referral.touches import COOKIE_NAME, add_touch
-from tests.applying import *  # noqa: F403
 from tests.applying import (
     docx_bytes,
     encrypted_pdf_bytes,

@@ -7,8 +7,6 @@ from sqlalchemy import select
 
 from referral.models import Application, Candidate, CandidateNote, Notification, Role
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 
 def app_settings(client):
     return client.application.extensions["relais"].settings

@@ -24,8 +24,6 @@ from referral.models import (
 from referral.worker import deliver_due
 from tests.applying import pdf_bytes
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 
 def text(response) -> str:
     return html.unescape(response.get_data(as_text=True))

@@ -17,8 +17,6 @@ from referral.models import (
     utcnow,
 )
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 
 @pytest.fixture
 def recruiter(make_user, auth):

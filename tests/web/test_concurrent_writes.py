@@ -14,8 +14,6 @@ from referral.models import Application, Role, StatusChange
 from tests.applying import pdf_bytes
 from tests.conftest import PASSWORD
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 
 def _slow_reads_of_applications(engine, seconds: float = 0.05):
     """Every read of an application takes ``seconds`` more: a read and the write that follows

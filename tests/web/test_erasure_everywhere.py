@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from referral import worker
 from referral.models import Base, Candidate, Role, utcnow
-from tests.applying import *  # noqa: F403
 from tests.applying import pdf_bytes
 
 FIRST = "Zéphyrine-Apolline-Marguerite-Héloïse-Bérénice-Clémentine-Anastasie-Gwendoline"

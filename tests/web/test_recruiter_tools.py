@@ -20,7 +20,6 @@ from referral.models import (
     Role,
     utcnow,
 )
-from tests.applying import *  # noqa: F403
 from tests.applying import pdf_bytes
 
 

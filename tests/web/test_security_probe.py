@@ -14,8 +14,6 @@ import pytest
 from referral.models import Role
 from tests.conftest import PASSWORD
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 # Known ways past a naive "starts with / and not //" check; each must land on the home page.
 REDIRECT_BYPASSES = [
     "//evil.example",

@@ -13,8 +13,6 @@ from sqlalchemy import select
 
 from referral.models import Role, StatusChange, utcnow
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 
 @pytest.fixture
 def recruiter(make_user, auth):

@@ -9,8 +9,6 @@ import pytest
 from referral.models import Role
 from referral.pipeline import ALL_STATUSES
 
-pytest_plugins = ["tests.shortlist_fixtures"]
-
 NAMES = {
     "en": ["New", "Screening", "Interview", "Offer made", "Recruited", "Rejected", "Withdrawn"],
     "fr": [

@@ -16,7 +16,6 @@ from referral.models import (
     Training,
     TrainingAttendee,
 )
-from tests.applying import *  # noqa: F403
 from tests.applying import pdf_bytes
 from tests.offer_helpers import json_ld
 from tests.web.test_apply_form import form

@@ -15,6 +15,7 @@ from referral.errors import InvalidInput
 from referral.i18n import LOCALES
 from web.auth_user import public, staff_required
 from web.database import db
+from web.unit_of_work import transaction
 from web.views.auth import _safe_next
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -85,9 +86,8 @@ def set_language():
     if form.validate_on_submit() and form.locale.data in LOCALES:
         session["lang"] = form.locale.data
         if current_user.is_authenticated:
-            users.switch_language(current_user, form.locale.data)
-            db().merge(current_user)
-            db().commit()
+            with transaction() as uow:
+                users.save_language_switch(uow, form.locale.data)
     return redirect(_safe_next(request.form.get("next")) or url_for("public.index"))
 
 
@@ -97,13 +97,12 @@ def settings():
     """Personal settings: language and notifications."""
     form = SettingsForm(locale=current_user.locale or "")
     if form.validate_on_submit():
-        users.choose_language(current_user, form.locale.data, _browser_locale())
+        with transaction() as uow:
+            users.save_language_setting(uow, form.locale.data, _browser_locale())
         if form.locale.data:
             session["lang"] = form.locale.data
         else:  # the browser decides again
             session.pop("lang", None)
-        db().merge(current_user)
-        db().commit()
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("account.settings"))
     return _render_settings(form, notification_form(current_user))
@@ -117,11 +116,11 @@ def notification_settings():
     if form.validate_on_submit():
         modes = {f.name: f.data for f in form if isinstance(f, RadioField)}
         try:
-            notifications.set_preferences(db(), current_user, modes)
+            with transaction() as uow:
+                notifications.save_my_preferences(uow, modes)
         except InvalidInput:
-            db().rollback()
+            pass  # said below, as for a form that does not validate
         else:
-            db().commit()
             flash(_("Your notification settings are saved."), "success")
             return redirect(url_for("account.settings", _anchor="notifications"))
     flash(_("Choose one option for each kind of notification."), "error")

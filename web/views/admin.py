@@ -7,7 +7,6 @@ import base64
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -32,6 +31,7 @@ from web.auth_user import roles_required
 from web.database import db, settings
 from web.errors import refusal_text
 from web.offer_labels import LABELS
+from web.unit_of_work import transaction
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -94,15 +94,6 @@ class ImportForm(FlaskForm):
 
 def _invitation_link(token: str) -> str:
     return settings().base_url.rstrip("/") + url_for("auth.reset_password", token=token)
-
-
-def _invite(session, accounts_or_emails, *, by_email: bool) -> int:
-    kwargs = dict(
-        link_for=_invitation_link, actor=current_user, default_locale=settings().default_locale
-    )
-    if by_email:
-        return invitations.invite_by_email(session, accounts_or_emails, **kwargs)
-    return invitations.invite(session, accounts_or_emails, **kwargs)
 
 
 class ImportCheckedForm(FlaskForm):
@@ -187,25 +178,22 @@ def user_new():
     form = _user_form(None)
     error = None
     if form.validate_on_submit():
-        session = db()
         try:
-            user = user_service.create_user(
-                session,
-                email=form.email.data or "",
-                first_name=form.first_name.data or "",
-                last_name=form.last_name.data or "",
-                roles=set(form.roles.data or []),
-                direction_id=form.direction_id.data or None,
-                job_title=form.job_title.data or "",
-                locale=form.locale.data or None,
-                employee_number=(form.employee_number.data or "").strip() or None,
-                actor=current_user,
-            )
+            with transaction() as uow:
+                user = user_service.create_account(
+                    uow,
+                    email=form.email.data or "",
+                    first_name=form.first_name.data or "",
+                    last_name=form.last_name.data or "",
+                    roles=set(form.roles.data or []),
+                    direction_id=form.direction_id.data or None,
+                    job_title=form.job_title.data or "",
+                    locale=form.locale.data or None,
+                    employee_number=(form.employee_number.data or "").strip() or None,
+                )
         except InvalidInput as exc:
-            session.rollback()
             error = refusal_text(exc)
         else:
-            session.commit()
             flash(
                 gettext(
                     "The account of %(name)s is created. They choose a password with "
@@ -229,24 +217,22 @@ def user_edit(user_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            user_service.update_user(
-                session,
-                user,
-                actor=current_user,
-                email=form.email.data or "",
-                first_name=form.first_name.data or "",
-                last_name=form.last_name.data or "",
-                job_title=form.job_title.data or "",
-                direction_id=form.direction_id.data or None,
-                roles=set(form.roles.data or []),
-                locale=form.locale.data or None,
-                employee_number=form.employee_number.data,
-            )
+            with transaction() as uow:
+                user_service.edit_account(
+                    uow,
+                    user,
+                    email=form.email.data or "",
+                    first_name=form.first_name.data or "",
+                    last_name=form.last_name.data or "",
+                    job_title=form.job_title.data or "",
+                    direction_id=form.direction_id.data or None,
+                    roles=set(form.roles.data or []),
+                    locale=form.locale.data or None,
+                    employee_number=form.employee_number.data,
+                )
         except InvalidInput as exc:
-            session.rollback()
             error = refusal_text(exc)
         else:
-            session.commit()
             flash(gettext("The changes are saved."), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     status = 400 if error or form.errors else 200
@@ -254,26 +240,19 @@ def user_edit(user_id: int):
 
 
 def _set_active(user_id: int, active: bool):
-    session = db()
-    user = user_service.get(session, user_id)
+    user = user_service.get(db(), user_id)
     try:
-        user_service.set_active(
-            session,
-            user,
-            active,
-            actor=current_user,
-            despite_offers=request.form.get("despite_offers") == "1",
-        )
+        with transaction() as uow:
+            user_service.change_activity(
+                uow, user, active, despite_offers=request.form.get("despite_offers") == "1"
+            )
     except user_service.StillAssigned as exc:
-        session.rollback()
         # Ask again, listing the offers to reassign (see users.set_active for why not refuse).
         page = render_template("admin/user_deactivate.html", user=user, offers=exc.offers)
         return page, 409
     except InvalidInput as exc:
-        session.rollback()
         flash(refusal_text(exc), "error")
     else:
-        session.commit()
         if active:
             flash(gettext("%(name)s can sign in again.", name=user.full_name), "success")
         else:
@@ -311,18 +290,16 @@ def directions():
     error = None
     if form.validate_on_submit():
         try:
-            direction = direction_service.create(
-                session,
-                name=form.name.data or "",
-                code=form.code.data or "",
-                parent_id=form.parent_id.data or None,
-                actor=current_user,
-            )
+            with transaction() as uow:
+                direction = direction_service.create_direction(
+                    uow,
+                    name=form.name.data or "",
+                    code=form.code.data or "",
+                    parent_id=form.parent_id.data or None,
+                )
         except InvalidInput as exc:
-            session.rollback()
             error = refusal_text(exc)
         else:
-            session.commit()
             flash(gettext("The direction %(name)s is created.", name=direction.name), "success")
             return redirect(url_for("admin.directions"))
     status = 400 if error or form.errors else 200
@@ -352,26 +329,21 @@ def direction_edit(direction_id: int):
             abort(400)
         if form.validate_on_submit():
             try:
-                if action == "rename":
-                    direction_service.rename(
-                        session,
-                        direction,
-                        name=rename_form.name.data or "",
-                        code=rename_form.code.data or "",
-                        actor=current_user,
-                    )
-                else:
-                    direction_service.move(
-                        session,
-                        direction,
-                        parent_id=move_form.parent_id.data or None,
-                        actor=current_user,
-                    )
+                with transaction() as uow:
+                    if action == "rename":
+                        direction_service.rename_direction(
+                            uow,
+                            direction,
+                            name=rename_form.name.data or "",
+                            code=rename_form.code.data or "",
+                        )
+                    else:
+                        direction_service.move_direction(
+                            uow, direction, parent_id=move_form.parent_id.data or None
+                        )
             except InvalidInput as exc:
-                session.rollback()
                 error = refusal_text(exc)
             else:
-                session.commit()
                 flash(gettext("The changes are saved."), "success")
                 return redirect(url_for("admin.direction_edit", direction_id=direction.id))
     status = 400 if error or rename_form.errors or move_form.errors else 200
@@ -388,16 +360,14 @@ def direction_edit(direction_id: int):
 @roles_required(Role.ADMIN)
 def direction_delete(direction_id: int):
     """Delete an empty direction."""
-    session = db()
-    direction = direction_service.get(session, direction_id)
+    direction = direction_service.get(db(), direction_id)
     name = direction.name
     try:
-        direction_service.delete(session, direction, actor=current_user)
+        with transaction() as uow:
+            direction_service.delete_direction(uow, direction)
     except InvalidInput as exc:
-        session.rollback()
         flash(refusal_text(exc), "error")
         return redirect(url_for("admin.direction_edit", direction_id=direction_id))
-    session.commit()
     flash(gettext("The direction %(name)s is deleted.", name=name), "success")
     return redirect(url_for("admin.directions"))
 
@@ -428,28 +398,29 @@ def staff_import_page():
         data = form.file.data.read()
         dry_run = bool(form.dry_run.data)
     if data is not None:
-        session = db()
         try:
-            report = staff_import.import_staff(session, data, actor=current_user, dry_run=dry_run)
+            with transaction() as uow:
+                report = staff_import.import_accounts(
+                    uow,
+                    data,
+                    dry_run=dry_run,
+                    invite_link_for=_invitation_link if form.invite.data else None,
+                )
         except staff_import.StaffImportError as exc:
-            session.rollback()
             problems = [(p.line, gettext(p.template, **p.params)) for p in exc.problems]
         else:
             if report.dry_run:
-                session.rollback()
                 checked = ImportCheckedForm(formdata=None, checked_file=_sign_checked(data))
             else:
-                if form.invite.data and report.created:
-                    invited = _invite(session, report.created, by_email=True)
+                if report.invited:
                     flash(
                         ngettext(
                             "%(num)s invitation is on its way.",
                             "%(num)s invitations are on their way.",
-                            invited,
+                            report.invited,
                         ),
                         "success",
                     )
-                session.commit()
                 flash(
                     gettext(
                         "Import done: %(created)s created, %(updated)s updated, "
@@ -476,9 +447,8 @@ def staff_import_page():
 @roles_required(Role.ADMIN)
 def invite_again():
     """Send the invitation again to every active account whose owner never signed in."""
-    session = db()
-    invited = _invite(session, invitations.never_signed_in(session), by_email=False)
-    session.commit()
+    with transaction() as uow:
+        invited = invitations.invite_again(uow, link_for=_invitation_link)
     flash(
         ngettext(
             "%(num)s invitation is on its way.", "%(num)s invitations are on their way.", invited

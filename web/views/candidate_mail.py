@@ -20,6 +20,7 @@ from web.auth_user import roles_required
 from web.database import db, settings, urls
 from web.errors import refusal_text
 from web.offer_labels import LABELS
+from web.unit_of_work import transaction
 from web.views.auth import _safe_next
 
 bp = Blueprint("candidate_mail", __name__)
@@ -88,8 +89,8 @@ def edit_wording(kind: str, locale: str):
             if request.form.get("action") == "preview":
                 preview = cm.validate_wording(kind, locale, subject, body, settings(), urls())
             else:
-                cm.save_wording(session, settings(), kind, locale, subject, body, actor=me())
-                session.commit()
+                with transaction() as uow:
+                    cm.edit_wording(uow, kind, locale, subject, body)
                 flash(_("The e-mail is saved."), "success")
                 return redirect(url_for(".wordings"))
         except RuleBroken as exc:
@@ -117,8 +118,8 @@ def reset_wording(kind: str, locale: str):
     """Go back to the shipped wording."""
     if not ResetForm().validate_on_submit():
         abort(400)
-    cm.reset_wording(db(), kind, locale, actor=me())
-    db().commit()
+    with transaction() as uow:
+        cm.restore_wording(uow, kind, locale)
     flash(_("The e-mail is back to its shipped wording."), "success")
     return redirect(url_for(".edit_wording", kind=kind, locale=locale))
 
@@ -144,6 +145,23 @@ def _drafts() -> list[cm.Draft]:
     return drafts
 
 
+def _answers(drafts: list[cm.Draft]) -> dict[int, tuple[str, str] | None]:
+    """Each draft's e-mail as the recruiter left it, or None when its box is unticked."""
+    answers: dict[int, tuple[str, str] | None] = {}
+    for draft in drafts:
+        if draft.change is None:
+            continue
+        cid = draft.change.id
+        if request.form.get(f"send-{cid}"):
+            answers[cid] = (
+                request.form.get(f"subject-{cid}", ""),
+                request.form.get(f"body-{cid}", ""),
+            )
+        else:
+            answers[cid] = None
+    return answers
+
+
 @bp.route("/recruiter/messages", methods=["GET", "POST"])
 @roles_required(*READERS)
 def compose():
@@ -153,37 +171,17 @@ def compose():
     form = ComposeForm()
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
-        session = db()
-        sent = skipped = 0
-        for draft in drafts:
-            if draft.already_sent:
-                continue
-            if not request.form.get(f"send-{draft.change.id}"):
-                skipped += 1
-                continue
-            try:
-                row = cm.send(
-                    session,
-                    settings(),
-                    draft.application,
-                    subject=request.form.get(f"subject-{draft.change.id}", ""),
-                    body=request.form.get(f"body-{draft.change.id}", ""),
-                    key=draft.key,
-                    locale=draft.locale,
-                    urls=urls(),
-                )
-            except RuleBroken as exc:
-                errors[f"{draft.change.id}-{exc.field}"] = refusal_text(exc)
-                continue
-            sent += row is not None
-        if not errors:
-            session.commit()
-            if sent:
-                flash(_("E-mails to candidates queued: %(count)s.", count=sent), "success")
-            if skipped:
-                flash(_("Candidates not written to: %(count)s.", count=skipped), "success")
+        try:
+            with transaction() as uow:
+                done = cm.send_reviewed(uow, drafts, _answers(drafts))
+        except cm.DraftsRefused as exc:
+            errors = {f"{c}-{field}": refusal_text(e) for (c, field), e in exc.refusals.items()}
+        else:
+            if done.sent:
+                flash(_("E-mails to candidates queued: %(count)s.", count=done.sent), "success")
+            if done.skipped:
+                flash(_("Candidates not written to: %(count)s.", count=done.skipped), "success")
             return redirect(back)
-        session.rollback()
     if not drafts and request.method == "GET":
         return redirect(back)
     return (

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import BooleanField, IntegerField
@@ -15,7 +14,8 @@ from referral import credits
 from referral.errors import InvalidInput
 from referral.models import Role
 from web.auth_user import roles_required
-from web.database import db, settings
+from web.database import settings
+from web.unit_of_work import transaction
 from web.views.referrals import MILESTONE_LABELS, state_labels
 
 bp = Blueprint("credits_admin", __name__, url_prefix="/admin/credits")
@@ -52,10 +52,8 @@ class PayForm(FlaskForm):
 
 
 def _page(form: RulesForm, status: int = 200):
-    session = db()
-    credits.refresh_states(session)
-    hires = credits.hire_credits(session)
-    session.commit()
+    with transaction() as uow:
+        hires = credits.hire_credits_to_review(uow)
     return (
         render_template(
             "credits_admin/index.html",
@@ -75,27 +73,28 @@ def _page(form: RulesForm, status: int = 200):
 @roles_required(Role.ADMIN)
 def index():
     """Points per milestone (editable) and hire credits pending, eligible and paid."""
-    session = db()
-    rules = credits.ensure_rules(session)
     form = RulesForm()
     if form.validate_on_submit():
-        for milestone in credits.MILESTONES:
-            credits.update_rule(
-                session,
-                milestone,
-                points=getattr(form, milestone).data,
-                active=getattr(form, f"{milestone}_active").data,
-                actor=current_user,
+        with transaction() as uow:
+            credits.save_rules(
+                uow,
+                {
+                    milestone: (
+                        getattr(form, milestone).data,
+                        getattr(form, f"{milestone}_active").data,
+                    )
+                    for milestone in credits.MILESTONES
+                },
             )
-        session.commit()
         flash(_("The credit rules are saved. They apply to the next credits."), "success")
         return redirect(url_for("credits_admin.index"))
     if form.is_submitted():
         return _page(form, 422)
+    with transaction() as uow:
+        rules = credits.rules_to_edit(uow)
     for milestone, rule in rules.items():
         getattr(form, milestone).data = rule.points
         getattr(form, f"{milestone}_active").data = rule.active
-    session.commit()
     return _page(form)
 
 
@@ -106,16 +105,13 @@ def pay(event_id: int):
     form = PayForm()
     if form.validate_on_submit():
         try:
-            credits.record_payment(
-                db(), event_id, actor=current_user, reward_model=settings().reward_model
-            )
+            with transaction() as uow:
+                credits.pay(uow, event_id)
         except InvalidInput:
-            db().rollback()
             if settings().reward_model != "bonus":
                 flash(_("Points are for recognition here: they are not paid."), "error")
             else:
                 flash(_("Only an eligible credit can be paid."), "error")
         else:
-            db().commit()
             flash(_("The payment is recorded."), "success")
     return redirect(url_for("credits_admin.index"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,6 +14,7 @@ from referral.errors import InvalidInput, NotFound
 from referral.models import Application, Candidate, DuplicateFlag, Role
 from web.auth_user import roles_required
 from web.database import db
+from web.unit_of_work import transaction
 
 bp = Blueprint("duplicates", __name__, url_prefix="/recruiter/duplicates")
 
@@ -66,19 +66,18 @@ def merge(flag_id: int):
         raise NotFound("No such open duplicate flag.")
     form = ActionForm()
     if form.validate_on_submit():
-        keep_id = request.form.get("keep", type=int)
-        if keep_id not in (flag.candidate_id, flag.other_id):
-            flash(_("Choose which candidate to keep."), "error")
-            return redirect(url_for("duplicates.index"))
-        keep = flag.candidate if keep_id == flag.candidate_id else flag.other
-        drop = flag.other if keep is flag.candidate else flag.candidate
         try:
-            candidates.merge(session, keep, drop, actor=current_user)
-        except InvalidInput:
-            session.rollback()
-            flash(_("These candidates cannot be merged: one of them was already merged."), "error")
+            with transaction() as uow:
+                keep, drop = candidates.merge_flagged(uow, flag, request.form.get("keep", type=int))
+        except InvalidInput as exc:
+            if "keep" in exc.errors:
+                flash(_("Choose which candidate to keep."), "error")
+            else:
+                flash(
+                    _("These candidates cannot be merged: one of them was already merged."),
+                    "error",
+                )
         else:
-            session.commit()
             flash(
                 _("%(drop)s was merged into %(keep)s.", drop=drop.full_name, keep=keep.full_name),
                 "success",
@@ -92,7 +91,7 @@ def dismiss(flag_id: int):
     """Mark two flagged candidates as different people."""
     form = ActionForm()
     if form.validate_on_submit():
-        candidates.dismiss(db(), flag_id, actor=current_user)
-        db().commit()
+        with transaction() as uow:
+            candidates.dismiss_flag(uow, flag_id)
         flash(_("The two candidates are kept apart."), "success")
     return redirect(url_for("duplicates.index"))

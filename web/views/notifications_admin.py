@@ -6,14 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user
 
 from referral import outbox
 from referral.errors import InvalidInput
-from referral.models import Role, utcnow
+from referral.models import Role
 from web.auth_user import roles_required
 from web.database import db
 from web.offer_labels import LABELS
+from web.unit_of_work import transaction
 
 bp = Blueprint("notifications_admin", __name__, url_prefix="/admin/notifications")
 
@@ -56,12 +56,11 @@ def index():
 def retry(notification_id: int):
     """Queue a failed notification again."""
     try:
-        outbox.retry(db(), notification_id, actor=current_user, now=utcnow())
+        with transaction() as uow:
+            outbox.retry_one(uow, notification_id)
     except InvalidInput:
-        db().rollback()
         flash(_("Only a failed notification can be retried."), "error")
     else:
-        db().commit()
         flash(_("The notification is queued again."), "success")
     return redirect(url_for("notifications_admin.index", status=request.form.get("status") or None))
 
@@ -70,8 +69,8 @@ def retry(notification_id: int):
 @roles_required(Role.ADMIN)
 def retry_failed():
     """Queue every failed notification again."""
-    count = outbox.retry_all_failed(db(), actor=current_user, now=utcnow())
-    db().commit()
+    with transaction() as uow:
+        count = outbox.retry_failed(uow)
     flash(
         ngettext(
             "%(num)d notification is queued again.",
