@@ -381,3 +381,16 @@ def leaderboard(
 def set_on_leaderboard(session: Session, user: User, visible: bool) -> None:
     user.on_leaderboard = visible
     audit.record(session, user, "leaderboard.visibility", "user", user.id, visible=visible)
+
+
+def state_on(event: CreditEvent, now: datetime) -> str:
+    """The state a ledger line shows at ``now``: a hire credit whose probation is over reads
+    as eligible even before the worker's daily job (``refresh_states``) records it, so that
+    reading the ledger writes nothing."""
+    if (
+        event.state == CreditState.PENDING.value
+        and event.eligible_at is not None
+        and event.eligible_at <= now
+    ):
+        return CreditState.ELIGIBLE.value
+    return event.state

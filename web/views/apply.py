@@ -341,8 +341,9 @@ def forget_invitation(token: str):
     state, status = "ask", 200
     try:
         if form.validate_on_submit():
-            privacy.forget_invitation(db(), token)
-            db().commit()
+            with unit_of_work() as uow:
+                use_cases.forget_invitation(uow, token)
+                uow.commit()
             state = "done"
         else:
             privacy.forgettable_invitation(db(), token)
