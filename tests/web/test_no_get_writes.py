@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from referral.models import Offer, OfferStatus, Role, utcnow
-from tests.applying import make_link  # noqa: F401 - a fixture
+from tests.applying import *  # noqa: F403 - its fixtures (make_link)
 from tests.notification_factories import queue_closing_notice
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
