@@ -420,3 +420,16 @@ def pay(uow: UnitOfWork, event_id: int) -> CreditEvent:
         reward_model=uow.settings.reward_model,
         now=uow.now(),
     )
+
+
+def state_on(event: CreditEvent, now: datetime) -> str:
+    """The state a ledger line shows at ``now``: a hire credit whose probation is over reads
+    as eligible even before the worker's daily job (``refresh_states``) records it, so that
+    reading the ledger writes nothing."""
+    if (
+        event.state == CreditState.PENDING.value
+        and event.eligible_at is not None
+        and event.eligible_at <= now
+    ):
+        return CreditState.ELIGIBLE.value
+    return event.state

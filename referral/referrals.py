@@ -77,7 +77,7 @@ def refer(
     offer = session.get(Offer, offer_id)
     if offer is None or offer.status == OfferStatus.DRAFT.value:
         raise NotFound("No such offer.")
-    if offer.status != OfferStatus.PUBLISHED.value:
+    if not offer.is_open(now.date()):  # closed, filled, or past its closing date
         raise ReferralRefused("closed", N_("This offer is closed."))
     if not data.first_name.strip() or not data.last_name.strip():
         raise InvalidInput("First and last name are required.", {"first_name": "required"})

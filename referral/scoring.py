@@ -56,7 +56,6 @@ from referral.models import (
     Candidate,
     CVFile,
     Offer,
-    OfferStatus,
     User,
     utcnow,
 )
@@ -483,17 +482,16 @@ def rank_pool_indexed(
 
 
 def open_offers(session: Session, now: datetime | None = None) -> list[Offer]:
-    """Published offers that still take applications."""
-    from referral.offers import is_open  # offers rescores through this module
-
+    """Published offers that still take applications (``Offer.is_open``, in SQL)."""
     now = now or utcnow()
-    published = session.scalars(
-        select(Offer)
-        .where(Offer.status == OfferStatus.PUBLISHED.value)
-        .options(selectinload(Offer.direction))
-        .order_by(Offer.id)
+    return list(
+        session.scalars(
+            select(Offer)
+            .where(Offer.is_open(now.date()))
+            .options(selectinload(Offer.direction))
+            .order_by(Offer.id)
+        )
     )
-    return [o for o in published if is_open(o, now)]
 
 
 def offers_for_candidate(

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from referral import (
     audit,
+    credits,
     digests,
     notification_events,
     offers,
@@ -236,6 +237,7 @@ def run_daily_jobs(
         ),
         ("worker.retention_purge", True, purge),
         ("worker.close_expired_offers", True, lambda s: offers.close_expired(s, now)),
+        ("worker.credit_states", True, lambda s: credits.refresh_states(s, now)),
     ]
     ran = []
     for action, due, job in jobs:

@@ -3,8 +3,8 @@
 A share link is followed far more often than any page is viewed, and each follow is a write.
 This WSGI layer answers the common case — a person's GET, not signed in, on an active link —
 without Flask's request machinery (session, login, locale, rate limiter, templates), with the
-same domain rules (:mod:`referral.links`, :mod:`referral.touches`) and the same answer as the
-``offers.follow_link`` view. Everything else goes to that view: crawlers (they get the offer
+same decision (:func:`referral.following.follow`), the same cookie (:mod:`web.attribution_cookie`)
+and the same answer as the ``offers.follow_link`` view. Everything else goes to that view: crawlers (they get the offer
 page), HEAD requests, visitors with a session cookie (possibly the link's owner), unknown or
 revoked codes (the helpful 404 page), and any database error.
 """
@@ -12,16 +12,15 @@ revoked codes (the helpful 404 page), and any database error.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from flask import Flask
-from werkzeug.http import http_date, parse_cookie
+from werkzeug.http import parse_cookie
 
-from referral import links, visit_journal
-from referral.models import OfferStatus, utcnow
-from referral.touches import COOKIE_NAME, add_touch
+from referral import following, links, visit_journal
+from referral.models import utcnow
+from referral.touches import COOKIE_NAME
+from web import attribution_cookie
 from web.offer_labels import slug
 from web.security import CSP
 
@@ -53,8 +52,6 @@ class FastLinks:
             )
             self.journal.start()
         self.urls = app.url_map.bind("localhost", script_name="/")
-        window = self.settings.attribution_window_days
-        self.max_age = int(timedelta(days=window).total_seconds())
         self.static_headers = [
             ("Content-Type", "text/html; charset=utf-8"),
             ("Content-Length", str(len(BODY))),
@@ -64,9 +61,6 @@ class FastLinks:
             ("Referrer-Policy", "strict-origin-when-cross-origin"),
             ("X-Frame-Options", "DENY"),
         ]
-        # What dump_cookie() writes after the value (checked against it in the tests).
-        secure = "; Secure" if self.settings.session_cookie_secure else ""
-        self.cookie_tail = f"; Max-Age={self.max_age}{secure}; HttpOnly; Path=/; SameSite=Lax"
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one instance per app, bounded
     def offer_path(self, offer_id: int, title: str) -> str:
@@ -97,34 +91,36 @@ class FastLinks:
         if "/" in code:
             return None
         now = utcnow()
-        secret = self.settings.secret_key
+        settings = self.settings
         try:
             target = self.writer.resolve(code)
             if target is None:
                 return None
-            visitor = links.visitor_hash(
-                secret, now.date(), environ.get("REMOTE_ADDR", ""), user_agent
+            old = parse_cookie(cookies).get(COOKIE_NAME) if cookies else None
+            decided = following.follow(
+                target,
+                secret=settings.secret_key,
+                window_days=settings.attribution_window_days,
+                now=now,
+                user_agent=user_agent,
+                address=environ.get("REMOTE_ADDR", ""),
+                referrer=environ.get("HTTP_REFERER"),
+                attribution=old,
             )
-            self.record(target.link_id, visitor, _referrer_host(environ), now)
+            if decided.visitor is not None:
+                self.record(target.link_id, decided.visitor, decided.referrer_host, now)
         except Exception:  # noqa: BLE001 - nothing was written: the view handles (and reports) it
             log.exception("fast path of /r/ failed; falling back to the view")
             return None
-        open_offer = target.offer_status == OfferStatus.PUBLISHED.value and (
-            target.closing_date is None or target.closing_date >= now.date()
-        )
         location = environ.get("SCRIPT_NAME", "").rstrip("/") + self.offer_path(
             target.offer_id, target.offer_title
         )
-        if not open_offer:
-            return "302 FOUND", [("Location", location), *self.static_headers]
-        # The code is made of URL-safe letters and digits only (links.ALPHABET).
-        headers = [("Location", f"{location}?ref={code}"), *self.static_headers]
-        old = parse_cookie(cookies).get(COOKIE_NAME) if cookies else None
-        value = add_touch(secret, old, code, now, self.settings.attribution_window_days)
-        expires = http_date(now + timedelta(seconds=self.max_age))
-        headers.append(
-            ("Set-Cookie", f"{COOKIE_NAME}={value}; Expires={expires}{self.cookie_tail}")
-        )
+        if decided.ref is not None:
+            # The code is made of URL-safe letters and digits only (links.ALPHABET).
+            location = f"{location}?ref={decided.ref}"
+        headers = [("Location", location), *self.static_headers]
+        if decided.attribution is not None:
+            headers.append(attribution_cookie.header(settings, decided.attribution, now))
         return "302 FOUND", headers
 
     def record(self, link_id: int, visitor: str, referrer_host: str | None, now) -> None:
@@ -136,17 +132,6 @@ class FastLinks:
             except OSError:
                 log.exception("visit journal not writable; writing the visit to the database")
         self.writer.record_person(link_id, visitor, referrer_host, now)
-
-
-def _referrer_host(environ) -> str | None:
-    referrer = environ.get("HTTP_REFERER")
-    if not referrer:
-        return None
-    try:
-        host = urlsplit(referrer).hostname
-    except ValueError:
-        return None
-    return host[:255] if host else None
 
 
 def init_app(app: Flask) -> None:

@@ -246,6 +246,7 @@ def test_daily_jobs_run_once_a_day_and_the_digest_at_its_hour(
         "worker.offer_closing_scan",
         "worker.retention_purge",
         "worker.close_expired_offers",
+        "worker.credit_states",
     ]
     assert worker.run_daily_jobs(sessions, settings, early + timedelta(hours=1)) == []
     assert worker.run_daily_jobs(sessions, settings, NOW) == ["worker.digest"]

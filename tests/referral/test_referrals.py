@@ -140,6 +140,11 @@ def test_refusals(session, conf, make_offer, make_user, urls):
     closed = make_offer(status=OfferStatus.CLOSED)
     with pytest.raises(ReferralRefused):
         refer(session, conf, agent=agent, offer_id=closed.id, data=PERSON, urls=urls)
+    # Past its closing date, an offer is closed even before the worker records it.
+    expired = make_offer(closing_date=utcnow().date() - timedelta(days=1))
+    with pytest.raises(ReferralRefused) as info:
+        refer(session, conf, agent=agent, offer_id=expired.id, data=PERSON, urls=urls)
+    assert info.value.code == "closed"
     with pytest.raises(NotFound):
         refer(session, conf, agent=agent, offer_id=999999, data=PERSON, urls=urls)
     assert referrals.agent_referrals(session, agent.id) == []

@@ -81,9 +81,22 @@ def test_mark_one_and_all_as_read(client, auth, make_user, notify_user, session)
 
     assert client.post(f"/inbox/{theirs.id}/read").status_code == 404
     assert client.get(f"/inbox/{theirs.id}/open").status_code == 404
+    assert client.post(f"/inbox/{theirs.id}/open").status_code == 404
 
-    opened = client.get(f"/inbox/{second.id}/open")
+    # Following the link with a GET writes nothing; the inbox opens an unread one with a POST.
+    followed = client.get(f"/inbox/{second.id}/open")
+    assert followed.status_code == 302
+    assert followed.headers["Location"] == "http://localhost/manager/"
+    session.expire_all()
+    assert session.get(Notification, second.id).read_at is None
+    page = client.get("/inbox/").get_data(as_text=True)
+    assert f'<form method="post" action="/inbox/{second.id}/open"' in page
+    opened = client.post(f"/inbox/{second.id}/open")
     assert opened.status_code == 302 and opened.headers["Location"] == "http://localhost/manager/"
+    session.expire_all()
+    assert session.get(Notification, second.id).read_at is not None
+    # Once read, the subject is a plain link to where the notification leads.
+    assert '<a href="http://localhost/manager/">' in client.get("/inbox/").get_data(as_text=True)
 
     client.post("/inbox/read-all")
     session.expire_all()

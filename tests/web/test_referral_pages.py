@@ -172,3 +172,38 @@ def test_my_referrals_load_in_a_fixed_number_of_queries(
     with count_queries() as many:
         client.get("/agent/referrals")
     assert many.count == few.count
+
+
+def test_a_probation_that_ended_shows_eligible_without_the_page_writing_it(
+    client, auth, session, make_user, make_offer, make_link, app, sessions
+):
+    from datetime import timedelta
+
+    from referral import worker
+    from referral.models import CreditEvent, utcnow
+
+    offer = make_offer(title="Comptable")
+    agent = make_user(locale="en")
+    link = make_link(offer=offer, agent=agent)
+    apply_via(client, offer, link.code)
+    application = session.scalar(select(Application))
+    hire = CreditEvent(
+        application_id=application.id,
+        agent_id=agent.id,
+        milestone="hired",
+        points=20,
+        state="pending",
+        eligible_at=utcnow() - timedelta(days=1),
+    )
+    session.add(hire)
+    session.commit()
+    auth.login(agent)
+    page = text(client.get("/agent/referrals"))
+    assert "<td>earned</td>" in page and "pending (probation)" not in page
+    session.expire_all()
+    assert session.get(CreditEvent, hire.id).state == "pending"  # reading wrote nothing
+    # The worker's daily job records it.
+    settings = app.extensions["relais"].settings
+    assert "worker.credit_states" in worker.run_daily_jobs(sessions, settings, utcnow())
+    session.expire_all()
+    assert session.get(CreditEvent, hire.id).state == "eligible"

@@ -27,6 +27,7 @@ from referral import applications, attribution, candidates, privacy, use_cases
 from referral.errors import InvalidInput, NotFound
 from referral.models import ShareLink, utcnow
 from referral.touches import COOKIE_NAME, add_touch, read_touches
+from web import attribution_cookie
 from web.auth_user import public
 from web.database import db, settings
 from web.extensions import limiter
@@ -145,15 +146,7 @@ def _set_touch(response, code: str | None, now):
         now,
         conf.attribution_window_days,
     )
-    response.set_cookie(
-        COOKIE_NAME,
-        value,
-        max_age=conf.attribution_window_days * 86400,
-        httponly=True,
-        samesite="Lax",
-        secure=conf.session_cookie_secure,
-    )
-    return response
+    return attribution_cookie.set_on(response, conf, value, now)
 
 
 def _show_errors(form: ApplyForm, errors: dict[str, str]) -> None:
@@ -336,8 +329,9 @@ def forget_invitation(token: str):
     state, status = "ask", 200
     try:
         if form.validate_on_submit():
-            privacy.forget_invitation(db(), token)
-            db().commit()
+            with unit_of_work() as uow:
+                use_cases.forget_invitation(uow, token)
+                uow.commit()
             state = "done"
         else:
             privacy.forgettable_invitation(db(), token)

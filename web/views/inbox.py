@@ -6,10 +6,10 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from referral import inbox
-from referral.models import utcnow
+from referral import inbox, use_cases
 from web.auth_user import staff_required
 from web.database import db
+from web.unit_of_work import unit_of_work
 from web.views.auth import _safe_next
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -42,10 +42,20 @@ def index():
 
 @bp.route("/<int:notification_id>/open")
 @staff_required
+def follow_notification(notification_id: int):
+    """Follow a notification's link without marking it read (a GET writes nothing; the inbox
+    opens unread notifications with a POST, ``open_notification``)."""
+    row = inbox.get_own(db(), current_user.id, notification_id)
+    return redirect(row.link_url or url_for("inbox.index"))
+
+
+@bp.route("/<int:notification_id>/open", methods=["POST"])
+@staff_required
 def open_notification(notification_id: int):
     """Mark a notification read and follow its link."""
-    row = inbox.mark_read(db(), current_user.id, notification_id, utcnow())
-    db().commit()
+    with unit_of_work() as uow:
+        row = use_cases.open_notification(uow, notification_id)
+        uow.commit()
     return redirect(row.link_url or url_for("inbox.index"))
 
 
@@ -53,8 +63,9 @@ def open_notification(notification_id: int):
 @staff_required
 def mark_read(notification_id: int):
     """Mark one notification read."""
-    inbox.mark_read(db(), current_user.id, notification_id, utcnow())
-    db().commit()
+    with unit_of_work() as uow:
+        use_cases.open_notification(uow, notification_id)
+        uow.commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("inbox.index"))
 
 
@@ -62,8 +73,9 @@ def mark_read(notification_id: int):
 @staff_required
 def mark_all_read():
     """Mark every notification read."""
-    count = inbox.mark_all_read(db(), current_user.id, utcnow())
-    db().commit()
+    with unit_of_work() as uow:
+        count = use_cases.read_all_notifications(uow)
+        uow.commit()
     if count:
         flash(_("All your notifications are marked as read."), "success")
     return redirect(url_for("inbox.index"))

@@ -14,13 +14,14 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from referral import interviews, shortlists
+from referral import interviews, shortlists, use_cases
 from referral.errors import Forbidden, NotFound
 from referral.messages import RuleBroken
 from referral.models import Application, Interview, Role
 from web.auth_user import roles_required
-from web.database import db, settings, urls
+from web.database import db, settings
 from web.errors import refusal_text
+from web.unit_of_work import unit_of_work
 from web.views.candidate_mail import me
 
 bp = Blueprint("interviews", __name__, url_prefix="/recruiter")
@@ -92,6 +93,11 @@ def _show_error(form: InterviewForm, exc: RuleBroken) -> None:
     getattr(form, name, form.location).errors = [refusal_text(exc)]
 
 
+def _sequence(form) -> int | None:
+    """The interview's version the form showed (a change made meanwhile is not overwritten)."""
+    return int(form.sequence.data) if (form.sequence.data or "").isdigit() else None
+
+
 def _back(application: Application) -> str:
     return (
         url_for("recruiter.candidate", candidate_id=application.candidate_id)
@@ -109,27 +115,25 @@ def new(application_id: int):
     if not form.is_submitted():
         form.nonce.data = secrets.token_urlsafe(24)
     elif form.validate():
-        try:
-            interviews.schedule(
-                db(),
-                settings(),
-                application,
-                form.data_for_domain(),
-                actor=me(),
-                nonce=form.nonce.data or None,
-                urls=urls(),
-            )
-        except RuleBroken as exc:
-            db().rollback()
-            _show_error(form, exc)
-            status = 422
-        else:
-            db().commit()
-            flash(
-                _("The interview is planned and the invitation is on its way to the candidate."),
-                "success",
-            )
-            return redirect(_back(application))
+        with unit_of_work() as uow:
+            try:
+                use_cases.schedule_interview(
+                    uow, application, form.data_for_domain(), form.nonce.data or None
+                )
+            except RuleBroken as exc:
+                uow.rollback()
+                _show_error(form, exc)
+                status = 422
+            else:
+                uow.commit()
+                flash(
+                    _(
+                        "The interview is planned and the invitation is on its way to the "
+                        "candidate."
+                    ),
+                    "success",
+                )
+                return redirect(_back(application))
     else:
         status = 422
     return render_template(
@@ -159,24 +163,19 @@ def edit(interview_id: int):
         form.panel.data = "\n".join(interview.panel or [])
         form.sequence.data = str(interview.sequence)
     elif form.validate():
-        try:
-            interviews.reschedule(
-                db(),
-                settings(),
-                interview,
-                form.data_for_domain(),
-                actor=me(),
-                sequence=int(form.sequence.data) if (form.sequence.data or "").isdigit() else None,
-                urls=urls(),
-            )
-        except RuleBroken as exc:
-            db().rollback()
-            _show_error(form, exc)
-            status = 422
-        else:
-            db().commit()
-            flash(_("The interview is changed and the candidate is told."), "success")
-            return redirect(_back(application))
+        with unit_of_work() as uow:
+            try:
+                use_cases.reschedule_interview(
+                    uow, interview, form.data_for_domain(), _sequence(form)
+                )
+            except RuleBroken as exc:
+                uow.rollback()
+                _show_error(form, exc)
+                status = 422
+            else:
+                uow.commit()
+                flash(_("The interview is changed and the candidate is told."), "success")
+                return redirect(_back(application))
     else:
         status = 422
     return render_template(
@@ -196,19 +195,13 @@ def cancel(interview_id: int):
     interview = _interview(interview_id)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
-            interviews.cancel(
-                db(),
-                settings(),
-                interview,
-                actor=me(),
-                sequence=int(form.sequence.data) if (form.sequence.data or "").isdigit() else None,
-                urls=urls(),
-            )
-        except RuleBroken as exc:
-            db().rollback()
-            flash(refusal_text(exc), "error")
-        else:
-            db().commit()
-            flash(_("The interview is cancelled and the candidate is told."), "success")
+        with unit_of_work() as uow:
+            try:
+                use_cases.cancel_interview(uow, interview, _sequence(form))
+            except RuleBroken as exc:
+                uow.rollback()
+                flash(refusal_text(exc), "error")
+            else:
+                uow.commit()
+                flash(_("The interview is cancelled and the candidate is told."), "success")
     return redirect(_back(interview.application))

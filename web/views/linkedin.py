@@ -15,14 +15,15 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import InputRequired, Optional
 
-from referral import analytics, linkedin, linkedin_effect
+from referral import analytics, linkedin, linkedin_effect, use_cases
 from referral.analytics import MIN_GROUP
 from referral.errors import InvalidInput, NotFound
 from referral.local_calendar import local_date
 from referral.models import Offer, OfferStatus, Role, Training, utcnow
 from web.auth_user import roles_required, staff_required
-from web.database import db, settings, urls
+from web.database import db, settings
 from web.errors import field_errors, refusal_text
+from web.unit_of_work import unit_of_work
 
 bp = Blueprint("linkedin", __name__, url_prefix="/linkedin")
 
@@ -95,15 +96,19 @@ def consent():
     """Give consent (and the profile address colleagues' archives recognise)."""
     form = ConsentForm()
     if form.validate_on_submit() and form.agree.data:
-        try:
-            linkedin.give_consent(db(), current_user, form.profile_url.data or "")
-        except InvalidInput as exc:
-            db().rollback()
-            _field_errors(form, exc)
-        else:
-            db().commit()
-            flash(gettext("Your consent is recorded. You can now import your archive."), "success")
-            return redirect(url_for("linkedin.mine"))
+        with unit_of_work() as uow:
+            try:
+                use_cases.give_linkedin_consent(uow, form.profile_url.data or "")
+            except InvalidInput as exc:
+                uow.rollback()
+                _field_errors(form, exc)
+            else:
+                uow.commit()
+                flash(
+                    gettext("Your consent is recorded. You can now import your archive."),
+                    "success",
+                )
+                return redirect(url_for("linkedin.mine"))
     elif not form.agree.errors:
         form.agree.errors = [gettext("Tick the box to give your consent.")]
     return _page(consent_form=form, status=400)
@@ -117,13 +122,16 @@ def import_archive():
     if form.validate_on_submit():
         data = form.archive.data.read()
         prefix = settings().base_url.rstrip("/") + "/r/"
-        try:
-            result = linkedin.import_archive(db(), current_user, data, relais_prefix=prefix)
-        except InvalidInput as exc:
-            db().rollback()
-            form.archive.errors = [refusal_text(exc)]
-        else:
-            db().commit()
+        result = None
+        with unit_of_work() as uow:
+            try:
+                result = use_cases.import_linkedin_archive(uow, data, prefix)
+            except InvalidInput as exc:
+                uow.rollback()
+                form.archive.errors = [refusal_text(exc)]
+            else:
+                uow.commit()
+        if result is not None:
             flash(
                 gettext(
                     "Archive read: %(connections)s connections (%(colleagues)s colleagues), "
@@ -143,8 +151,9 @@ def import_archive():
 @staff_required
 def delete():
     """Withdraw consent and delete everything kept, in one click."""
-    linkedin.erase(db(), current_user)
-    db().commit()
+    with unit_of_work() as uow:
+        use_cases.erase_linkedin(uow)
+        uow.commit()
     flash(gettext("Everything Relais kept about your LinkedIn activity is deleted."), "success")
     return redirect(url_for("linkedin.mine"))
 
@@ -165,25 +174,20 @@ def posted(offer_id: int):
             k: "" if getattr(form, k).data is None else str(getattr(form, k).data)
             for k in ("impressions", "reactions", "comments", "reposts")
         }
-        try:
-            linkedin.declare_post(
-                db(),
-                current_user,
-                offer_id=offer.id,
-                url=form.url.data or "",
-                counts=counts,
-                post_text=form.post_text.data or "",
-                urls=urls(),
-            )
-        except InvalidInput as exc:
-            db().rollback()
-            _field_errors(form, exc)
-        except NotFound:
-            abort(404)
-        else:
-            db().commit()
-            flash(gettext("Your post is recorded."), "success")
-            return redirect(url_for("linkedin.mine"))
+        with unit_of_work() as uow:
+            try:
+                use_cases.declare_linkedin_post(
+                    uow, offer.id, form.url.data or "", counts, form.post_text.data or ""
+                )
+            except InvalidInput as exc:
+                uow.rollback()
+                _field_errors(form, exc)
+            except NotFound:
+                abort(404)
+            else:
+                uow.commit()
+                flash(gettext("Your post is recorded."), "success")
+                return redirect(url_for("linkedin.mine"))
     status = 400 if request.method == "POST" else 200
     return render_template("linkedin/posted.html", form=form, offer=offer), status
 

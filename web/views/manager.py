@@ -16,7 +16,7 @@ from referral import offers, use_cases
 from referral.errors import InvalidInput
 from referral.models import Direction, OfferStatus, Role, User, UserRole, utcnow
 from web.auth_user import roles_required
-from web.database import db, settings
+from web.database import db
 from web.errors import field_errors, refusal_text
 from web.offer_labels import choices
 from web.unit_of_work import unit_of_work
@@ -168,15 +168,16 @@ def new_offer():
         if current_user.direction_id:
             form.direction_id.data = str(current_user.direction_id)
     if form.validate_on_submit():
-        try:
-            offer = offers.create_offer(db(), current_user, form.values(), utcnow())
-        except InvalidInput as exc:
-            db().rollback()
-            form.show_errors(exc)
-        else:
-            db().commit()
-            flash(_("The offer is saved as a draft. Preview it, then publish it."), "success")
-            return redirect(url_for("manager.preview", offer_id=offer.id))
+        with unit_of_work() as uow:
+            try:
+                offer = use_cases.create_offer(uow, form.values())
+            except InvalidInput as exc:
+                uow.rollback()
+                form.show_errors(exc)
+            else:
+                uow.commit()
+                flash(_("The offer is saved as a draft. Preview it, then publish it."), "success")
+                return redirect(url_for("manager.preview", offer_id=offer.id))
     return _render_form(form, status=422 if form.errors else 200)
 
 
@@ -190,18 +191,17 @@ def edit_offer(offer_id: int):
     if request.method == "GET":
         form.load(offer)
     if form.validate_on_submit():
-        try:
-            offers.update_offer(
-                db(), offer, current_user, form.values(), utcnow(), settings=settings()
-            )
-        except InvalidInput as exc:
-            db().rollback()
-            form.show_errors(exc)
-            offer = _editable(offer_id)
-        else:
-            db().commit()
-            flash(_("The offer is saved."), "success")
-            return redirect(url_for("manager.preview", offer_id=offer.id))
+        with unit_of_work() as uow:
+            try:
+                use_cases.update_offer(uow, offer, form.values())
+            except InvalidInput as exc:
+                uow.rollback()
+                form.show_errors(exc)
+                offer = _editable(offer_id)
+            else:
+                uow.commit()
+                flash(_("The offer is saved."), "success")
+                return redirect(url_for("manager.preview", offer_id=offer.id))
     return _render_form(form, offer, status=422 if form.errors else 200)
 
 
@@ -238,11 +238,6 @@ def _act(offer_id: int, action, done: str):
     return redirect(url_for("manager.preview", offer_id=result.id))
 
 
-def _by_actor(change):
-    """An ``offers`` lifecycle step as a use case on the unit of work."""
-    return lambda uow, offer: change(uow.session, offer, uow.actor, uow.now())
-
-
 @bp.route("/offers/<int:offer_id>/publish", methods=["POST"])
 @roles_required(*EDITORS)
 def publish(offer_id: int):
@@ -254,20 +249,18 @@ def publish(offer_id: int):
 @roles_required(*EDITORS)
 def close(offer_id: int):
     """Close an offer: no more applications."""
-    return _act(offer_id, _by_actor(offers.close), _("The offer is closed."))
+    return _act(offer_id, use_cases.close_offer, _("The offer is closed."))
 
 
 @bp.route("/offers/<int:offer_id>/fill", methods=["POST"])
 @roles_required(*EDITORS)
 def fill(offer_id: int):
     """Mark an offer as filled."""
-    return _act(offer_id, _by_actor(offers.mark_filled), _("The offer is marked as filled."))
+    return _act(offer_id, use_cases.fill_offer, _("The offer is marked as filled."))
 
 
 @bp.route("/offers/<int:offer_id>/duplicate", methods=["POST"])
 @roles_required(*EDITORS)
 def duplicate(offer_id: int):
     """Copy an offer into a new draft."""
-    return _act(
-        offer_id, _by_actor(offers.duplicate), _("A copy of the offer is saved as a draft.")
-    )
+    return _act(offer_id, use_cases.duplicate_offer, _("A copy of the offer is saved as a draft."))

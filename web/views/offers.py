@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -19,14 +17,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from referral import links, offers, rich_text
+from referral import following, links, offers, rich_text
 from referral.models import Category, ContractType, OfferStatus, RemoteWork, utcnow
 from referral.share_images import cached_offer_card
-from referral.touches import COOKIE_NAME, add_touch
+from referral.touches import COOKIE_NAME
+from web import attribution_cookie
 from web.auth_user import public
 from web.database import db, settings
 from web.extensions import limiter
 from web.offer_labels import slug as _slug
+from web.unit_of_work import unit_of_work
 
 bp = Blueprint("offers", __name__)
 
@@ -166,16 +166,6 @@ def offer_image(offer_id: int):
     return send_file(path, mimetype="image/png", max_age=3600)
 
 
-def _referrer_host() -> str | None:
-    if not request.referrer:
-        return None
-    try:
-        host = urlsplit(request.referrer).hostname
-    except ValueError:
-        return None
-    return host[:255] if host else None
-
-
 def _is_link_owner(agent_id: int) -> bool:
     # Only look the user up when a sign-in cookie is there: anonymous visits cost no query.
     if "_user_id" not in session and "remember_token" not in request.cookies:
@@ -194,53 +184,36 @@ def follow_link(code: str):
         return render_template("offers/link_not_found.html"), 404
     now = utcnow()
     config = settings()
-    user_agent = request.headers.get("User-Agent", "")
-    if links.is_bot(user_agent):
-        if request.method != "HEAD":
-            visitor = links.visitor_hash(
-                config.secret_key, now.date(), request.remote_addr or "", user_agent
-            )
-            links.record_visit(
-                session_, target.link_id, visitor, bot=True, referrer_host=None, now=now
-            )
-        offer = offers.get_public_offer(session_, target.offer_id, now)
-        session_.commit()
-        return render_offer_page(offer, share_url=absolute("offers.follow_link", code=code))
-    counted = request.method != "HEAD" and not _is_link_owner(target.agent_id)
-    if counted:
-        visitor = links.visitor_hash(
-            config.secret_key, now.date(), request.remote_addr or "", user_agent
-        )
-        links.record_visit(
-            session_,
-            target.link_id,
-            visitor,
-            bot=False,
-            referrer_host=_referrer_host(),
-            now=now,
-        )
-        session_.commit()
-    open_offer = target.offer_status == OfferStatus.PUBLISHED.value and (
-        target.closing_date is None or target.closing_date >= now.date()
+    decided = following.follow(
+        target,
+        secret=config.secret_key,
+        window_days=config.attribution_window_days,
+        now=now,
+        user_agent=request.headers.get("User-Agent", ""),
+        address=request.remote_addr or "",
+        referrer=request.referrer,
+        attribution=request.cookies.get(COOKIE_NAME),
+        head=request.method == "HEAD",
+        by_owner=_is_link_owner(target.agent_id),
     )
+    # Counting a visit is the one write a GET makes here (the reason of the share link).
+    if decided.visitor is not None:
+        with unit_of_work(now) as uow:
+            following.record(uow.session, decided, now)
+            uow.commit()
+    if decided.bot:
+        offer = offers.get_public_offer(session_, target.offer_id, now)
+        return render_offer_page(offer, share_url=absolute("offers.follow_link", code=code))
     response = redirect(
         url_for(
             "offers.offer_page",
             offer_id=target.offer_id,
             slug=_slug(target.offer_title),
-            ref=code if open_offer else None,
+            ref=decided.ref,
         ),
         302,
     )
     response.headers["Cache-Control"] = "no-store"
-    if counted and open_offer:
-        window = config.attribution_window_days
-        response.set_cookie(
-            COOKIE_NAME,
-            add_touch(config.secret_key, request.cookies.get(COOKIE_NAME), code, now, window),
-            max_age=int(timedelta(days=window).total_seconds()),
-            httponly=True,
-            samesite="Lax",
-            secure=config.session_cookie_secure,
-        )
+    if decided.attribution is not None:
+        attribution_cookie.set_on(response, config, decided.attribution, now)
     return response

@@ -14,14 +14,15 @@ from sqlalchemy import select
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from referral import applications, credits, referrals
+from referral import applications, credits, referrals, use_cases
 from referral.errors import InvalidInput, NotFound
 from referral.models import Direction, Offer, ReferralStatus, utcnow
 from web.auth_user import staff_required
-from web.database import db, settings, urls
+from web.database import db, settings
 from web.errors import refusal_text
 from web.offer_labels import LABELS
 from web.templating import candidate_name
+from web.unit_of_work import unit_of_work
 
 bp = Blueprint("referrals", __name__, url_prefix="/agent")
 
@@ -89,38 +90,34 @@ def refer():
         form.offer_id.data = int(request.args["offer_id"])
     status = 200
     if form.validate_on_submit():
-        try:
-            referral = referrals.refer(
-                session,
-                settings(),
-                agent=current_user,
-                offer_id=form.offer_id.data,
-                data=referrals.ReferralInput(
-                    first_name=form.first_name.data or "",
-                    last_name=form.last_name.data or "",
-                    email=form.email.data or "",
-                    relationship=form.relationship.data or "",
-                    reason=form.reason.data or "",
-                ),
-                urls=urls(),
-            )
-        except referrals.ReferralRefused as exc:
-            session.rollback()
-            form.email.errors = [*form.email.errors, refusal_text(exc)]
-            status = 422
-        except NotFound:
-            session.rollback()
-            form.offer_id.errors = [*form.offer_id.errors, _("Choose an open offer.")]
-            status = 422
-        except InvalidInput as exc:
-            session.rollback()
-            if "email" in exc.errors:
-                form.email.errors = [*form.email.errors, _("Enter a valid e-mail address.")]
+        data = referrals.ReferralInput(
+            first_name=form.first_name.data or "",
+            last_name=form.last_name.data or "",
+            email=form.email.data or "",
+            relationship=form.relationship.data or "",
+            reason=form.reason.data or "",
+        )
+        referral = None
+        with unit_of_work() as uow:
+            try:
+                referral = use_cases.refer(uow, form.offer_id.data, data)
+            except referrals.ReferralRefused as exc:
+                uow.rollback()
+                form.email.errors = [*form.email.errors, refusal_text(exc)]
+            except NotFound:
+                uow.rollback()
+                form.offer_id.errors = [*form.offer_id.errors, _("Choose an open offer.")]
+            except InvalidInput as exc:
+                uow.rollback()
+                if "email" in exc.errors:
+                    form.email.errors = [*form.email.errors, _("Enter a valid e-mail address.")]
+                else:
+                    form.first_name.errors = [*form.first_name.errors, str(REQUIRED)]
             else:
-                form.first_name.errors = [*form.first_name.errors, str(REQUIRED)]
+                uow.commit()
+        if referral is None:
             status = 422
         else:
-            session.commit()
             flash(
                 _(
                     "Thank you! %(name)s will receive an invitation to apply with a personal link.",
@@ -139,7 +136,7 @@ def refer():
 def mine():
     """My referrals: each person I brought, the offer, the stage, and my points."""
     session = db()
-    credits.refresh_states(session)
+    now = utcnow()
     apps = applications.agent_applications(session, current_user.id)
     events = credits.agent_events(session, current_user.id)
     by_app = defaultdict(list)
@@ -161,7 +158,6 @@ def mine():
         }
         for app in apps
     ]
-    session.commit()  # probation states that became eligible
     return render_template(
         "referrals/mine.html",
         rows=rows,
@@ -172,6 +168,8 @@ def mine():
         stage_labels=STAGE_LABELS,
         milestone_labels=MILESTONE_LABELS,
         state_labels=state_labels(),
+        # Probation over shows as eligible at once; the worker records it daily (no GET write).
+        state_of=lambda event: credits.state_on(event, now),
     )
 
 
@@ -222,8 +220,9 @@ def leaderboard_visibility():
     form = VisibilityForm()
     if form.validate_on_submit():
         visible = request.form.get("visible") == "1"
-        credits.set_on_leaderboard(db(), current_user, visible)
-        db().commit()
+        with unit_of_work() as uow:
+            use_cases.set_on_leaderboard(uow, visible)
+            uow.commit()
         flash(
             _("You are on the leaderboard again.")
             if visible

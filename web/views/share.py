@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from referral import links, offers
+from referral import links, offers, use_cases
 from referral.errors import NotFound
 from referral.models import Channel, utcnow
 from referral.share_images import qr_png, qr_svg
 from web.auth_user import staff_required
 from web.database import db, settings
 from web.errors import refusal_text
+from web.unit_of_work import unit_of_work
 from web.views.offers import absolute
 
 bp = Blueprint("share", __name__, url_prefix="/agent")
@@ -38,7 +39,6 @@ def offer(offer_id: int):
     session = db()
     now = utcnow()
     offer = offers.get_public_offer(session, offer_id, now)
-    session.commit()
     mine = links.links_for_offer(session, offer, current_user)
     active = {c: link for c, link in mine.items() if link.revoked_at is None}
     urls = {c: link_url(link) for c, link in active.items()}
@@ -77,13 +77,14 @@ def take_link(offer_id: int, channel: str):
     if not LinkForm().validate_on_submit():
         flash(_("The form has expired. Try again."), "error")
         return redirect(back)
-    try:
-        link = links.get_or_create_link(session, offer, current_user, channel, now)
-    except offers.OfferNotOpen as exc:
-        session.rollback()
-        flash(refusal_text(exc), "error")
-        return redirect(back)
-    session.commit()
+    with unit_of_work(now) as uow:
+        try:
+            link = use_cases.take_link(uow, offer, channel)
+        except offers.OfferNotOpen as exc:
+            uow.rollback()
+            flash(refusal_text(exc), "error")
+            return redirect(back)
+        uow.commit()
     if request.form.get("then") == "open" and channel in EXTERNAL:
         post = offers.post_text(offer, str(get_locale() or "fr"), None)
         target = links.share_urls({channel: link_url(link)}, offer.title, post)[channel]
@@ -106,8 +107,9 @@ def revoke(link_id: int):
     session = db()
     link = links.get_own_link(session, link_id, current_user)
     if LinkForm().validate_on_submit():
-        links.revoke(session, link, current_user, utcnow())
-        session.commit()
+        with unit_of_work() as uow:
+            use_cases.revoke_link(uow, link)
+            uow.commit()
         flash(_("The link is withdrawn: it no longer leads to the offer."), "success")
     back = request.form.get("back")
     if back == "offer":

@@ -15,9 +15,8 @@ from wtforms.validators import DataRequired
 from referral import candidate_status, use_cases
 from referral.errors import InvalidInput, NotFound
 from referral.messages import RuleBroken
-from referral.models import utcnow
 from web.auth_user import public
-from web.database import db, settings, urls
+from web.database import db, settings
 from web.errors import refusal_text
 from web.extensions import limiter
 from web.unit_of_work import unit_of_work
@@ -102,13 +101,14 @@ def withdraw(token: str):
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _page(token, 422, withdraw_form=form)
-    try:
-        candidate_status.withdraw(session, settings(), application, utcnow(), urls=urls())
-    except RuleBroken as exc:
-        session.rollback()
-        form.confirm.errors = [refusal_text(exc)]
-        return _page(token, 409, withdraw_form=form)
-    session.commit()
+    with unit_of_work() as uow:
+        try:
+            use_cases.withdraw_application(uow, application)
+        except RuleBroken as exc:
+            uow.rollback()
+            form.confirm.errors = [refusal_text(exc)]
+            return _page(token, 409, withdraw_form=form)
+        uow.commit()
     flash(_("Your application is withdrawn."), "success")
     return redirect(url_for(".show", token=token))
 
@@ -158,9 +158,9 @@ def erase(token: str):
     form = EraseForm()
     if not form.validate_on_submit():
         return _page(token, 422, erase_form=form)
-    erasure = candidate_status.erase(session, settings(), application, utcnow())
-    session.commit()
-    erasure.complete(settings())
+    with unit_of_work() as uow:
+        use_cases.erase_my_data(uow, application)
+        uow.commit()  # the files go once the erasure is committed (an after-commit hook)
     return render_template("status/erased.html")
 
 
