@@ -200,26 +200,18 @@ def import_staff(file: Path, dry_run: bool, invite: bool) -> None:
         click.echo(f"Warning: {len(report.roles_removed)} account(s) {verb} roles.", err=True)
     click.echo(report.summary())
     if invited:
-        click.echo(f"{invited} invitation(s) queued in the outbox.")
+        click.echo(f"{invited} invitation(s) queued: `relais worker` writes and sends them.")
 
 
 def _invite(app, session, emails: list[str]) -> int:
-    """Queue an invitation to each account of ``emails``; links point to RELAIS_BASE_URL."""
-    from flask import url_for
-
+    """Record an invitation batch for the accounts of ``emails`` (the worker writes and sends
+    the e-mails); links point to RELAIS_BASE_URL."""
     from referral import invitations
+    from web.invitation_urls import invitation_urls
 
-    config = app.extensions["relais"].settings
     with app.test_request_context():
-        return invitations.invite_by_email(
-            session,
-            emails,
-            link_for=lambda token: (
-                config.base_url.rstrip("/") + url_for("auth.reset_password", token=token)
-            ),
-            actor=None,
-            default_locale=config.default_locale,
-        )
+        urls = invitation_urls(app.extensions["relais"].settings)
+    return invitations.queue_by_email(session, emails, actor=None, **urls).total
 
 
 @main.group()

@@ -30,6 +30,7 @@ from referral.errors import InvalidInput
 from referral.models import Direction, Role, User
 from web.auth_user import roles_required
 from web.database import db, settings
+from web.invitation_urls import invitation_urls
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -105,17 +106,15 @@ class ImportForm(FlaskForm):
     invite = BooleanField(_l("Send each new account an invitation e-mail to choose a password"))
 
 
-def _invitation_link(token: str) -> str:
-    return settings().base_url.rstrip("/") + url_for("auth.reset_password", token=token)
-
-
-def _invite(session, accounts_or_emails, *, by_email: bool) -> int:
-    kwargs = dict(
-        link_for=_invitation_link, actor=current_user, default_locale=settings().default_locale
-    )
-    if by_email:
-        return invitations.invite_by_email(session, accounts_or_emails, **kwargs)
-    return invitations.invite(session, accounts_or_emails, **kwargs)
+def _invite(session, emails: list[str] | None) -> int:
+    """Record an invitation batch (the worker writes the e-mails): the accounts of ``emails``,
+    or with ``None`` every account whose owner never signed in; returns how many."""
+    urls = invitation_urls(settings())
+    if emails is None:
+        batch = invitations.queue_never_signed_in(session, actor=current_user, **urls)
+    else:
+        batch = invitations.queue_by_email(session, emails, actor=current_user, **urls)
+    return batch.total
 
 
 class ImportCheckedForm(FlaskForm):
@@ -177,8 +176,9 @@ def users():
         q=query,
         status=status,
         role_labels=ROLE_LABELS,
-        signs_in_with=invitations.signs_in_with,
+        signs_in_with=lambda user: invitations.signs_in_with(user, settings().oidc_enabled),
         never_signed_in=invitations.count_never_signed_in(db()),
+        invitation_batches=invitations.recent_batches(db()),
     )
 
 
@@ -453,11 +453,11 @@ def staff_import_page():
                 checked = ImportCheckedForm(formdata=None, checked_file=_sign_checked(data))
             else:
                 if form.invite.data and report.created:
-                    invited = _invite(session, report.created, by_email=True)
+                    invited = _invite(session, report.created)
                     flash(
                         ngettext(
-                            "%(num)s invitation is on its way.",
-                            "%(num)s invitations are on their way.",
+                            "%(num)s invitation is queued: the e-mails leave in the background.",
+                            "%(num)s invitations are queued: the e-mails leave in the background.",
                             invited,
                         ),
                         "success",
@@ -490,11 +490,13 @@ def staff_import_page():
 def invite_again():
     """Send the invitation again to every active account whose owner never signed in."""
     session = db()
-    invited = _invite(session, invitations.never_signed_in(session), by_email=False)
+    invited = _invite(session, None)
     session.commit()
     flash(
         ngettext(
-            "%(num)s invitation is on its way.", "%(num)s invitations are on their way.", invited
+            "%(num)s invitation is queued: the e-mails leave in the background.",
+            "%(num)s invitations are queued: the e-mails leave in the background.",
+            invited,
         ),
         "success",
     )
