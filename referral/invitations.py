@@ -69,10 +69,10 @@ def invite(
             if not user.active:
                 continue
             if sign_in_url:
-                link, context = sign_in_url, {"sso": True, "provider": provider}
+                link, context = sign_in_url, {"sso": True, "provider": provider, "valid_days": 0}
             else:
                 token = users.issue_reset_token(session, user, now, valid_for=valid_for)
-                link, context = link_for(token), {"valid_days": valid_for.days}
+                link, context = link_for(token), {"valid_days": valid_for.days, "sso": False}
             notifications.notify(
                 session,
                 "account_invitation",
