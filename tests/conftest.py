@@ -259,3 +259,7 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+# The real OpenID provider of the sign-in tests (Node's oidc-provider), for every test folder.
+from tests.oidc_support import oidc_provider  # noqa: E402, F401

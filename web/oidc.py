@@ -7,6 +7,9 @@ provider's published keys, ``iss`` equal to the discovered issuer, ``aud`` holdi
 id, ``exp``/``iat``, ``nonce`` equal to the one sent, ``at_hash``). What it does not do is
 added here:
 
+- ``aud`` must hold our client id: Authlib checks the audience only when told which one
+  (``claims_options``), else only ``azp`` stands in the way of a token issued to another
+  client (a test found it);
 - the discovery document's ``issuer`` must be the configured issuer (OpenID Connect Discovery
   §4.3; Authlib trusts whatever the document says);
 - a token response without an ID token is refused (Authlib then returns no claims and no
@@ -81,6 +84,15 @@ def metadata() -> dict[str, Any]:
             f"the discovery document names issuer {data.get('issuer')!r}, not {conf.oidc_issuer!r}"
         )
     return data
+
+
+def claims_options() -> dict[str, Any]:
+    """What the ID token's ``iss`` and ``aud`` must be (Authlib checks them only if told)."""
+    conf: Settings = current_app.extensions["relais"].settings
+    return {
+        "iss": {"essential": True, "values": [metadata()["issuer"]]},
+        "aud": {"essential": True, "values": [conf.oidc_client_id]},
+    }
 
 
 def authorization_params() -> dict[str, str]:

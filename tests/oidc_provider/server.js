@@ -95,13 +95,32 @@ const provider = new Provider(issuer, {
   ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },
 });
 
+// Relais's browser journeys serve on a free port of 127.0.0.1: any loopback address with
+// Relais's callback path is accepted too (as RFC 8252 lets native apps do), for this test
+// provider only.
+const loopback = (path) => (value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' && url.hostname === '127.0.0.1' && url.pathname === path;
+  } catch {
+    return false;
+  }
+};
+const { redirectUriAllowed, postLogoutRedirectUriAllowed } = provider.Client.prototype;
+provider.Client.prototype.redirectUriAllowed = function allowed(value) {
+  return redirectUriAllowed.call(this, value) || loopback('/login/sso/callback')(value);
+};
+provider.Client.prototype.postLogoutRedirectUriAllowed = function allowed(value) {
+  return postLogoutRedirectUriAllowed.call(this, value) || loopback('/')(value);
+};
+
 let nextTokenMode = null;
 
 async function misbehave(idToken, mode) {
   const payload = jose.decodeJwt(idToken);
   const now = Math.floor(Date.now() / 1000);
   if (mode === 'wrong_iss') payload.iss = 'http://127.0.0.1:1/another-issuer';
-  else if (mode === 'wrong_aud') payload.aud = 'another-client';
+  else if (mode === 'wrong_aud') { payload.aud = 'another-client'; payload.azp = clientId; }
   else if (mode === 'expired') { payload.iat = now - 7200; payload.exp = now - 3600; }
   else if (mode === 'nonce') payload.nonce = 'a-nonce-relais-never-sent';
   if (mode === 'alg_none') {

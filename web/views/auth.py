@@ -187,7 +187,7 @@ def sso_callback():
         log.info("identity provider error: %s", request.args.get("error"))
         return _refused(_("The identity provider did not sign you in. Try again."), 401)
     try:
-        token = oidc.client().authorize_access_token()
+        token = oidc.client().authorize_access_token(claims_options=oidc.claims_options())
         claims = oidc.verified_claims(token)
     except MismatchingStateError:
         return _refused(
