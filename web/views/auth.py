@@ -29,7 +29,7 @@ from web import oidc
 from web.auth_user import home_endpoint, public
 from web.database import db, settings
 from web.extensions import limiter
-from web.security import safe_next_path
+from web.security import origin, safe_next_path
 from web.unit_of_work import unit_of_work
 
 bp = Blueprint("auth", __name__)
@@ -240,7 +240,9 @@ def logout():
     home = settings().base_url.rstrip("/") + url_for("public.index")
     if id_token and settings().oidc_enabled:
         try:
-            if oidc.metadata().get("end_session_endpoint"):
+            end = oidc.metadata().get("end_session_endpoint")
+            # Only on the issuer's origin, the one the pages' form-action allows (web/security.py).
+            if end and origin(end) == origin(settings().oidc_issuer):
                 return oidc.client().logout_redirect(
                     post_logout_redirect_uri=home,
                     id_token_hint=id_token,
