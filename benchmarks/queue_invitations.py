@@ -26,7 +26,7 @@ from referral.config import Settings
 from referral.models import Base, User
 from referral.worker import send_invitations
 
-SET_PASSWORD_URL = "http://x/password/reset/"
+RESET_PAGE = "http://x/password/reset/"
 
 
 def _accounts(session: Session, count: int, prefix: str) -> list[str]:
@@ -51,7 +51,7 @@ def main() -> None:
             emails = _accounts(session, args.count, "before")
             start = time.perf_counter()
             written = invitations.invite_by_email(
-                session, emails, link_for=lambda t: SET_PASSWORD_URL + t, actor=None
+                session, emails, link_for=lambda t: RESET_PAGE + t, actor=None
             )
             session.commit()
             before = time.perf_counter() - start
@@ -59,7 +59,7 @@ def main() -> None:
             emails = _accounts(session, args.count, "after")
             start = time.perf_counter()
             batch = invitations.queue_by_email(
-                session, emails, set_password_url=SET_PASSWORD_URL, sign_in_url=None, actor=None
+                session, emails, set_password_url=RESET_PAGE, sign_in_url=None, actor=None
             )
             session.commit()
             after = time.perf_counter() - start

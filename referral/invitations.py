@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from referral import audit, notifications, users
@@ -155,11 +156,16 @@ def queue_by_email(
     batch = _new_batch(session, set_password_url, sign_in_url, now)
     wanted = [e.strip().lower() for e in emails]
     for start in range(0, len(wanted), BATCH_SIZE * 5):
-        result = session.execute(
-            update(User)
-            .where(User.active, func.lower(User.email).in_(wanted[start : start + BATCH_SIZE * 5]))
-            .values(invitation_batch_id=batch.id)
-            .execution_options(synchronize_session=False)
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                update(User)
+                .where(
+                    User.active, func.lower(User.email).in_(wanted[start : start + BATCH_SIZE * 5])
+                )
+                .values(invitation_batch_id=batch.id)
+                .execution_options(synchronize_session=False)
+            ),
         )
         batch.total += result.rowcount or 0
     audit.record(session, actor, "user.invite", "invitation_batch", batch.id, count=batch.total)
@@ -177,11 +183,14 @@ def queue_never_signed_in(
     """Record a batch inviting again every account :func:`never_signed_in` returns."""
     now = now or utcnow()
     batch = _new_batch(session, set_password_url, sign_in_url, now)
-    result = session.execute(
-        update(User)
-        .where(*_NEVER_SIGNED_IN)
-        .values(invitation_batch_id=batch.id)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(User)
+            .where(*_NEVER_SIGNED_IN)
+            .values(invitation_batch_id=batch.id)
+            .execution_options(synchronize_session=False)
+        ),
     )
     batch.total = result.rowcount or 0
     audit.record(session, actor, "user.invite", "invitation_batch", batch.id, count=batch.total)

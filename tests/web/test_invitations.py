@@ -210,3 +210,32 @@ def test_the_worker_writes_a_large_batch_a_step_at_a_time(session, app, monkeypa
     session.expire_all()
     assert batch.sent == 7 and batch.finished_at is not None
     assert len(_invitations(session)) == 7
+
+
+def test_queue_benchmark_in_miniature():
+    """``benchmarks/queue_invitations.py`` runs and every invitation queued gets written."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(root / "benchmarks" / "queue_invitations.py"),
+            "--count",
+            "60",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env={k: v for k, v in os.environ.items() if k != "RELAIS_BENCH_DATABASE_URL"},
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["count"] == result["worker_written"] == result["before_written"] == 60
+    assert result["request_after_s"] >= 0 and result["request_before_s"] > 0
