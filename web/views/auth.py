@@ -138,10 +138,14 @@ def _refused(message: str, status: int):
 
 
 @bp.route("/login/sso")
-@limiter.limit(_login_limit)
 @public
 def sso_login():
-    """Go to the organisation's identity provider (state, nonce and PKCE kept in the session)."""
+    """Go to the organisation's identity provider (state, nonce and PKCE kept in the session).
+
+    No rate limit here nor on the callback: nothing can be guessed through them (an answer
+    without this browser's state is refused before any call to the provider), and a whole
+    organisation signing in at 9 o'clock often comes from one address.
+    """
     if not settings().oidc_enabled:
         abort(404)
     if current_user.is_authenticated:
@@ -174,7 +178,6 @@ def _unverifiable() -> str:
 
 
 @bp.route("/login/sso/callback")
-@limiter.limit(_login_limit)
 @public
 def sso_callback():
     """Back from the provider: check its answer (web/oidc.py), open the account it names
