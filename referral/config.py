@@ -20,7 +20,7 @@ from babel.dates import get_timezone
 
 PREFIX = "RELAIS_"
 DEFAULT_SENDER_ADDRESS = "no-reply@relais.example"
-SECRET_NAMES = {"secret_key", "smtp_password"}
+SECRET_NAMES = {"secret_key", "smtp_password", "oidc_client_secret"}
 LOGO_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -114,6 +114,36 @@ class Settings:
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none).
     # The visitor's address (visitor hash, rate limits) is then the one they forward.
     proxies: int = 0
+    # Sign-in with the organisation's identity provider (OpenID Connect, referral.sso and
+    # web/oidc.py); off while ``oidc_issuer`` is empty. The issuer's discovery document
+    # (/.well-known/openid-configuration) gives the endpoints and keys.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    # Extra parameters of the authorization request, as a query string ("acr_values=eidas1").
+    oidc_extra_params: str = ""
+    # The provider's name on the sign-in button ("Sign in with <label>").
+    oidc_label: str = ""
+    # The claims that carry these (empty: not used); names differ between providers.
+    oidc_claim_email: str = "email"
+    oidc_claim_given_name: str = "given_name"
+    oidc_claim_family_name: str = "family_name"
+    oidc_claim_employee_number: str = ""
+    oidc_claim_direction: str = ""
+    # A provider that vouches for every e-mail it sends but sends no ``email_verified``
+    # (ProConnect): its e-mails count as verified. ``email_verified: false`` never does.
+    oidc_email_verified_by_provider: bool = False
+    # An unknown person who signs in is created as an agent (else refused).
+    oidc_create_unknown: bool = False
+    # Seconds to wait for the provider (discovery, keys, token, userinfo) before giving up.
+    oidc_timeout_s: float = 10.0
+    # Off: staff sign in only through the provider; admins keep the password form (break-glass).
+    password_login_for_staff: bool = True
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
 
     @functools.cached_property
     def weights(self) -> Any:
@@ -285,6 +315,7 @@ def validate(settings: Settings) -> None:
                 f"{PREFIX}{name.upper()}: not an e-mail address: {value!r} "
                 "(e.g. Recrutement <recrutement@example.org>)"
             )
+    _validate_oidc(settings)
     if settings.database_url:
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
@@ -295,6 +326,40 @@ def validate(settings: Settings) -> None:
             raise ConfigError(
                 f"{PREFIX}DATABASE_URL: not a database URL: {settings.database_url!r}"
             ) from None
+
+
+def _validate_oidc(settings: Settings) -> None:
+    """An issuer needs a client id, a timeout and the ``openid`` scope; extra parameters are
+    a query string."""
+    if not settings.oidc_issuer:
+        return
+    if not settings.oidc_issuer.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"{PREFIX}OIDC_ISSUER: expected the issuer's https:// address, "
+            f"got {settings.oidc_issuer!r}"
+        )
+    if not settings.oidc_client_id:
+        raise ConfigError(f"{PREFIX}OIDC_CLIENT_ID: required when {PREFIX}OIDC_ISSUER is set")
+    if "openid" not in settings.oidc_scopes.split():
+        raise ConfigError(f"{PREFIX}OIDC_SCOPES: must include openid, got {settings.oidc_scopes!r}")
+    if settings.oidc_timeout_s <= 0:
+        raise ConfigError(f"{PREFIX}OIDC_TIMEOUT_S: must be greater than 0")
+    oidc_extra_params(settings)
+
+
+def oidc_extra_params(settings: Settings) -> dict[str, str]:
+    """``RELAIS_OIDC_EXTRA_PARAMS`` ("acr_values=eidas1&prompt=login") as a dict."""
+    from urllib.parse import parse_qsl
+
+    try:
+        return dict(parse_qsl(settings.oidc_extra_params, strict_parsing=True))
+    except ValueError:
+        if not settings.oidc_extra_params.strip():
+            return {}
+        raise ConfigError(
+            f"{PREFIX}OIDC_EXTRA_PARAMS: expected name=value pairs joined by &, "
+            f"got {settings.oidc_extra_params!r}"
+        ) from None
 
 
 def prepare_instance(settings: Settings) -> Settings:

@@ -304,6 +304,7 @@ class User(Base):
     """A member of staff. Every active user is an agent; other roles are added."""
 
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -332,6 +333,14 @@ class User(Base):
     # chose a password, through the invitation or "Forgot your password?".
     invited_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]
+    # The identity provider's account (issuer and ``sub``) once matched (referral.sso);
+    # unique together, so one person of the provider signs in to one account.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    # The invitation batch that will e-mail this account (the worker clears it once queued).
+    invitation_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation_batch.id", ondelete="SET NULL"), index=True
+    )
 
     direction: Mapped[Direction | None] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -1193,3 +1202,23 @@ class Interview(Base):
 
     def __repr__(self) -> str:
         return f"<Interview {self.id} {self.status} seq={self.sequence}>"
+
+
+class InvitationBatch(Base):
+    """Invitations an admin asked for at once (an import, "send again"): the request records
+    the batch and marks the accounts, the worker queues the e-mails a batch at a time
+    (referral.invitations); ``sent`` counts those queued so far, for the progress shown. Who
+    asked is in the audit log."""
+
+    __tablename__ = "invitation_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    # The addresses the e-mails link to, given by the web layer that recorded the batch: the
+    # page that sets a password (the token is appended), or the sign-in page when the staff
+    # sign in with the organisation's identity provider (then no token is issued).
+    set_password_url: Mapped[str] = mapped_column(String(500), default="")
+    sign_in_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -666,15 +665,22 @@ def import_accounts(
     data: bytes,
     *,
     dry_run: bool = False,
-    invite_link_for: Callable[[str], str] | None = None,
+    invite_urls: dict[str, str | None] | None = None,
 ) -> ImportReport:
-    """Import the file (:func:`import_staff`) and, with ``invite_link_for`` (the address of
-    the page that sets a password with a token), invite each account it created.
+    """Import the file (:func:`import_staff`) and, with ``invite_urls`` (the addresses an
+    invitation links to: ``set_password_url`` and ``sign_in_url``), record an invitation batch
+    for each account it created; the worker writes the e-mails.
 
     A dry run writes nothing and invites nobody; a bad file raises StaffImportError. The admin
     page and ``relais import-staff`` both run this.
     """
     report = import_staff(uow.session, data, actor=uow.actor, dry_run=dry_run)
-    if not dry_run and invite_link_for is not None and report.created:
-        report.invited = invitations.invite_emails(uow, report.created, link_for=invite_link_for)
+    if not dry_run and invite_urls is not None and report.created:
+        set_password_url = invite_urls["set_password_url"] or ""
+        report.invited = invitations.invite_emails(
+            uow,
+            report.created,
+            set_password_url=set_password_url,
+            sign_in_url=invite_urls["sign_in_url"],
+        )
     return report

@@ -31,6 +31,7 @@ from referral import (
     audit,
     credits,
     digests,
+    invitations,
     notification_events,
     offers,
     privacy,
@@ -269,6 +270,25 @@ def semantic_tick(session: Session, settings: Settings) -> int:
     return scoring.rescore_embedded(session, settings, cv_ids, offer_ids)
 
 
+def send_invitations(
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    now: datetime,
+    max_batches: int = 10,
+) -> int:
+    """Invitations recorded by a page or a command (referral.invitations), written into the
+    outbox ``invitations.BATCH_SIZE`` accounts per transaction, up to ``max_batches`` per
+    round; delivered below like every e-mail. Returns how many accounts were handled."""
+    total = 0
+    for _ in range(max_batches):
+        with session_factory() as session, session.begin():
+            count = invitations.send_queued(session, settings, now)
+        if not count:
+            break
+        total += count
+    return total
+
+
 def run_once(
     session_factory: sessionmaker[Session],
     settings: Settings,
@@ -283,6 +303,10 @@ def run_once(
         run_daily_jobs(session_factory, settings, now, urls)
     except Exception:  # noqa: BLE001 - a failing daily job must not hold up the deliveries
         log.exception("daily notification jobs failed; trying again at the next round")
+    try:
+        send_invitations(session_factory, settings, now)
+    except Exception:  # noqa: BLE001 - the accounts stay marked: sent at the next round
+        log.exception("queuing invitations failed; trying again at the next round")
     try:
         # An erasure asked for the matching index to be built without the erased CVs.
         with session_factory() as session:

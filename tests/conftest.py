@@ -318,3 +318,7 @@ def count_queries(app):
 def urls(app):
     """The app's addresses for the links the domain writes (``referral.unit_of_work.Urls``)."""
     return app.extensions["relais"].urls
+
+
+# The real OpenID provider of the sign-in tests (Node's oidc-provider), for every test folder.
+from tests.oidc_support import oidc_provider  # noqa: E402, F401

@@ -73,11 +73,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Database session per request, login, CSRF, i18n, rate limits, security headers."""
-    from web import base_address, database, extensions, offer_labels, security, templating
+    from web import base_address, database, extensions, offer_labels, oidc, security, templating
 
     base_address.init_app(app)
     database.init_app(app)
     extensions.init_app(app)
+    oidc.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     offer_labels.init_app(app)

@@ -176,6 +176,7 @@ def import_staff(file: Path, dry_run: bool, invite: bool) -> None:
     """
     from referral import staff_import
     from referral.unit_of_work import UnitOfWork, committing
+    from web.invitation_urls import invitation_urls
 
     app = make_app()
     config = app.extensions["relais"].settings
@@ -189,7 +190,7 @@ def import_staff(file: Path, dry_run: bool, invite: bool) -> None:
                 uow,
                 file.read_bytes(),
                 dry_run=dry_run,
-                invite_link_for=_invitation_link(config) if invite else None,
+                invite_urls=invitation_urls(config) if invite else None,
             )
     except staff_import.StaffImportError as exc:
         for problem in exc.problems:
@@ -203,15 +204,7 @@ def import_staff(file: Path, dry_run: bool, invite: bool) -> None:
         click.echo(f"Warning: {len(report.roles_removed)} account(s) {verb} roles.", err=True)
     click.echo(report.summary())
     if report.invited:
-        click.echo(f"{report.invited} invitation(s) queued in the outbox.")
-
-
-def _invitation_link(config) -> Callable[[str], str]:
-    """The address of the page that sets a password with a token, on RELAIS_BASE_URL (call
-    it inside a request context: it uses ``url_for``)."""
-    from flask import url_for
-
-    return lambda token: config.base_url.rstrip("/") + url_for("auth.reset_password", token=token)
+        click.echo(f"{report.invited} invitation(s) queued: `relais worker` writes and sends them.")
 
 
 @main.group()

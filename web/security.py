@@ -23,10 +23,23 @@ CSP = "; ".join(
 )
 
 
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def init_app(app: Flask) -> None:
+    csp = CSP
+    issuer = app.extensions["relais"].settings.oidc_issuer
+    if issuer:
+        # Signing out (a form) ends with a redirect to the identity provider's sign-out page:
+        # browsers hold the redirects of a form to its form-action.
+        csp = CSP.replace("form-action 'self'", f"form-action 'self' {origin(issuer)}")
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -96,6 +96,7 @@ def markdown(text: str | None) -> Markup:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(markdown, "markdown")
+    app.add_template_filter(format_decimal, "numberformat")  # 1,800 / 1 800
 
     @app.context_processor
     def inject_globals():

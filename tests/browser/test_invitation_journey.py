@@ -5,7 +5,8 @@ import re
 
 from sqlalchemy import select
 
-from referral.models import Direction, Notification, Role
+from referral import worker
+from referral.models import Direction, Notification, Role, utcnow
 from tests.conftest import PASSWORD
 
 CSV = (
@@ -15,7 +16,7 @@ CSV = (
 
 
 def test_invited_agent_chooses_a_password_and_signs_in(
-    browser, page, live_server, make_user, session, tmp_path
+    browser, page, live_server, make_user, session, tmp_path, app
 ):
     session.add(Direction(name="Direction du numérique", code="DSI"))
     session.commit()
@@ -33,7 +34,10 @@ def test_invited_agent_chooses_a_password_and_signs_in(
     page.get_by_label("Seulement vérifier le fichier").uncheck()
     page.get_by_label("Envoyer à chaque nouveau compte").check()
     page.get_by_role("button", name="Déposer").click()
-    page.wait_for_selector("text=1 invitation est en route")
+    page.wait_for_selector("text=1 invitation est en file d’attente")
+    # The worker writes the recorded invitations (the live server runs none).
+    state = app.extensions["relais"]
+    assert worker.send_invitations(state.sessions, state.settings, utcnow()) == 1
 
     session.expire_all()
     mail = session.scalar(select(Notification).where(Notification.kind == "account_invitation"))

@@ -1,6 +1,7 @@
-"""Invitations of imported staff: the import page and CLI queue them through the outbox in each
-agent's language; the link sets a password once; resend to those who never signed in; the admin
-users page shows how each account signs in, when it was invited and activated."""
+"""Invitations of imported staff: the import page and CLI record them as a batch that the
+worker writes into the outbox in each agent's language; the link sets a password once; resend
+to those who never signed in; the admin users page shows how each account signs in, when it was
+invited and activated, and how far the batch has gone."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from referral import invitations
-from referral.models import AuditEvent, Direction, Notification, Role, User
+from referral import invitations, worker
+from referral.models import AuditEvent, Direction, InvitationBatch, Notification, Role, User, utcnow
 
 CSV = (
     "employee_number;email;first_name;last_name;job_title;direction_code;roles\n"
@@ -40,6 +41,12 @@ def _upload(client, text, invite):
     return client.post("/admin/staff-import", data=form, content_type="multipart/form-data")
 
 
+def _run_worker(app) -> int:
+    """The worker's round that writes the recorded invitations (delivery is not needed here)."""
+    state = app.extensions["relais"]
+    return worker.send_invitations(state.sessions, state.settings, utcnow())
+
+
 def _invitations(session):
     session.expire_all()
     return session.scalars(
@@ -53,10 +60,20 @@ def _link(row: Notification) -> str:
     return re.search(r"http://\S+/password/reset/\S+", row.body_text).group(0)
 
 
-def test_import_page_invites_each_new_account_in_the_outbox(client, admin, session, dsi):
+def test_import_page_invites_each_new_account_in_the_outbox(client, admin, session, dsi, app):
     response = _upload(client, CSV, invite=True)
     assert response.status_code == 200
-    assert "2 invitations sont en route" in response.text
+    assert "2 invitations sont en file d’attente" in response.text
+    # The request recorded the batch; the e-mails are the worker's job.
+    assert _invitations(session) == []
+    page = client.get("/admin/users")
+    assert "2 en file, 0 envoyées à ce jour" in page.text
+    assert _run_worker(app) == 2
+    page = client.get("/admin/users")
+    assert "2 en file, toutes écrites dans la boîte d’envoi" in page.text
+    batch = session.scalar(select(InvitationBatch))
+    assert (batch.total, batch.sent) == (2, 2) and batch.finished_at is not None
+    assert _run_worker(app) == 0  # nothing is written twice
     rows = _invitations(session)
     assert [r.recipient_email for r in rows] == [
         "claire.martin@region.example",
@@ -81,9 +98,10 @@ def test_import_without_the_box_invites_nobody(client, admin, session, dsi):
 
 
 def test_invitation_link_sets_a_password_once_then_the_account_is_activated(
-    client, admin, session, dsi, auth
+    client, admin, session, dsi, auth, app
 ):
     _upload(client, CSV, invite=True)
+    _run_worker(app)
     link = _link(_invitations(session)[1])
     path = link.split("://", 1)[1].split("/", 1)[1]
     client.post("/logout")
@@ -117,6 +135,7 @@ def test_invitation_is_written_in_the_agents_language(session, make_user):
 
 def test_users_page_shows_how_each_account_signs_in_and_resends(client, admin, session, dsi, app):
     _upload(client, CSV, invite=True)
+    _run_worker(app)
     page = client.get("/admin/users")
     assert page.status_code == 200
     assert "Jamais connecté" in page.text
@@ -128,16 +147,18 @@ def test_users_page_shows_how_each_account_signs_in_and_resends(client, admin, s
     session.commit()
     response = client.post("/admin/users/invite-again")
     assert response.status_code == 302
+    _run_worker(app)
     rows = _invitations(session)
     assert [r.recipient_email for r in rows[2:]] == ["claire.martin@region.example"]
 
 
-def test_deactivated_accounts_are_not_invited(client, admin, session, dsi):
+def test_deactivated_accounts_are_not_invited(client, admin, session, dsi, app):
     _upload(client, CSV, invite=False)
     claire = session.scalar(select(User).where(User.email == "claire.martin@region.example"))
     claire.active = False
     session.commit()
     client.post("/admin/users/invite-again")
+    _run_worker(app)
     assert [r.recipient_email for r in _invitations(session)] == ["hugo.bernard@region.example"]
 
 
@@ -146,11 +167,75 @@ def test_invite_again_is_for_admins_only(client, auth, make_user):
     assert client.post("/admin/users/invite-again").status_code == 403
 
 
-def test_cli_import_staff_invites(runner, session, dsi, tmp_path):
+def test_cli_import_staff_invites(runner, session, dsi, tmp_path, app):
     path = tmp_path / "annuaire.csv"
     path.write_text(CSV, encoding="utf-8")
     result = runner.invoke(["import-staff", "--invite", str(path)])
     assert result.exit_code == 0, result.output
     assert "2 invitation(s) queued" in result.output
+    assert _invitations(session) == []
+    _run_worker(app)
     rows = _invitations(session)
     assert len(rows) == 2 and "/password/reset/" in rows[0].body_text
+
+
+def test_an_account_deactivated_after_queuing_gets_no_e_mail(client, admin, session, dsi, app):
+    _upload(client, CSV, invite=True)
+    claire = session.scalar(select(User).where(User.email == "claire.martin@region.example"))
+    claire.active = False
+    session.commit()
+    _run_worker(app)
+    assert [r.recipient_email for r in _invitations(session)] == ["hugo.bernard@region.example"]
+    batch = session.scalar(select(InvitationBatch))
+    assert (batch.total, batch.sent) == (2, 1) and batch.finished_at is not None
+
+
+def test_the_worker_writes_a_large_batch_a_step_at_a_time(session, app, monkeypatch):
+    session.add_all(
+        User(email=f"agent{n}@region.example", first_name="A", last_name=str(n)) for n in range(7)
+    )
+    session.commit()
+    batch = invitations.queue_never_signed_in(
+        session, set_password_url="http://x/password/reset/", sign_in_url=None, actor=None
+    )
+    session.commit()
+    assert batch.total == 7
+    state = app.extensions["relais"]
+    with state.sessions() as s, s.begin():
+        assert invitations.send_queued(s, state.settings, limit=3) == 3
+    session.expire_all()
+    assert (batch.sent, batch.finished_at) == (3, None)
+    monkeypatch.setattr(invitations, "BATCH_SIZE", 3)
+    _run_worker(app)
+    session.expire_all()
+    assert batch.sent == 7 and batch.finished_at is not None
+    assert len(_invitations(session)) == 7
+
+
+def test_queue_benchmark_in_miniature():
+    """``benchmarks/queue_invitations.py`` runs and every invitation queued gets written."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(root / "benchmarks" / "queue_invitations.py"),
+            "--count",
+            "60",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env={k: v for k, v in os.environ.items() if k != "RELAIS_BENCH_DATABASE_URL"},
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["count"] == result["worker_written"] == result["before_written"] == 60
+    assert result["request_after_s"] >= 0 and result["request_before_s"] > 0

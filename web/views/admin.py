@@ -30,6 +30,7 @@ from referral.models import Direction, Role, User
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.errors import refusal_text
+from web.invitation_urls import invitation_urls
 from web.offer_labels import LABELS
 from web.unit_of_work import transaction
 
@@ -92,10 +93,6 @@ class ImportForm(FlaskForm):
     invite = BooleanField(_l("Send each new account an invitation e-mail to choose a password"))
 
 
-def _invitation_link(token: str) -> str:
-    return settings().base_url.rstrip("/") + url_for("auth.reset_password", token=token)
-
-
 class ImportCheckedForm(FlaskForm):
     """ "Import now" after a valid dry run: the checked file travels signed in the page, so
     the admin need not choose it again (and no web process keeps it)."""
@@ -155,8 +152,9 @@ def users():
         q=query,
         status=status,
         role_labels=ROLE_LABELS,
-        signs_in_with=invitations.signs_in_with,
+        signs_in_with=lambda user: invitations.signs_in_with(user, settings().oidc_enabled),
         never_signed_in=invitations.count_never_signed_in(db()),
+        invitation_batches=invitations.recent_batches(db()),
     )
 
 
@@ -404,7 +402,7 @@ def staff_import_page():
                     uow,
                     data,
                     dry_run=dry_run,
-                    invite_link_for=_invitation_link if form.invite.data else None,
+                    invite_urls=invitation_urls(settings()) if form.invite.data else None,
                 )
         except staff_import.StaffImportError as exc:
             problems = [(p.line, gettext(p.template, **p.params)) for p in exc.problems]
@@ -415,8 +413,8 @@ def staff_import_page():
                 if report.invited:
                     flash(
                         ngettext(
-                            "%(num)s invitation is on its way.",
-                            "%(num)s invitations are on their way.",
+                            "%(num)s invitation is queued: the e-mails leave in the background.",
+                            "%(num)s invitations are queued: the e-mails leave in the background.",
                             report.invited,
                         ),
                         "success",
@@ -448,10 +446,12 @@ def staff_import_page():
 def invite_again():
     """Send the invitation again to every active account whose owner never signed in."""
     with transaction() as uow:
-        invited = invitations.invite_again(uow, link_for=_invitation_link)
+        invited = invitations.invite_again(uow, **invitation_urls(settings()))
     flash(
         ngettext(
-            "%(num)s invitation is on its way.", "%(num)s invitations are on their way.", invited
+            "%(num)s invitation is queued: the e-mails leave in the background.",
+            "%(num)s invitations are queued: the e-mails leave in the background.",
+            invited,
         ),
         "success",
     )
