@@ -534,6 +534,8 @@ class VisitDayZone(Base):
     __tablename__ = "visit_day_zone"
 
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Every visit recorded before this instant is in ``visit_day`` (the pages say so).
+    rolled_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class VisitJournalMark(Base):

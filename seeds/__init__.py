@@ -33,7 +33,8 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from referral import analytics, cvtext, linkedin, scoring, staff_import, users
+from referral import cvtext, linkedin, scoring, staff_import, users
+from referral.analytics import rollup
 from referral.config import Settings
 from referral.models import (
     Application,
@@ -186,7 +187,7 @@ def load(
         try:
             _Loader(session, settings, now).run()
             # Derived data: the visits' daily roll-up and the match scores.
-            analytics.refresh_visit_days(session, settings.timezone, rebuild=True)
+            rollup.refresh_visit_days(session, settings.timezone, rebuild=True)
             scoring.score_unscored(session, settings, now)
             session.commit()
         except Exception:

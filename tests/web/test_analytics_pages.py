@@ -316,7 +316,7 @@ def test_dashboards_use_a_fixed_number_of_queries(
 
 
 def test_the_last_days_end_today_in_the_organisations_time_zone(client, login, monkeypatch):
-    from web.views import analytics as views
+    from web.views.analytics import dashboards as views
 
     login(Role.RECRUITER)
     # 23:30 UTC on Sunday 1 February is 00:30 on Monday 2 February in Paris.

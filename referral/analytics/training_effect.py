@@ -243,8 +243,9 @@ def agent_rates(
     """Per measure, per agent of each group: (mean per week before, mean per week after).
 
     Links created, people reached (from the daily visit roll-up ``visit_day``, which the
-    caller brings up to date in ``zone`` first: :func:`referral.analytics.refresh_visit_days`), applications credited, hires credited (the first move of each to "hired"). One
-    query per measure, grouped by agent and period in SQL. Empty when not ``enough``.
+    worker keeps current in ``zone``: :mod:`referral.analytics.rollup`), applications
+    credited, hires credited (the first move of each to "hired"). One query per measure,
+    grouped by agent and period in SQL. Empty when not ``enough``.
     """
     if not design.enough:
         return {}
@@ -393,6 +394,21 @@ def weekly_links(session: Session, design: TrainingDesign, zone: ZoneInfo | str)
         comparison=tuple(n / c_n for n in comparison),
         excluded=design.before.weeks,
     )
+
+
+def list_trainings(session: Session) -> list[tuple[Training, int]]:
+    """Every training, most recent first, with its number of attendees (one query)."""
+    attendees = (
+        select(TrainingAttendee.training_id, func.count().label("n"))
+        .group_by(TrainingAttendee.training_id)
+        .subquery()
+    )
+    query = (
+        select(Training, func.coalesce(attendees.c.n, 0))
+        .outerjoin(attendees, attendees.c.training_id == Training.id)
+        .order_by(Training.held_on.desc(), Training.id.desc())
+    )
+    return [(t, n) for t, n in session.execute(query).all()]
 
 
 # --- marks on the weekly charts --------------------------------------------------------------
