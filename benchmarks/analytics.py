@@ -282,17 +282,36 @@ def dashboards(session: Session, today: date) -> dict:
     quarter = scope.Period.last(90, today, ZONE)
     training_id = 3
 
-    def training_page(training_id):
-        """The training page: its design, the estimates with their intervals, the chart."""
-        design = training_effect.training_design(
+    def design(training_id, comparison="never_trained"):
+        return training_effect.training_design(
             session,
             training_id,
             today=today,
             zone=ZONE,
+            comparison=comparison,
             population=scope.population_conditions(recruiter),
         )
-        training_effect.training_effects(session, design, ZONE)
-        training_effect.weekly_links(session, design, ZONE)
+
+    def training_page(training_id, comparison="never_trained"):
+        """The training page (and its one-page report, which makes the same calls): its
+        design, the per-agent weeks loaded once, the estimates with their intervals, the
+        chart."""
+        plan = design(training_id, comparison)
+        weeks = training_effect.design_weeks(session, plan, ZONE) if plan.enough else None
+        training_effect.training_effects(session, plan, ZONE, weeks)
+        training_effect.weekly_links(session, plan, ZONE, weeks)
+
+    def programme_report():
+        """Every training on one page: the designs, then every agent's weeks in one load."""
+        plans = [design(t.id) for t, _n in training_effect.list_trainings(session)]
+        weeks = training_effect.programme_weeks(session, plans, ZONE)
+        for plan in plans:
+            training_effect.training_effects(session, plan, ZONE, weeks)
+            training_effect.weekly_links(session, plan, ZONE, weeks)
+
+    def over_time():
+        weekly.weekly(session, recruiter, year)
+        training_effect.training_marks(session, year.start, year.end)
 
     def funnel(grouping, viewer=recruiter, period=year):
         def run():
@@ -308,12 +327,12 @@ def dashboards(session: Session, today: date) -> dict:
         "funnel_agent_12m": funnel("agent"),
         "funnel_offer_90d": funnel("offer", period=quarter),
         "funnel_manager_12m": funnel("offer", viewer=manager),
-        "over_time_12m": lambda: weekly.weekly(session, recruiter, year),
+        "over_time_12m": over_time,
         "trainings_list": lambda: training_effect.list_trainings(session),
         "training_detail_8w": lambda: training_page(training_id),
-        "trainings_programme_report": lambda: [
-            training_page(t.id) for t, _n in training_effect.list_trainings(session)
-        ],
+        "training_report_8w": lambda: training_page(training_id),
+        "training_staggered_8w": lambda: training_page(training_id, "later_cohort"),
+        "trainings_programme_report": programme_report,
         "leaderboards_12m": lambda: leaderboards.leaderboards(session, recruiter, year),
     }
 

@@ -123,10 +123,10 @@ class TrainingFigures:
     chart: Any
 
 
-def _training_figures(row, weeks: int, comparison: str) -> TrainingFigures:
-    """The design, the estimates, the tables and the chart of one training, for the viewer."""
+def _design(row, weeks: int, comparison: str) -> training_effect.TrainingDesign:
+    """A training's windows and groups as of today, within what the viewer may see."""
     zone = settings().timezone
-    design = training_effect.training_design(
+    return training_effect.training_design(
         db(),
         row.id,
         today=local_date(utcnow(), zone),
@@ -135,8 +135,20 @@ def _training_figures(row, weeks: int, comparison: str) -> TrainingFigures:
         weeks=weeks,
         population=population_conditions(current_user),
     )
-    effects = training_effect.training_effects(db(), design, zone)
-    weekly = training_effect.weekly_links(db(), design, zone)
+
+
+def _training_figures(
+    row, design: training_effect.TrainingDesign, agent_weeks=None
+) -> TrainingFigures:
+    """The estimates, the tables and the chart of one training. ``agent_weeks``: the
+    per-agent weekly counts already loaded (the programme report loads them once for every
+    training); by default, those of this training's groups and windows, loaded once for both
+    the estimates and the chart."""
+    zone = settings().timezone
+    if agent_weeks is None and design.enough:
+        agent_weeks = training_effect.design_weeks(db(), design, zone)
+    effects = training_effect.training_effects(db(), design, zone, agent_weeks)
+    weekly = training_effect.weekly_links(db(), design, zone, agent_weeks)
     chart = None
     if design.enough:
         chart = charts.line_chart(
@@ -181,7 +193,8 @@ def training(training_id: int):
     """One training: its attendees against a stated comparison group, on whole weeks, with
     the difference in differences and its 95% interval per measure."""
     form, weeks, comparison = _weeks_form()
-    figures = _training_figures(trainings.get_training(db(), training_id), weeks, comparison)
+    row = trainings.get_training(db(), training_id)
+    figures = _training_figures(row, _design(row, weeks, comparison))
     return respond(
         "analytics/training.html",
         figures.tables,
@@ -221,7 +234,8 @@ def _report(template: str, filename: str, **context):
 def training_report(training_id: int):
     """One training on one page, to print or download as PDF."""
     _form, weeks, comparison = _weeks_form()
-    figures = _training_figures(trainings.get_training(db(), training_id), weeks, comparison)
+    row = trainings.get_training(db(), training_id)
+    figures = _training_figures(row, _design(row, weeks, comparison))
     return _report(
         "analytics/report_training.html",
         f"training-{training_id}",
@@ -236,8 +250,12 @@ def training_report(training_id: int):
 def programme_report():
     """Every training on one page: its groups, weeks and effects, to print or as PDF."""
     items = []
-    for row, _n in training_effect.list_trainings(db()):
-        figures = _training_figures(row, training_effect.DEFAULT_WEEKS, "never_trained")
+    rows = [row for row, _n in training_effect.list_trainings(db())]
+    designs = [_design(row, training_effect.DEFAULT_WEEKS, "never_trained") for row in rows]
+    # Every training's per-agent weeks in four queries, not four per training.
+    shared = training_effect.programme_weeks(db(), designs, settings().timezone)
+    for row, design in zip(rows, designs, strict=True):
+        figures = _training_figures(row, design, shared)
         items.append(
             {"training": row, "design": figures.design, "rows": figures.tables["effect"].rows}
         )
