@@ -34,7 +34,7 @@ from referral.analytics import funnel as funnels  # noqa: E402
 from referral.analytics import leaderboards, rollup, scope, training_effect, weekly  # noqa: E402
 from referral.config import Settings  # noqa: E402
 from referral.db import make_engine  # noqa: E402
-from referral.models import Base, Role, User  # noqa: E402
+from referral.models import Role, User  # noqa: E402
 from referral.schema import upgrade  # noqa: E402
 
 SCHEMA = "relais_bench"
@@ -413,6 +413,12 @@ def main(argv: list[str] | None = None) -> int:
         "--sqlite-file",
         help="keep the SQLite database in this file, and reuse it when it exists",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="PostgreSQL: keep the schema relais_bench when it holds data (migrated to the "
+        "current head), to compare two versions of the code on the same data",
+    )
     args = parser.parse_args(argv)
     today = date.today()
     with tempfile.TemporaryDirectory() as folder:
@@ -420,11 +426,15 @@ def main(argv: list[str] | None = None) -> int:
             url = args.database_url
             admin = make_engine(url)
             with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+                kept = args.reuse and conn.scalar(
+                    text("SELECT to_regclass(:name) IS NOT NULL"), {"name": f"{SCHEMA}.visit"}
+                )
+                if not kept:
+                    conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+                    conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
             admin.dispose()
             engine = make_engine(url, connect_args={"options": f"-csearch_path={SCHEMA}"})
-            fresh = True
+            fresh = not kept
         else:
             path = Path(args.sqlite_file or Path(folder) / "bench.db")
             fresh = not path.exists()
@@ -434,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
             upgrade(engine)
             generate(engine, args.visits, args.applications, today)
         else:
-            Base.metadata.create_all(engine)  # a kept file from an older schema
+            upgrade(engine)  # kept data, perhaps of an older schema
         generated = time.perf_counter() - began
         first_rollup = build_rollup(engine)
         results = measure(engine, today, args.runs)

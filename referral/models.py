@@ -511,8 +511,9 @@ class VisitDay(Base):
 
     The day is a day of the organisation's time zone, the one in :class:`VisitDayZone`;
     ``day`` counts days from Monday 29 December 1969, so ``day // 7`` is a week. A visit is
-    recorded when it happens, so a complete day never changes: the analytics add the days
-    missing here and read the visits newer than the last day rolled up from ``visit``.
+    recorded when it happens, so a complete day never changes: the worker adds the days
+    missing here and re-counts the last one (:mod:`referral.analytics.rollup`); the pages
+    only read it.
     """
 
     __tablename__ = "visit_day"
