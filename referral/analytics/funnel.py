@@ -418,4 +418,4 @@ def _labels(session: Session, grouping: str, keys: list) -> dict[Any, str]:
         query = select(Direction.id, Direction.name).where(Direction.id.in_(keys))
     else:
         query = select(User.id, User.first_name + " " + User.last_name).where(User.id.in_(keys))
-    return dict(session.execute(query).all())
+    return {key: label for key, label in session.execute(query).tuples()}

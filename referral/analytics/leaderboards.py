@@ -207,7 +207,8 @@ def leaderboards(
         .join(Direction, Direction.id == per_agent.c.direction_id)
         .group_by(Direction.id, Direction.name)
     )
-    agents, directions = [], []
+    agents: list[LeaderRow] = []
+    directions: list[LeaderRow] = []
     for kind, key, label, direction, n, *values in session.execute(
         union_all(select(top_agents), by_direction)
     ):

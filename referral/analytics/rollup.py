@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from referral.local_calendar import WEEK_ORIGIN, day_number, local_day, local_midnight
@@ -96,7 +98,7 @@ def refresh_visit_days(
             "bots": statement.excluded.bots,
         },
     )
-    written = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    written = cast(CursorResult, session.execute(statement)).rowcount
     # Visits recorded before ``began`` are counted (the count above started after it).
     session.execute(update(VisitDayZone).values(rolled_up_at=began))
     return written

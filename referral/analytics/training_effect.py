@@ -289,9 +289,9 @@ def agent_weeks(
 
     def collect(measure, query):
         found[measure] = [
-            (agent, week, int(n or 0))
-            for agent, week, n in session.execute(query)
-            if agent is not None and 0 <= week < n_weeks
+            (agent, w, int(n or 0))
+            for agent, w, n in session.execute(query)
+            if agent is not None and 0 <= w < n_weeks
         ]
 
     def only(column):
@@ -353,8 +353,8 @@ def agent_weeks(
     counts = {}
     for measure, triples in found.items():
         array = np.zeros((len(rows), n_weeks), dtype=np.int64)
-        for agent, week, n in triples:
-            array[rows[agent], week] += n
+        for agent, index, n in triples:
+            array[rows[agent], index] += n
         counts[measure] = array
     return AgentWeeks(first=first, end=end, rows=rows, counts=counts)
 
