@@ -659,8 +659,16 @@ class Application(Base):
         Index("ix_application_offer_score", "offer_id", "score"),
         Index("ix_application_created", "created_at"),
         Index("ix_application_agent", "credited_agent_id", "created_at"),
-        # Analytics: first application per offer; the cohort scans read only the index.
-        Index("ix_application_offer_created", "offer_id", "created_at"),
+        # Analytics: first application per offer (and per channel: the link and source are
+        # in the index too); the cohort scans read only the index.
+        Index(
+            "ix_application_offer_created",
+            "offer_id",
+            "created_at",
+            "share_link_id",
+            "source",
+            "credited_agent_id",
+        ),
         Index(
             "ix_application_cohort",
             "created_at",
@@ -716,6 +724,8 @@ class StatusChange(Base):
     """One move of an application through the pipeline."""
 
     __tablename__ = "status_change"
+    # Analytics: the furthest stage each application reached, read from the index alone.
+    __table_args__ = (Index("ix_status_change_reached", "application_id", "at", "to_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(
