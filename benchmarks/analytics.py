@@ -30,10 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from referral import analytics, training_effect  # noqa: E402
+from referral.analytics import funnel as funnels  # noqa: E402
+from referral.analytics import leaderboards, rollup, scope, training_effect, weekly  # noqa: E402
 from referral.config import Settings  # noqa: E402
 from referral.db import make_engine  # noqa: E402
-from referral.models import Base, Role, User  # noqa: E402
+from referral.models import Role, User  # noqa: E402
 from referral.schema import upgrade  # noqa: E402
 
 SCHEMA = "relais_bench"
@@ -277,26 +278,45 @@ def dashboards(session: Session, today: date) -> dict:
     recruiter = session.get(User, 1)
     manager = session.get(User, 2)
     assert recruiter.has_role(Role.RECRUITER) and manager.has_role(Role.MANAGER)
-    year = analytics.Period.last(365, today, ZONE)
-    quarter = analytics.Period.last(90, today, ZONE)
+    year = scope.Period.last(365, today, ZONE)
+    quarter = scope.Period.last(90, today, ZONE)
     training_id = 3
 
-    def training_page(training_id):
-        """The training page: its design, the estimates with their intervals, the chart."""
-        design = training_effect.training_design(
+    def design(training_id, comparison="never_trained"):
+        return training_effect.training_design(
             session,
             training_id,
             today=today,
             zone=ZONE,
-            population=analytics.population_conditions(recruiter),
+            comparison=comparison,
+            population=scope.population_conditions(recruiter),
         )
-        training_effect.training_effects(session, design, ZONE)
-        training_effect.weekly_links(session, design, ZONE)
+
+    def training_page(training_id, comparison="never_trained"):
+        """The training page (and its one-page report, which makes the same calls): its
+        design, the per-agent weeks loaded once, the estimates with their intervals, the
+        chart."""
+        plan = design(training_id, comparison)
+        weeks = training_effect.design_weeks(session, plan, ZONE) if plan.enough else None
+        training_effect.training_effects(session, plan, ZONE, weeks)
+        training_effect.weekly_links(session, plan, ZONE, weeks)
+
+    def programme_report():
+        """Every training on one page: the designs, then every agent's weeks in one load."""
+        plans = [design(t.id) for t, _n in training_effect.list_trainings(session)]
+        weeks = training_effect.programme_weeks(session, plans, ZONE)
+        for plan in plans:
+            training_effect.training_effects(session, plan, ZONE, weeks)
+            training_effect.weekly_links(session, plan, ZONE, weeks)
+
+    def over_time():
+        weekly.weekly(session, recruiter, year)
+        training_effect.training_marks(session, year.start, year.end)
 
     def funnel(grouping, viewer=recruiter, period=year):
         def run():
-            analytics.funnel(session, viewer, period, analytics.Filters(), grouping)
-            analytics.filter_choices(session, viewer)
+            funnels.funnel(session, viewer, period, scope.Filters(), grouping)
+            scope.filter_choices(session, viewer)
 
         return run
 
@@ -307,13 +327,13 @@ def dashboards(session: Session, today: date) -> dict:
         "funnel_agent_12m": funnel("agent"),
         "funnel_offer_90d": funnel("offer", period=quarter),
         "funnel_manager_12m": funnel("offer", viewer=manager),
-        "over_time_12m": lambda: analytics.weekly(session, recruiter, year),
-        "trainings_list": lambda: analytics.list_trainings(session),
+        "over_time_12m": over_time,
+        "trainings_list": lambda: training_effect.list_trainings(session),
         "training_detail_8w": lambda: training_page(training_id),
-        "trainings_programme_report": lambda: [
-            training_page(t.id) for t, _n in analytics.list_trainings(session)
-        ],
-        "leaderboards_12m": lambda: analytics.leaderboards(session, recruiter, year),
+        "training_report_8w": lambda: training_page(training_id),
+        "training_staggered_8w": lambda: training_page(training_id, "later_cohort"),
+        "trainings_programme_report": programme_report,
+        "leaderboards_12m": lambda: leaderboards.leaderboards(session, recruiter, year),
     }
 
 
@@ -321,32 +341,61 @@ def build_rollup(engine) -> float:
     """The first roll-up of the visits (once per database); seconds."""
     began = time.perf_counter()
     with Session(engine) as session, session.begin():
-        analytics.refresh_visit_days(session, ZONE, rebuild=True)
+        rollup.refresh_visit_days(session, ZONE, rebuild=True)
     return time.perf_counter() - began
 
 
-def measure(engine, today: date, runs: int, clock: str = "wall") -> dict[str, float]:
-    """Median milliseconds per dashboard, each run including the roll-up check a page does.
+def measure(engine, today: date, runs: int) -> dict[str, tuple[float, float]]:
+    """Per dashboard, the median of ``runs`` runs in milliseconds: (wall clock, CPU time).
 
-    ``clock="cpu"`` counts this process's CPU time instead of the wall clock: on a busy
-    machine it shows what SQLite (which runs in-process) costs without the wait for a CPU.
-    It means little on PostgreSQL, whose work happens in the server.
+    Each run includes the roll-up check a page does (:func:`rollup.status`: pages read the
+    roll-up the worker keeps, and say how fresh it is). The CPU time is this process's: on a
+    busy machine it shows what SQLite (which runs in-process) costs without the wait for a
+    CPU; it means little on PostgreSQL, whose work happens in the server.
     """
-    timer = time.process_time if clock == "cpu" else time.perf_counter
     results = {}
     with Session(engine) as session:
         for name, run in dashboards(session, today).items():
             run()  # warm the caches once
-            times = []
+            walls, cpus = [], []
             for _ in range(runs):
                 session.expire_all()
-                began = timer()
-                analytics.refresh_visit_days(session, ZONE)
-                session.commit()
+                wall, cpu = time.perf_counter(), time.process_time()
+                rollup.status(session, ZONE)
                 run()
-                times.append((timer() - began) * 1000)
-            results[name] = round(statistics.median(times), 1)
+                walls.append((time.perf_counter() - wall) * 1000)
+                cpus.append((time.process_time() - cpu) * 1000)
+                session.rollback()
+            results[name] = (
+                round(statistics.median(walls), 1),
+                round(statistics.median(cpus), 1),
+            )
     return results
+
+
+def measure_worker_tick(engine, today: date, visits: int = 2_000) -> float:
+    """Milliseconds of one worker roll-up after ``visits`` new visits today (the work the
+    pages no longer do), then rolled back so that the dashboards' figures do not change."""
+    now = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(hours=11)
+    at = now if engine.dialect.name == "postgresql" else sqlite_time(now)
+    with Session(engine) as session:
+        first = session.scalar(text("SELECT max(id) FROM visit")) + 1
+        session.execute(
+            text(
+                "INSERT INTO visit (id, link_id, occurred_at, visitor_hash, is_bot, "
+                "is_new_person) VALUES (:id, :link, :at, :hash, :bot, :new)"
+            ),
+            [
+                {"id": first + i, "link": 1 + i % 500, "at": at, "hash": f"w{i}",
+                 "bot": False, "new": True}
+                for i in range(visits)
+            ],
+        )  # fmt: skip
+        began = time.perf_counter()
+        rollup.refresh_visit_days(session, ZONE)
+        took = (time.perf_counter() - began) * 1000
+        session.rollback()
+    return round(took, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -356,12 +405,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="one key per dashboard, in ms")
     parser.add_argument(
-        "--clock",
-        choices=("wall", "cpu"),
-        default="wall",
-        help="wall clock (default), or this process's CPU time (SQLite on a busy machine)",
-    )
-    parser.add_argument(
         "--database-url",
         default=os.environ.get("RELAIS_TEST_DATABASE_URL", ""),
         help="PostgreSQL URL (a schema relais_bench is created in it); default: temp SQLite",
@@ -370,6 +413,12 @@ def main(argv: list[str] | None = None) -> int:
         "--sqlite-file",
         help="keep the SQLite database in this file, and reuse it when it exists",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="PostgreSQL: keep the schema relais_bench when it holds data (migrated to the "
+        "current head), to compare two versions of the code on the same data",
+    )
     args = parser.parse_args(argv)
     today = date.today()
     with tempfile.TemporaryDirectory() as folder:
@@ -377,11 +426,15 @@ def main(argv: list[str] | None = None) -> int:
             url = args.database_url
             admin = make_engine(url)
             with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+                kept = args.reuse and conn.scalar(
+                    text("SELECT to_regclass(:name) IS NOT NULL"), {"name": f"{SCHEMA}.visit"}
+                )
+                if not kept:
+                    conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+                    conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
             admin.dispose()
             engine = make_engine(url, connect_args={"options": f"-csearch_path={SCHEMA}"})
-            fresh = True
+            fresh = not kept
         else:
             path = Path(args.sqlite_file or Path(folder) / "bench.db")
             fresh = not path.exists()
@@ -391,22 +444,32 @@ def main(argv: list[str] | None = None) -> int:
             upgrade(engine)
             generate(engine, args.visits, args.applications, today)
         else:
-            Base.metadata.create_all(engine)  # a kept file from an older schema
+            upgrade(engine)  # kept data, perhaps of an older schema
         generated = time.perf_counter() - began
-        rollup = build_rollup(engine)
-        results = measure(engine, today, args.runs, args.clock)
+        first_rollup = build_rollup(engine)
+        results = measure(engine, today, args.runs)
+        tick = measure_worker_tick(engine, today)
         engine.dispose()
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(
+            json.dumps(
+                {
+                    **{name: {"wall_ms": w, "cpu_ms": c} for name, (w, c) in results.items()},
+                    "worker_rollup_tick_ms": tick,
+                },
+                indent=2,
+            )
+        )
     else:
         print(
             f"{engine.dialect.name}: {args.visits:,} visits, {args.applications:,} applications "
-            f"(generated in {generated:.0f} s, first roll-up of visits {rollup:.1f} s); "
-            f"median of {args.runs} runs ({args.clock} clock)"
+            f"(generated in {generated:.0f} s, first roll-up of visits {first_rollup:.1f} s); "
+            f"median of {args.runs} runs, wall clock and this process's CPU time"
         )
-        for name, ms in results.items():
-            flag = "" if ms < 500 else "  > 500 ms"
-            print(f"  {name:<24} {ms:>8.1f} ms{flag}")
+        for name, (wall, cpu) in results.items():
+            flag = "" if wall < 500 else "  > 500 ms"
+            print(f"  {name:<28} {wall:>8.1f} ms wall {cpu:>8.1f} ms CPU{flag}")
+        print(f"  worker roll-up tick after 2,000 new visits: {tick:.1f} ms (not a page)")
     return 0
 
 

@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from referral.analytics import MIN_GROUP
+from referral.analytics.scope import MIN_GROUP
 from referral.errors import InvalidInput, NotFound
 from referral.linkedin_archive import Archive, read_archive
 from referral.models import (

@@ -583,8 +583,9 @@ class VisitDay(Base):
 
     The day is a day of the organisation's time zone, the one in :class:`VisitDayZone`;
     ``day`` counts days from Monday 29 December 1969, so ``day // 7`` is a week. A visit is
-    recorded when it happens, so a complete day never changes: the analytics add the days
-    missing here and read the visits newer than the last day rolled up from ``visit``.
+    recorded when it happens, so a complete day never changes: the worker adds the days
+    missing here and re-counts the last one (:mod:`referral.analytics.rollup`); the pages
+    only read it.
     """
 
     __tablename__ = "visit_day"
@@ -606,6 +607,8 @@ class VisitDayZone(Base):
     __tablename__ = "visit_day_zone"
 
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Every visit recorded before this instant is in ``visit_day`` (the pages say so).
+    rolled_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class VisitJournalMark(Base):
@@ -728,8 +731,16 @@ class Application(Base):
         Index("ix_application_offer_score", "offer_id", "score"),
         Index("ix_application_created", "created_at"),
         Index("ix_application_agent", "credited_agent_id", "created_at"),
-        # Analytics: first application per offer; the cohort scans read only the index.
-        Index("ix_application_offer_created", "offer_id", "created_at"),
+        # Analytics: first application per offer (and per channel: the link and source are
+        # in the index too); the cohort scans read only the index.
+        Index(
+            "ix_application_offer_created",
+            "offer_id",
+            "created_at",
+            "share_link_id",
+            "source",
+            "credited_agent_id",
+        ),
         Index(
             "ix_application_cohort",
             "created_at",
@@ -793,6 +804,8 @@ class StatusChange(Base):
     """One move of an application through the pipeline."""
 
     __tablename__ = "status_change"
+    # Analytics: the furthest stage each application reached, read from the index alone.
+    __table_args__ = (Index("ix_status_change_reached", "application_id", "at", "to_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(

@@ -1,4 +1,8 @@
-"""Ambassador trainings and their attendees (administered by admins, read by recruiters)."""
+"""Ambassador trainings and their attendees (administered by admins, read by recruiters).
+
+The changes (save, delete, add and remove attendees) are use cases on the unit of work: they
+change rows and never commit; the caller commits the ``UnitOfWork``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from referral.errors import InvalidInput, NotFound
 from referral.models import Training, TrainingAttendee, TrainingAudience, User
+from referral.unit_of_work import UnitOfWork
 
 AUDIENCES = tuple(a.value for a in TrainingAudience)
 MAX_IMPORT = 2000
@@ -40,7 +45,7 @@ def _check(title: str, audience: str, held_on: date | None) -> dict[str, str]:
 
 
 def save_training(
-    session: Session,
+    uow: UnitOfWork,
     training: Training | None,
     *,
     title: str,
@@ -52,6 +57,7 @@ def save_training(
     errors = _check(title, audience, held_on)
     if errors:
         raise InvalidInput("The training could not be saved.", errors)
+    session = uow.session
     if training is None:
         training = Training()
         session.add(training)
@@ -63,7 +69,8 @@ def save_training(
     return training
 
 
-def delete_training(session: Session, training_id: int) -> None:
+def delete_training(uow: UnitOfWork, training_id: int) -> None:
+    session = uow.session
     training = get_training(session, training_id)
     session.execute(delete(TrainingAttendee).where(TrainingAttendee.training_id == training.id))
     session.delete(training)
@@ -96,10 +103,11 @@ class ImportResult:
     invalid: list[str] = field(default_factory=list)
 
 
-def add_attendees(session: Session, training_id: int, text: str) -> ImportResult:
+def add_attendees(uow: UnitOfWork, training_id: int, text: str) -> ImportResult:
     """Add the staff whose e-mails are in ``text`` (separated by spaces, commas, semicolons
     or new lines; "Name <e-mail>" and spreadsheet rows work too). Unknown and malformed
     e-mails, and entries with no e-mail at all, are reported, never guessed or dropped. Three queries whatever the number of e-mails."""
+    session = uow.session
     training = get_training(session, training_id)
     result = ImportResult()
     wanted: list[str] = []
@@ -147,7 +155,8 @@ def add_attendees(session: Session, training_id: int, text: str) -> ImportResult
     return result
 
 
-def remove_attendee(session: Session, training_id: int, user_id: int) -> None:
+def remove_attendee(uow: UnitOfWork, training_id: int, user_id: int) -> None:
+    session = uow.session
     get_training(session, training_id)
     gone = session.execute(
         delete(TrainingAttendee).where(

@@ -47,8 +47,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral.analytics import day_number
 from referral.links import _SEEN_RECENTLY, PERSON_WINDOW
+from referral.local_calendar import day_number
 from referral.models import ShareLink, Visit, VisitDay, VisitJournalMark
 
 log = logging.getLogger(__name__)
@@ -226,7 +226,7 @@ def _new_people(session: Session, records: list[JournalRecord]) -> list[bool]:
 def _roll_up_late(session: Session, records: list[JournalRecord], new_people: list[bool]) -> None:
     """Add late visits to days the roll-up (``visit_day``) will not read again.
 
-    :func:`referral.analytics.refresh_visit_days` re-counts from the last day it rolled up;
+    :func:`referral.analytics.rollup.refresh_visit_days` re-counts from the last day it rolled up;
     a visit of an earlier day loaded now (after a crash, or just after midnight) is added here.
     """
     last = session.scalar(select(func.max(_days.c.day)))

@@ -10,7 +10,8 @@ sends it again with the same Message-ID, so the copy is recognisable.
 The same loop (:func:`run_forever`) runs in ``relais worker`` and in the thread of the embedded
 server; it also runs the daily jobs (the "offer closing soon" scan, the digests, the retention
 purge, closing the offers past their closing date), builds the matching index again after an
-erasure, and loads orphan visit journals.
+erasure, loads orphan visit journals, and keeps the analytics' visit roll-up current (the
+pages only read it).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from referral import (
     semantic,
     visit_journal,
 )
+from referral.analytics import rollup
 from referral.config import Settings
 from referral.db import write_late
 from referral.mailer import (
@@ -289,6 +291,18 @@ def send_invitations(
     return total
 
 
+def roll_up_visits(session_factory: sessionmaker[Session], settings: Settings) -> int:
+    """Add the visits recorded since the last tick to the analytics' roll-up (``visit_day``).
+
+    The dashboards read the roll-up and never write it; this keeps them current to within a
+    tick. When nothing is new it is one read, without SQLite's write lock; otherwise the
+    lock is held only for the upsert of the last days.
+    """
+    with session_factory() as session, session.begin():
+        write_late(session)
+        return rollup.refresh_visit_days(session, settings.timezone)
+
+
 def run_once(
     session_factory: sessionmaker[Session],
     settings: Settings,
@@ -326,6 +340,10 @@ def run_once(
         visit_journal.load_orphans(session_factory, settings.instance_path / "visits")
     except Exception:  # noqa: BLE001 - must not hold up the deliveries either
         log.exception("loading orphan visit journals failed; trying again at the next round")
+    try:
+        roll_up_visits(session_factory, settings)
+    except Exception:  # noqa: BLE001 - the pages say how old their figures are meanwhile
+        log.exception("rolling up the visits failed; trying again at the next round")
     return deliver_due(session_factory, settings, now, backend=backend, urls=urls)
 
 

@@ -34,7 +34,6 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from referral import (
-    analytics,
     credits,
     cvtext,
     linkedin,
@@ -43,6 +42,7 @@ from referral import (
     status_history,
     users,
 )
+from referral.analytics import rollup
 from referral.config import Settings
 from referral.models import (
     Application,
@@ -193,7 +193,7 @@ def load(
         with committing(UnitOfWork(session, settings=settings, clock=lambda: now)) as uow:
             _Loader(uow).run()
             # Derived data: the visits' daily roll-up and the match scores.
-            analytics.refresh_visit_days(session, settings.timezone, rebuild=True)
+            rollup.refresh_visit_days(session, settings.timezone, rebuild=True)
             scoring.score_unscored(session, settings, now)
         after = table_counts(session)
     return SeedReport(before, after)

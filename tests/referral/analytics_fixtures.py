@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import update
 
-from referral.analytics import Period
+from referral.analytics import rollup
+from referral.analytics.scope import Period
 from referral.models import (
     Application,
     Candidate,
@@ -113,6 +114,13 @@ def unlink_directions(session) -> None:
     session.commit()
 
 
+def roll_up(session) -> None:
+    """What the worker does at each tick: count the new visits into the roll-up the pages
+    read (they never write it)."""
+    rollup.refresh_visit_days(session, ZONE)
+    session.commit()
+
+
 def build_base(session, make_direction, make_user, make_offer) -> Base:
     """The March fixture (see the counts in test_analytics.py)."""
     root = make_direction("Root")
@@ -164,6 +172,7 @@ def build_base(session, make_direction, make_user, make_offer) -> Base:
         ]
     )  # fmt: skip
     session.commit()
+    roll_up(session)
     return b
 
 
@@ -208,4 +217,5 @@ def build_training(session, make_user, make_offer, attendees: int = 5) -> Traini
     # The attendee who left: in neither group.
     link(session, gone, offer, "linkedin", at(3, 5))
     session.commit()
+    roll_up(session)
     return TrainingCase(training, t, o)

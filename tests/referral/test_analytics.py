@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from referral import analytics
-from referral.analytics import Filters, Period
+from referral.analytics import funnel as funnels
+from referral.analytics import leaderboards, rollup, scope, training_effect, weekly
+from referral.analytics.scope import Filters, Period
 from referral.errors import Forbidden, InvalidInput, NotFound
+from referral.local_calendar import day_number
 from referral.models import Role, Training, TrainingAttendee, VisitDay, VisitDayZone
 from tests.referral.analytics_fixtures import (
     MARCH,
@@ -18,7 +20,6 @@ from tests.referral.analytics_fixtures import (
     application,
     at,
     build_base,
-    build_training,
     link,
     unlink_directions,
     visits,
@@ -37,7 +38,7 @@ def recruiter(make_user):
 
 
 def test_funnel_totals_and_conversion(session, base, recruiter):
-    f = analytics.funnel(session, recruiter, MARCH, grouping="offer")
+    f = funnels.funnel(session, recruiter, MARCH, grouping="offer")
     t = f.total
     # Links in March: L1, L2, L3 (L0 was created in February).
     assert t.links == 3
@@ -65,7 +66,7 @@ def test_funnel_totals_and_conversion(session, base, recruiter):
 
 
 def test_funnel_by_channel_and_agent(session, base, recruiter):
-    rows = {r.key: r for r in analytics.funnel(session, recruiter, MARCH, grouping="channel").rows}
+    rows = {r.key: r for r in funnels.funnel(session, recruiter, MARCH, grouping="channel").rows}
     assert (rows["linkedin"].links, rows["linkedin"].people, rows["linkedin"].applications) == (
         2,
         5,
@@ -76,7 +77,7 @@ def test_funnel_by_channel_and_agent(session, base, recruiter):
     assert rows["referral"].applications == 1 and rows["careers"].applications == 1
     # Time to first application through LinkedIn: offer1 A1 after 2 days, offer2 A5 after 10.
     assert rows["linkedin"].days_to_first_application == pytest.approx(6)
-    agents = analytics.funnel(session, recruiter, MARCH, grouping="agent")
+    agents = funnels.funnel(session, recruiter, MARCH, grouping="agent")
     by_agent = {r.key: r for r in agents.rows}
     assert (by_agent[base.a1.id].people, by_agent[base.a1.id].applications) == (4, 2)
     assert by_agent[None].applications == 1  # the careers-site application
@@ -85,33 +86,33 @@ def test_funnel_by_channel_and_agent(session, base, recruiter):
 
 
 def test_funnel_filters_direction_includes_sub_directions(session, base, recruiter):
-    f = analytics.funnel(session, recruiter, MARCH, Filters(direction_id=base.root.id), "direction")
+    f = funnels.funnel(session, recruiter, MARCH, Filters(direction_id=base.root.id), "direction")
     assert [r.key for r in f.rows] == [base.child.id]
     assert (f.total.links, f.total.people, f.total.applications) == (2, 4, 4)
-    f = analytics.funnel(session, recruiter, MARCH, Filters(channel="email"), "offer")
+    f = funnels.funnel(session, recruiter, MARCH, Filters(channel="email"), "offer")
     assert (f.total.links, f.total.people, f.total.applications) == (1, 1, 0)
-    f = analytics.funnel(session, recruiter, MARCH, Filters(agent_id=base.a1.id), "offer")
+    f = funnels.funnel(session, recruiter, MARCH, Filters(agent_id=base.a1.id), "offer")
     assert (f.total.links, f.total.people, f.total.applications, f.total.hires) == (1, 4, 2, 1)
 
 
 def test_manager_sees_only_own_direction(session, base, make_user):
     manager = make_user(Role.MANAGER, direction_id=base.root.id)
-    f = analytics.funnel(session, manager, MARCH, grouping="offer")
+    f = funnels.funnel(session, manager, MARCH, grouping="offer")
     assert [r.key for r in f.rows] == [base.offer1.id]
     assert (f.total.links, f.total.people, f.total.applications) == (2, 4, 4)
     # A filter on another direction cannot widen the scope.
-    f = analytics.funnel(session, manager, MARCH, Filters(direction_id=base.other.id), "offer")
+    f = funnels.funnel(session, manager, MARCH, Filters(direction_id=base.other.id), "offer")
     assert (f.total.links, f.total.people, f.total.applications) == (0, 0, 0)
     lonely = make_user(Role.MANAGER)  # no direction: sees nothing
-    assert analytics.funnel(session, lonely, MARCH).total.people == 0
-    board = analytics.agent_leaderboard(session, manager, MARCH)
+    assert funnels.funnel(session, lonely, MARCH).total.people == 0
+    board = leaderboards.agent_leaderboard(session, manager, MARCH)
     assert {r.key for r in board} == {base.a1.id, base.a2.id}
     with pytest.raises(Forbidden):
-        analytics.funnel(session, make_user(), MARCH)
+        funnels.funnel(session, make_user(), MARCH)
 
 
 def test_weekly_series(session, base, recruiter):
-    weeks = analytics.weekly(session, recruiter, MARCH)
+    weeks = weekly.weekly(session, recruiter, MARCH)
     assert [w.start for w in weeks] == [
         date(2026, 2, 23),
         date(2026, 3, 2),
@@ -140,78 +141,69 @@ def test_leaderboards_exclude_agents_who_left_or_opted_out(session, base, recrui
         row = link(session, agent, base.offer1, "copy", at(3, 5))
         visits(session, row, at(3, 6), people=9)
     session.commit()
-    board = analytics.agent_leaderboard(session, recruiter, MARCH)
+    board = leaderboards.agent_leaderboard(session, recruiter, MARCH)
     # By applications: a1 (2), then a3 and a2 (1 each; a3 reached more people).
     assert [r.key for r in board] == [base.a1.id, base.a3.id, base.a2.id]
     a1 = board[0]
     assert (a1.links, a1.people, a1.applications, a1.hires, a1.points) == (1, 4, 2, 1, 60)
     assert a1.direction == "Child"
-    by_people = analytics.agent_leaderboard(session, recruiter, MARCH, sort="people")
+    by_people = leaderboards.agent_leaderboard(session, recruiter, MARCH, sort="people")
     assert by_people[0].key == base.a1.id and by_people[0].people == 4
-    directions = {r.key: r for r in analytics.direction_leaderboard(session, recruiter, MARCH)}
+    directions = {r.key: r for r in leaderboards.direction_leaderboard(session, recruiter, MARCH)}
     assert (directions[base.child.id].agents, directions[base.child.id].people) == (1, 4)
     assert directions[base.other.id].applications == 1
-
-
-def test_training_difference_in_differences(session, make_user, make_offer, recruiter):
-    case = build_training(session, make_user, make_offer)
-    report = analytics.training_report(session, recruiter, case.training.id, weeks=2, zone=ZONE)
-    att, oth = report.attendees, report.others
-    # Attendees: 5 (the one who left is excluded); others: 5 agents + the recruiter.
-    assert (att.agents, oth.agents) == (5, 6)
-    assert (att.before("links"), att.after("links"), att.difference("links")) == (1, 4, 3)
-    assert (oth.before("links"), oth.after("links"), oth.difference("links")) == (2, 1, -1)
-    assert report.did("links") == 4
-    assert report.did_per_agent("links") == pytest.approx(3 / 5 + 1 / 6)
-    assert (att.before("people"), att.after("people"), oth.difference("people")) == (1, 3, 0)
-    assert report.did("people") == 2
-    assert (att.after("applications"), oth.before("applications")) == (1, 1)
-    assert report.did("applications") == 2
-    assert report.week_starts[0] == date(2026, 2, 16) and len(report.week_starts) == 4
-    # 20 Feb: week 0; 5 and 6 March: week 2; 9 and 10 March: week 3.
-    assert att.weekly["links"] == [1, 0, 2, 2]
-
-
-def test_training_with_fewer_than_five_attendees_has_no_figure(
-    session, make_user, make_offer, recruiter
-):
-    case = build_training(session, make_user, make_offer, attendees=4)
-    report = analytics.training_report(session, recruiter, case.training.id, weeks=2, zone=ZONE)
-    assert report.attendees.agents == 4
-    assert not report.enough
-    assert report.did("links") is None and report.did_per_agent("links") is None
-    # The counts it would rest on are still there.
-    assert report.attendees.after("links") == 4
 
 
 def test_bad_inputs(session, recruiter):
     with pytest.raises(InvalidInput):
         Period(date(2026, 3, 2), date(2026, 3, 1), ZONE)
     with pytest.raises(InvalidInput):
-        analytics.funnel(session, recruiter, MARCH, grouping="nope")
-    with pytest.raises(NotFound):
-        analytics.training_report(session, recruiter, 999999, zone=ZONE)
+        funnels.funnel(session, recruiter, MARCH, grouping="nope")
     with pytest.raises(InvalidInput):
-        analytics.training_report(session, recruiter, 1, weeks=0, zone=ZONE)
+        leaderboards.leaderboards(session, recruiter, MARCH, sort="nope")
+    with pytest.raises(NotFound):
+        scope.agent_name(session, recruiter, 999999)
 
 
 def test_visit_roll_up_is_exact_and_incremental(session, base, recruiter):
-    before = analytics.funnel(session, recruiter, MARCH).total
-    # The first call rolled up every day; the table holds one row per link and day.
+    before = funnels.funnel(session, recruiter, MARCH).total
+    # The worker rolled up every day; the table holds one row per link and day.
     assert session.scalar(select(func.sum(VisitDay.people))) == 8  # 7 in March + 1 in February
-    assert analytics.refresh_visit_days(session, ZONE) == 0  # nothing new: nothing written
-    # A visit arriving later on the last day rolled up, and one on a new day, are counted.
+    assert rollup.refresh_visit_days(session, ZONE) == 0  # nothing new: nothing written
+    assert rollup.status(session, ZONE).current
+    # A visit arriving later on the last day rolled up, and one on a new day.
     visits(session, base.links["L3"], at(3, 11, 18), people=1)
     visits(session, base.links["L2"], at(3, 20), people=2, bots=1)
-    session.flush()
-    after = analytics.funnel(session, recruiter, MARCH).total
+    session.commit()
+    # Reading writes nothing: the figures stay those of the last roll-up, and say so.
+    assert funnels.funnel(session, recruiter, MARCH).total == before
+    state = rollup.status(session, ZONE)
+    assert not state.current and state.rolled_up_at is not None
+    rolled_at = datetime.now(UTC)
+    rollup.refresh_visit_days(session, ZONE, now=rolled_at)
+    session.commit()
+    after = funnels.funnel(session, recruiter, MARCH).total
     assert (after.people, after.bots) == (before.people + 3, before.bots + 1)
-    analytics.refresh_visit_days(session, ZONE, rebuild=True)
+    assert rollup.status(session, ZONE) == rollup.RollupStatus(True, rolled_at)
+    rollup.refresh_visit_days(session, ZONE, rebuild=True)
     # One row per link and day with visits: L1 ×3 days, L2 ×2, L3 ×1, L0 ×2.
     assert session.scalar(select(func.count()).select_from(VisitDay)) == 8
     # Visits: 12 in the fixture (L1 6, L2 1, L3 3, L0 2) and the 4 just added.
     assert session.scalar(select(func.sum(VisitDay.visits))) == 16
-    assert analytics.funnel(session, recruiter, MARCH).total.people == before.people + 3
+    assert funnels.funnel(session, recruiter, MARCH).total.people == before.people + 3
+
+
+def test_never_rolled_up_is_not_current_unless_there_is_no_visit(session, make_user, make_offer):
+    assert rollup.status(session, ZONE) == rollup.RollupStatus(True, None)
+    offer = make_offer(published_at=at(3, 2))
+    visits(session, link(session, make_user(), offer, "linkedin", at(3, 2)), at(3, 3), people=1)
+    session.commit()
+    assert rollup.status(session, ZONE) == rollup.RollupStatus(False, None)
+    rollup.refresh_visit_days(session, ZONE)
+    session.commit()
+    assert rollup.status(session, ZONE).current
+    # Another time zone: the roll-up counts other days, so it is not current there.
+    assert not rollup.status(session, "UTC").current
 
 
 def test_chart_geometry():
@@ -278,27 +270,27 @@ def test_days_and_weeks_are_those_of_the_organisation(
     sunday, monday = case.monday - timedelta(days=1), case.monday
     n_sunday, n_monday = len(case.sunday_agents), len(case.monday_agents)
     # The roll-up counts each visit on its day in Paris.
-    analytics.refresh_visit_days(session, ZONE)
+    rollup.refresh_visit_days(session, ZONE)
     rolled = dict(
         session.execute(
             select(VisitDay.day, func.sum(VisitDay.people)).group_by(VisitDay.day)
         ).all()
     )
     assert rolled == {
-        analytics.day_number(sunday): n_sunday,
-        analytics.day_number(monday): n_monday,
+        day_number(sunday): n_sunday,
+        day_number(monday): n_monday,
     }
     # Weeks start on Monday at 00:00 in Paris.
-    weeks = analytics.weekly(session, recruiter, Period(sunday, monday, ZONE))
+    weeks = weekly.weekly(session, recruiter, Period(sunday, monday, ZONE))
     assert [w.start for w in weeks] == [monday - timedelta(weeks=1), monday]
     before, after = weeks
     assert (before.agents, before.people, before.referral_applications) == (n_sunday,) * 3
     assert (after.agents, after.people, after.referral_applications) == (n_monday,) * 3
     # A period of one day starts and ends at midnight in Paris.
     for day, n in ((sunday, n_sunday), (monday, n_monday)):
-        total = analytics.funnel(session, recruiter, Period(day, day, ZONE)).total
+        total = funnels.funnel(session, recruiter, Period(day, day, ZONE)).total
         assert (total.links, total.people, total.applications) == (n, n, n)
-        board = analytics.agent_leaderboard(session, recruiter, Period(day, day, ZONE))
+        board = leaderboards.agent_leaderboard(session, recruiter, Period(day, day, ZONE))
         expected = case.sunday_agents if day == sunday else case.monday_agents
         assert {r.key for r in board} == {a.id for a in expected}
         assert sum(r.people for r in board) == n
@@ -316,19 +308,34 @@ def test_a_period_is_bounded_by_local_midnights():
 
 
 @pytest.mark.parametrize("season", SEASONS)
-def test_a_training_day_starts_at_local_midnight(session, make_user, make_offer, recruiter, season):
+def test_a_trainings_weeks_start_at_local_midnight(session, make_user, make_offer, season):
+    """The training is held two weeks after the case's Monday: with a two-week window, the
+    before-period starts that Monday at 00:00 in Paris, and the Sunday just before it is in
+    neither period."""
     case = around_midnight(session, make_user, make_offer, season)
-    training = Training(title="Minuit", audience="agents", held_on=case.monday)
+    rollup.refresh_visit_days(session, ZONE)
+    training = Training(
+        title="Minuit", audience="agents", held_on=case.monday + timedelta(weeks=2, days=2)
+    )
     session.add(training)
     session.flush()
     for agent in [*case.sunday_agents, *case.monday_agents]:
         session.add(TrainingAttendee(training_id=training.id, user_id=agent.id))
     session.commit()
-    report = analytics.training_report(session, recruiter, training.id, weeks=1, zone=ZONE)
-    assert report.week_starts == [case.monday - timedelta(weeks=1), case.monday]
-    n_sunday, n_monday = len(case.sunday_agents), len(case.monday_agents)
-    for metric in analytics.TRAINING_METRICS:
-        assert report.attendees.weekly[metric] == [n_sunday, n_monday], metric
+    design = training_effect.training_design(
+        session, training.id, today=case.monday + timedelta(weeks=6), zone=ZONE, weeks=2
+    )
+    assert design.before.start == case.monday
+    rates = training_effect.agent_rates(session, design, ZONE)
+    for measure in ("links", "people", "applications"):
+        treated, _comparison = rates[measure]
+        # Two weeks before: each Monday agent did one thing in the first, none in the second.
+        assert {a.id: treated[a.id] for a in case.monday_agents} == {
+            a.id: (0.5, 0.0) for a in case.monday_agents
+        }, measure
+        assert {a.id: treated[a.id] for a in case.sunday_agents} == {
+            a.id: (0.0, 0.0) for a in case.sunday_agents
+        }, measure
 
 
 def test_the_roll_up_is_rebuilt_in_a_new_time_zone(session, make_user, make_offer):
@@ -341,12 +348,12 @@ def test_the_roll_up_is_rebuilt_in_a_new_time_zone(session, make_user, make_offe
             select(VisitDayZone.zone)
         ).all()
 
-    analytics.refresh_visit_days(session, ZONE)
-    paris = ([(analytics.day_number(sunday), 1), (analytics.day_number(monday), 1)], [ZONE])
+    rollup.refresh_visit_days(session, ZONE)
+    paris = ([(day_number(sunday), 1), (day_number(monday), 1)], [ZONE])
     assert days() == paris
     # RELAIS_TIMEZONE changed: both visits are on Sunday 1 February in UTC.
-    analytics.refresh_visit_days(session, "UTC")
-    assert days() == ([(analytics.day_number(sunday), 2)], ["UTC"])
-    assert analytics.refresh_visit_days(session, "UTC") == 0  # up to date: nothing written
-    analytics.refresh_visit_days(session, ZONE)
+    rollup.refresh_visit_days(session, "UTC")
+    assert days() == ([(day_number(sunday), 2)], ["UTC"])
+    assert rollup.refresh_visit_days(session, "UTC") == 0  # up to date: nothing written
+    rollup.refresh_visit_days(session, ZONE)
     assert days() == paris

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from referral import analytics
-from referral import training_effect as te
+from referral.analytics import rollup
+from referral.analytics import training_effect as te
 from referral.errors import InvalidInput, NotFound
 from referral.models import (
     Application,
@@ -250,7 +250,7 @@ def test_the_comparison_group_never_holds_another_trainings_attendee(session, co
 
 def test_a_known_effect_is_measured_from_the_database(session, cohorts):
     _, second, _ = cohorts["trainings"]
-    analytics.refresh_visit_days(session, ZONE)
+    rollup.refresh_visit_days(session, ZONE)
     design = te.training_design(session, second.id, today=TODAY, zone=ZONE, weeks=8)
     effects = te.training_effects(session, design, ZONE)
     links = effects["links"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from referral import analytics, training_effect
+from referral.analytics import rollup, training_effect
 from referral.cvtext import extract
 from referral.models import (
     Application,
@@ -381,7 +381,7 @@ def test_the_older_trainings_have_a_measurable_effect_and_the_newest_is_in_progr
     session, seeded
 ):
     zone = "Europe/Paris"
-    analytics.refresh_visit_days(session, zone)
+    rollup.refresh_visit_days(session, zone)
     directors, agents, newest = session.scalars(select(Training).order_by(Training.held_on))
     for training in (directors, agents):
         design = training_effect.training_design(session, training.id, today=NOW.date(), zone=zone)
@@ -401,7 +401,7 @@ def test_the_older_trainings_have_a_measurable_effect_and_the_newest_is_in_progr
 
 
 def test_linkedin_archives_of_part_of_the_staff_show_the_agents_training(session, seeded):
-    from referral.linkedin_effect import linkedin_effects
+    from referral.analytics.linkedin_effect import linkedin_effects
     from referral.models import LinkedInConsent, LinkedInEdge, LinkedInWeek
 
     consents = session.scalar(select(func.count()).select_from(LinkedInConsent))

@@ -316,7 +316,7 @@ def test_dashboards_use_a_fixed_number_of_queries(
 
 
 def test_the_last_days_end_today_in_the_organisations_time_zone(client, login, monkeypatch):
-    from web.views import analytics as views
+    from web.views.analytics import dashboards as views
 
     login(Role.RECRUITER)
     # 23:30 UTC on Sunday 1 February is 00:30 on Monday 2 February in Paris.
@@ -344,3 +344,51 @@ def test_over_time_marks_trainings_and_partial_weeks(client, login, session, mak
     assert html.count("<title>Ambassadeurs LinkedIn</title>") == 3  # the training of 2 March
     whole = client.get("/analytics/over-time?start=2026-03-02&end=2026-03-29")
     assert 'class="chart-partial"' not in whole.get_data(as_text=True)
+
+
+def test_pages_read_the_roll_up_and_say_when_visits_wait_for_the_worker(
+    client, base, login, session, app
+):
+    """No page writes the roll-up: a new visit shows only once the worker has counted it,
+    and meanwhile every page says up to when its figures go."""
+    from sqlalchemy import func
+
+    from referral import worker
+    from referral.models import VisitDay
+    from tests.referral.analytics_fixtures import at, visits
+
+    login(Role.RECRUITER)
+    fresh = client.get(f"/analytics/?{MARCH}").get_data(as_text=True)
+    assert "figures up to" not in fresh and "count the visits up to" not in fresh
+    assert '<td class="num">7</td>' in _cells(fresh, "People reached")
+    visits(session, base.links["L2"], at(3, 20), people=2)
+    session.commit()
+    rows = session.scalar(select(func.count()).select_from(VisitDay))
+    for url in (
+        f"/analytics/?{MARCH}",
+        f"/analytics/over-time?{MARCH}",
+        f"/analytics/leaderboards?{MARCH}",
+        "/analytics/trainings",
+    ):
+        html = client.get(url).get_data(as_text=True)
+        assert "People reached and bot previews count the visits up to" in html, url
+    stale = client.get(f"/analytics/?{MARCH}").get_data(as_text=True)
+    assert '<td class="num">7</td>' in _cells(stale, "People reached")  # not counted, said so
+    assert session.scalar(select(func.count()).select_from(VisitDay)) == rows  # nothing written
+    # The worker's tick counts it; the note goes.
+    state = app.extensions["relais"]
+    worker.run_once(state.sessions, state.settings)
+    assert session.scalar(select(func.count()).select_from(VisitDay)) == rows + 1
+    counted = client.get(f"/analytics/?{MARCH}").get_data(as_text=True)
+    assert '<td class="num">9</td>' in _cells(counted, "People reached")
+    assert "count the visits up to" not in counted
+
+
+def test_the_freshness_note_is_in_french(client, base, login, session):
+    from tests.referral.analytics_fixtures import at, visits
+
+    login(Role.RECRUITER, locale="fr")
+    visits(session, base.links["L2"], at(3, 20), people=1)
+    session.commit()
+    html = client.get(f"/analytics/?{MARCH}").get_data(as_text=True)
+    assert "Personnes touchées et aperçus par des robots : visites comptées jusqu’au" in html

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from referral import analytics, links, visit_journal
+from referral import links, visit_journal
+from referral.analytics import rollup
 from referral.local_calendar import local_day_number
 from referral.models import ShareLink, Visit, VisitDay, VisitJournalMark, utcnow
 from referral.touches import COOKIE_NAME
@@ -304,7 +305,7 @@ def test_a_late_visit_of_a_day_already_rolled_up_is_added_to_it(app, session, li
         )
         links.record_visit(s, link.id, "person-b", bot=False, referrer_host=None, now=now)
     with sessions() as s, s.begin():
-        analytics.refresh_visit_days(s, zone)
+        rollup.refresh_visit_days(s, zone)
     late = [
         visit_journal.JournalRecord(
             0, link.id, now - timedelta(days=3, microseconds=1), "person-c", False, None
@@ -313,9 +314,9 @@ def test_a_late_visit_of_a_day_already_rolled_up_is_added_to_it(app, session, li
     with sessions() as s, s.begin():
         visit_journal.load_records(s, "late", late, 10)
     with sessions() as s, s.begin():
-        analytics.refresh_visit_days(s, zone)
+        rollup.refresh_visit_days(s, zone)
         incremental = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
-        analytics.refresh_visit_days(s, zone, rebuild=True)
+        rollup.refresh_visit_days(s, zone, rebuild=True)
         rebuilt = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
     assert incremental == rebuilt
     # The day is the organisation's (Europe/Paris): not the UTC date between 22:00 and 24:00.

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import InputRequired, Optional
 
-from referral import analytics, linkedin, linkedin_effect, use_cases
-from referral.analytics import MIN_GROUP
+from referral import linkedin, use_cases
+from referral.analytics import linkedin_effect
+from referral.analytics.scope import MIN_GROUP, population_conditions
 from referral.errors import InvalidInput, NotFound
 from referral.local_calendar import local_date
 from referral.models import Offer, OfferStatus, Role, Training, utcnow
@@ -196,7 +197,7 @@ def posted(offer_id: int):
 @roles_required(Role.RECRUITER, Role.ADMIN, Role.MANAGER)
 def participation():
     """How many agents consented and imported, by direction (never who)."""
-    population = analytics.population_conditions(current_user)
+    population = population_conditions(current_user)
     rows = linkedin.participation(db(), population)
     return render_template(
         "linkedin/participation.html",
@@ -231,7 +232,7 @@ def training(training_id: int):
     comparison = request.args.get("comparison", "never_trained")
     if comparison not in ("never_trained", "later_cohort"):
         comparison = "never_trained"
-    population = analytics.population_conditions(current_user)
+    population = population_conditions(current_user)
     effects = linkedin_effect.linkedin_effects(
         db(),
         training_id,

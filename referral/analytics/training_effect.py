@@ -25,13 +25,14 @@ independent units.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from scipy import stats
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from referral.errors import InvalidInput, NotFound
@@ -237,77 +238,121 @@ def difference_in_differences(
 # --- per-agent measures from the database ------------------------------------------------------
 
 
-def agent_rates(
-    session: Session, design: TrainingDesign, zone: ZoneInfo | str
-) -> dict[str, tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]]]:
-    """Per measure, per agent of each group: (mean per week before, mean per week after).
+@dataclass(frozen=True)
+class AgentWeeks:
+    """Per measure, what each agent did in each whole local week from ``first`` (a Monday)
+    to ``end`` (a Monday, exclusive): ``counts[measure][row, week]``, the row of an agent
+    being ``rows[agent_id]`` and ``week`` the index of the week from ``first``.
 
-    Links created, people reached (from the daily visit roll-up ``visit_day``, which the
-    caller brings up to date in ``zone`` first: :func:`referral.analytics.refresh_visit_days`), applications credited, hires credited (the first move of each to "hired"). One
-    query per measure, grouped by agent and period in SQL. Empty when not ``enough``.
+    Loaded once, it serves every training whose windows fall within it: the programme report
+    reads the database four times for all its trainings, not four times per training, and
+    each window's per-agent sums are array slices.
     """
-    if not design.enough:
-        return {}
+
+    first: date
+    end: date
+    rows: dict[int, int]
+    counts: dict[str, np.ndarray]
+
+    def totals(self, measure: str, agents: Iterable[int], window: Window) -> list[int]:
+        """What each of ``agents`` did over ``window`` (whole weeks within this span)."""
+        offset = (window.start - self.first).days // 7
+        per_agent = self.counts[measure][:, offset : offset + window.weeks].sum(axis=1)
+        return [int(per_agent[self.rows[a]]) if a in self.rows else 0 for a in agents]
+
+    def weekly(self, measure: str, agents: Iterable[int], first: date, weeks: int) -> list[int]:
+        """The sum over ``agents`` of each of ``weeks`` weeks from the Monday ``first``."""
+        offset = (first - self.first).days // 7
+        rows = [self.rows[a] for a in agents if a in self.rows]
+        block = self.counts[measure][rows, offset : offset + weeks]
+        return [int(n) for n in block.sum(axis=0)] if rows else [0] * weeks
+
+
+def _week_of(ts, zone: str, first: date, n_weeks: int, sqlite: bool):
+    """SQL: the index, from the Monday ``first``, of the whole local week of the instant
+    ``ts`` (rows outside the ``n_weeks`` weeks are the caller's to exclude).
+
+    PostgreSQL converts with ``AT TIME ZONE`` (:class:`local_day`). SQLite has no time zones:
+    there ``local_day`` is a Python function called once per row, which dominated the
+    programme report; the weeks' first instants are computed here instead (local midnights,
+    changes of time included) and each row finds its week by a binary search of comparisons
+    of stored instants, ``log2(n_weeks)`` of them, inside SQLite.
+    """
+    if not sqlite:
+        return (local_day(ts, zone) - day_number(first)) // 7
+    starts = [local_midnight(first + timedelta(weeks=i), zone) for i in range(n_weeks)]
+
+    def search(lo: int, hi: int):
+        if hi - lo <= 1:
+            return literal(lo, Integer())
+        mid = (lo + hi) // 2
+        return case((ts < starts[mid], search(lo, mid)), else_=search(mid, hi))
+
+    return search(0, max(n_weeks, 1))
+
+
+def agent_weeks(
+    session: Session,
+    zone: ZoneInfo | str,
+    first: date,
+    end: date,
+    agents: Collection[int] | None = None,
+) -> AgentWeeks:
+    """Links created, people reached (from the daily visit roll-up ``visit_day``, which the
+    worker keeps current in ``zone``: :mod:`referral.analytics.rollup`), applications
+    credited and hires credited (the first move of each to "hired"), per agent and whole
+    local week from the Monday ``first`` to the Monday ``end``. ``agents``: only those
+    (default: everyone). Four queries, grouped by agent and week in SQL.
+    """
     zone = _zone_name(zone)
-    agents = (*design.treated_ids, *design.comparison_ids)
-    k = design.observed_weeks
-    first, middle, last = (
-        day_number(design.before.start),
-        day_number(design.after.start),
-        day_number(design.after.end),
-    )
-    gap = day_number(design.before.end)  # the training's week is in neither period
-    counts: dict[str, dict[int, list[int]]] = {m: {a: [0, 0] for a in agents} for m in MEASURES}
+    origin, stop = day_number(first), day_number(end)
+    n_weeks = (stop - origin) // 7
+    start_at, end_at = local_midnight(first, zone), local_midnight(end, zone)
+    found: dict[str, list[tuple[int, int, int]]] = {m: [] for m in MEASURES}
 
-    def collect(measure, agent_col, day_col, value, where=()):
-        after = day_col >= middle
-        rows = session.execute(
-            select(agent_col, after.label("after"), value)
-            .where(
-                agent_col.in_(agents),
-                day_col >= first,
-                day_col < last,
-                ~and_(day_col >= gap, day_col < middle),
-                *where,
-            )
-            .group_by(agent_col, after)
-        )
-        for agent, is_after, n in rows:
-            counts[measure][agent][1 if is_after else 0] += int(n or 0)
+    def collect(measure, query):
+        found[measure] = [
+            (agent, w, int(n or 0))
+            for agent, w, n in session.execute(query)
+            if agent is not None and 0 <= w < n_weeks
+        ]
 
-    start_at, end_at = (
-        local_midnight(design.before.start, zone),
-        local_midnight(design.after.end, zone),
-    )
-    link_day = local_day(ShareLink.created_at, zone)
+    def only(column):
+        return [] if agents is None else [column.in_(tuple(agents))]
+
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def week_of(ts):
+        return _week_of(ts, zone, first, n_weeks, sqlite).label("w")
+
+    week = week_of(ShareLink.created_at)
     collect(
         "links",
-        ShareLink.agent_id,
-        link_day,
-        func.count(),
-        (ShareLink.created_at >= start_at, ShareLink.created_at < end_at),
+        select(ShareLink.agent_id, week, func.count())
+        .where(ShareLink.created_at >= start_at, ShareLink.created_at < end_at)
+        .where(*only(ShareLink.agent_id))
+        .group_by(ShareLink.agent_id, week),
     )
-    visit_after = VisitDay.day >= middle
-    rows = session.execute(
-        select(ShareLink.agent_id, visit_after.label("after"), func.sum(VisitDay.people))
+    week = ((VisitDay.day - origin) // 7).label("w")
+    collect(
+        "people",
+        select(ShareLink.agent_id, week, func.sum(VisitDay.people))
         .join(ShareLink, ShareLink.id == VisitDay.link_id)
-        .where(
-            ShareLink.agent_id.in_(agents),
-            VisitDay.day >= first,
-            VisitDay.day < last,
-            ~and_(VisitDay.day >= gap, VisitDay.day < middle),
-        )
-        .group_by(ShareLink.agent_id, visit_after)
+        .where(VisitDay.day >= origin, VisitDay.day < stop, VisitDay.people > 0)
+        .where(*only(ShareLink.agent_id))
+        .group_by(ShareLink.agent_id, week),
     )
-    for agent, is_after, n in rows:
-        counts["people"][agent][1 if is_after else 0] += int(n or 0)
-    app_day = local_day(Application.created_at, zone)
+    week = week_of(Application.created_at)
     collect(
         "applications",
-        Application.credited_agent_id,
-        app_day,
-        func.count(),
-        (Application.created_at >= start_at, Application.created_at < end_at),
+        select(Application.credited_agent_id, week, func.count())
+        .where(
+            Application.created_at >= start_at,
+            Application.created_at < end_at,
+            Application.credited_agent_id.is_not(None),
+        )
+        .where(*only(Application.credited_agent_id))
+        .group_by(Application.credited_agent_id, week),
     )
     hires = (
         select(StatusChange.application_id, func.min(StatusChange.at).label("at"))
@@ -315,41 +360,86 @@ def agent_rates(
         .group_by(StatusChange.application_id)
         .subquery("first_hire")
     )
-    hire_day = local_day(hires.c.at, zone)
-    after = hire_day >= middle
-    rows = session.execute(
-        select(Application.credited_agent_id, after.label("after"), func.count())
+    week = week_of(hires.c.at)
+    collect(
+        "hires",
+        select(Application.credited_agent_id, week, func.count())
         .select_from(hires)
         .join(Application, Application.id == hires.c.application_id)
         .where(
-            Application.credited_agent_id.in_(agents),
             hires.c.at >= start_at,
             hires.c.at < end_at,
-            ~and_(hire_day >= gap, hire_day < middle),
+            Application.credited_agent_id.is_not(None),
         )
-        .group_by(Application.credited_agent_id, after)
+        .where(*only(Application.credited_agent_id))
+        .group_by(Application.credited_agent_id, week),
     )
-    for agent, is_after, n in rows:
-        counts["hires"][agent][1 if is_after else 0] += int(n or 0)
+    rows: dict[int, int] = {}
+    for triples in found.values():
+        for agent, _week, _n in triples:
+            rows.setdefault(agent, len(rows))
+    counts = {}
+    for measure, triples in found.items():
+        array = np.zeros((len(rows), n_weeks), dtype=np.int64)
+        for agent, index, n in triples:
+            array[rows[agent], index] += n
+        counts[measure] = array
+    return AgentWeeks(first=first, end=end, rows=rows, counts=counts)
 
-    treated, comparison = set(design.treated_ids), set(design.comparison_ids)
+
+def design_weeks(session: Session, design: TrainingDesign, zone: ZoneInfo | str) -> AgentWeeks:
+    """The weeks one training's comparison needs, for its two groups only."""
+    return agent_weeks(
+        session,
+        zone,
+        design.before.start,
+        design.after.end,
+        (*design.treated_ids, *design.comparison_ids),
+    )
+
+
+def _covers(weeks: AgentWeeks, design: TrainingDesign) -> bool:
+    return weeks.first <= design.before.start and design.after.end <= weeks.end
+
+
+def agent_rates(
+    session: Session,
+    design: TrainingDesign,
+    zone: ZoneInfo | str,
+    weeks: AgentWeeks | None = None,
+) -> dict[str, tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]]]:
+    """Per measure, per agent of each group: (mean per week before, mean per week after),
+    over the design's k whole weeks on each side (the training's own week in neither).
+
+    ``weeks`` (from :func:`agent_weeks`) covering the design's windows spares the queries;
+    otherwise the four of :func:`design_weeks` run. Empty when not ``enough``.
+    """
+    if not design.enough:
+        return {}
+    if weeks is None or not _covers(weeks, design):
+        weeks = design_weeks(session, design, zone)
+    k = design.observed_weeks
     result = {}
-    for measure, per_agent in counts.items():
-        rates = {a: (b / k, af / k) for a, (b, af) in per_agent.items()}
-        result[measure] = (
-            {a: r for a, r in rates.items() if a in treated},
-            {a: r for a, r in rates.items() if a in comparison},
-        )
+    for measure in MEASURES:
+        groups = []
+        for ids in (design.treated_ids, design.comparison_ids):
+            before = weeks.totals(measure, ids, design.before)
+            after = weeks.totals(measure, ids, design.after)
+            groups.append({a: (b / k, f / k) for a, b, f in zip(ids, before, after, strict=True)})
+        result[measure] = (groups[0], groups[1])
     return result
 
 
 def training_effects(
-    session: Session, design: TrainingDesign, zone: ZoneInfo | str
+    session: Session,
+    design: TrainingDesign,
+    zone: ZoneInfo | str,
+    weeks: AgentWeeks | None = None,
 ) -> dict[str, EffectEstimate]:
     """The estimate of every measure (empty when the design has fewer than 2 weeks)."""
     return {
         measure: difference_in_differences(treated, comparison)
-        for measure, (treated, comparison) in agent_rates(session, design, zone).items()
+        for measure, (treated, comparison) in agent_rates(session, design, zone, weeks).items()
     }
 
 
@@ -364,28 +454,22 @@ class WeeklyLinks:
     excluded: int  # index of the training's week
 
 
-def weekly_links(session: Session, design: TrainingDesign, zone: ZoneInfo | str) -> WeeklyLinks:
-    """One query: links created per week by each group, divided by the group's size."""
-    zone = _zone_name(zone)
+def weekly_links(
+    session: Session,
+    design: TrainingDesign,
+    zone: ZoneInfo | str,
+    weeks: AgentWeeks | None = None,
+) -> WeeklyLinks:
+    """Links created per week by each group, divided by the group's size (from ``weeks``
+    when they cover the design, else from the database)."""
     starts = (*design.before.week_starts, design.before.end, *design.after.week_starts)
     treated, comparison = [0] * len(starts), [0] * len(starts)
-    agents = (*design.treated_ids, *design.comparison_ids)
-    if design.enough and agents:
-        first = day_number(design.before.start)
-        week = ((local_day(ShareLink.created_at, zone) - first) // 7).label("w")
-        rows = session.execute(
-            select(ShareLink.agent_id, week, func.count())
-            .where(
-                ShareLink.agent_id.in_(agents),
-                ShareLink.created_at >= local_midnight(design.before.start, zone),
-                ShareLink.created_at < local_midnight(design.after.end, zone),
-            )
-            .group_by(ShareLink.agent_id, week)
-        )
-        in_treated = set(design.treated_ids)
-        for agent, w, n in rows:
-            if 0 <= w < len(starts):
-                (treated if agent in in_treated else comparison)[w] += n
+    if design.enough and (design.treated_ids or design.comparison_ids):
+        if weeks is None or not _covers(weeks, design):
+            weeks = design_weeks(session, design, zone)
+        first = design.before.start
+        treated = weeks.weekly("links", design.treated_ids, first, len(starts))
+        comparison = weeks.weekly("links", design.comparison_ids, first, len(starts))
     t_n, c_n = max(len(design.treated_ids), 1), max(len(design.comparison_ids), 1)
     return WeeklyLinks(
         week_starts=starts,
@@ -393,6 +477,32 @@ def weekly_links(session: Session, design: TrainingDesign, zone: ZoneInfo | str)
         comparison=tuple(n / c_n for n in comparison),
         excluded=design.before.weeks,
     )
+
+
+def programme_weeks(
+    session: Session, designs: Iterable[TrainingDesign], zone: ZoneInfo | str
+) -> AgentWeeks | None:
+    """One load of every agent's weeks spanning all the designs that compare something (the
+    programme report), or None when none does."""
+    spans = [(d.before.start, d.after.end) for d in designs if d.enough]
+    if not spans:
+        return None
+    return agent_weeks(session, zone, min(a for a, _ in spans), max(b for _, b in spans))
+
+
+def list_trainings(session: Session) -> list[tuple[Training, int]]:
+    """Every training, most recent first, with its number of attendees (one query)."""
+    attendees = (
+        select(TrainingAttendee.training_id, func.count().label("n"))
+        .group_by(TrainingAttendee.training_id)
+        .subquery()
+    )
+    query = (
+        select(Training, func.coalesce(attendees.c.n, 0))
+        .outerjoin(attendees, attendees.c.training_id == Training.id)
+        .order_by(Training.held_on.desc(), Training.id.desc())
+    )
+    return [(t, n) for t, n in session.execute(query).all()]
 
 
 # --- marks on the weekly charts --------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Before and after each training, on the LinkedIn measures of consenting agents.
 
-The windows and groups are those of :func:`referral.training_effect.training_design`, the
-estimate its :func:`~referral.training_effect.difference_in_differences`. Only agents who
+The windows and groups are those of :func:`referral.analytics.training_effect.training_design`, the
+estimate its :func:`~referral.analytics.training_effect.difference_in_differences`. Only agents who
 consented and whose latest archive covers the whole after-window take part (an archive read
 before the window ended would count its last weeks as zeros). A group under ``MIN_GROUP``
 agents gives "not enough data", never a figure. The colleague network is described by counts
@@ -18,12 +18,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from referral import training_effect
-from referral.analytics import MIN_GROUP
+from referral.analytics import training_effect
+from referral.analytics.scope import MIN_GROUP
+from referral.analytics.training_effect import EffectEstimate, TrainingDesign
 from referral.linkedin import MEASURES
 from referral.local_calendar import local_date
 from referral.models import Direction, LinkedInConsent, LinkedInEdge, LinkedInWeek, User
-from referral.training_effect import EffectEstimate, TrainingDesign
 
 
 @dataclass(frozen=True)
