@@ -8,18 +8,19 @@ words, typos) carry the signal; an identical word is the best case of it. Measur
 0.625 for 0.1 word + 0.9 char cosine on (2, 5)-grams; the word cosine on top lowers it.
 
 With an :class:`~matching.embeddings.Embedder`, the lexical similarity is fused with the
-cosine of the titles' sentence embeddings (:data:`~matching.embeddings.TITLE_FUSION`): a
+cosine of the titles' sentence embeddings (:data:`~matching.embeddings.TITLE_FUSION`, or
+:data:`~matching.embeddings.TITLE_RANKER` for labels grouped by occupation): a
 fifth of MELO's relevant labels share no word with their query ("balayeur" and "agent de
 propreté urbaine"), which only knowledge of occupations can match.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-from matching.embeddings import TITLE_FUSION, Embedder, Fusion, fuse
+from matching.embeddings import TITLE_FUSION, TITLE_RANKER, Embedder, Fusion, TitleRanker, fuse
 from matching.model import ModelConfig, TextModel
 
 __all__ = ["TITLE_CONFIG", "TitleMatcher"]
@@ -31,7 +32,11 @@ class TitleMatcher:
     """Labels indexed once; :meth:`similarities` scores a title against all of them.
 
     ``embedder`` adds the semantic similarity (labels embedded once, as passages, unless
-    their ``label_vectors`` are given, e.g. read from the database).
+    their ``label_vectors`` are given, e.g. read from the database). ``groups`` (one
+    hashable per label) says which labels name the same thing (an occupation's preferred and
+    alternative labels): the two similarities are then fused by ``ranker`` (see
+    :class:`~matching.embeddings.TitleRanker`), where a label counts as much as the best of
+    its group; without groups, by ``fusion`` (measured better for labels on their own).
     """
 
     def __init__(
@@ -41,12 +46,23 @@ class TitleMatcher:
         *,
         embedder: Embedder | None = None,
         label_vectors: np.ndarray | None = None,
+        ranker: TitleRanker = TITLE_RANKER,
+        groups: Sequence[Hashable] | None = None,
         fusion: Fusion = TITLE_FUSION,
     ) -> None:
         self.labels = list(labels)
         self.model, self.matrix = TextModel.fit(self.labels or [""], config)
         self.embedder = embedder
+        self.ranker = ranker
         self.fusion = fusion
+        self.groups: np.ndarray | None = None
+        if groups is not None:
+            if len(groups) != len(self.labels):
+                raise ValueError("one group per label is required")
+            numbers: dict[Hashable, int] = {}
+            self.groups = np.fromiter(
+                (numbers.setdefault(g, len(numbers)) for g in groups), dtype=np.int64
+            )
         self.vectors: np.ndarray | None = None
         if embedder is not None:
             self.vectors = (
@@ -67,10 +83,13 @@ class TitleMatcher:
 
     def similarities(self, title: str) -> np.ndarray:
         """Similarity in [0, 1] of ``title`` with every label, in label order: lexical,
-        fused with the semantic one when there is an embedder."""
-        return fuse(
-            self.lexical_similarities(title), self.semantic_similarities(title), self.fusion
-        )
+        fused with the semantic one when there is an embedder (by the ranker when the labels
+        come in groups)."""
+        lexical = self.lexical_similarities(title)
+        semantic = self.semantic_similarities(title)
+        if semantic is None or self.groups is None:
+            return fuse(lexical, semantic, self.fusion)
+        return self.ranker.similarities(lexical, semantic, self.groups)
 
     def best(self, title: str, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` most similar labels as ``(label index, similarity)``, best first."""

@@ -335,7 +335,7 @@ class VectorCache:
             ).where(*of_model)
         ).one()
         signature = (int(count), int(last_id), int(id_sum), str(latest))
-        key = (str(session.get_bind().url), embedder.name, embedder.version)
+        key = (str(session.get_bind().engine.url), embedder.name, embedder.version)
         with self._lock:
             cached = self._entries.get(key)
             if cached is not None and cached.signature == signature:

