@@ -401,7 +401,7 @@ def test_the_older_trainings_have_a_measurable_effect_and_the_newest_is_in_progr
 
 
 def test_linkedin_archives_of_part_of_the_staff_show_the_agents_training(session, seeded):
-    from referral.linkedin_effect import linkedin_effects
+    from referral.analytics.linkedin_effect import linkedin_effects
     from referral.models import LinkedInConsent, LinkedInEdge, LinkedInWeek
 
     consents = session.scalar(select(func.count()).select_from(LinkedInConsent))
