@@ -13,10 +13,10 @@ zones, calls :func:`sqlite_local_day`, registered on every connection by
 from __future__ import annotations
 
 import functools
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, literal
+from sqlalchemy import Integer, String, case, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -89,3 +89,26 @@ def _local_day_postgresql(element, compiler, **kw) -> str:
 def _local_day_sqlite(element, compiler, **kw) -> str:
     ts, zone = (compiler.process(c, **kw) for c in element.clauses)
     return f"{SQLITE_FUNCTION}({ts}, {zone})"
+
+
+def week_index(ts, zone: str, first: date, n_weeks: int, sqlite: bool):
+    """SQL: the index, from the Monday ``first``, of the local week of the instant ``ts``
+    (rows outside the ``n_weeks`` weeks are the caller's to exclude).
+
+    PostgreSQL converts with ``AT TIME ZONE`` (:class:`local_day`). On SQLite ``local_day``
+    is a Python function called once per row, which dominates the analytics of a year: the
+    weeks' first instants are computed here instead (local midnights, changes of time
+    included) and each row finds its week by a binary search, ``log2(n_weeks)`` comparisons
+    of stored instants inside SQLite.
+    """
+    if not sqlite:
+        return (local_day(ts, zone) - day_number(first)) // 7
+    starts = [local_midnight(first + timedelta(weeks=i), zone) for i in range(n_weeks)]
+
+    def search(lo: int, hi: int):
+        if hi - lo <= 1:
+            return literal(lo, Integer())
+        mid = (lo + hi) // 2
+        return case((ts < starts[mid], search(lo, mid)), else_=search(mid, hi))
+
+    return search(0, max(n_weeks, 1))

@@ -32,11 +32,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from scipy import stats
-from sqlalchemy import Integer, case, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral.errors import InvalidInput, NotFound
-from referral.local_calendar import day_number, local_day, local_midnight
+from referral.local_calendar import day_number, local_midnight, week_index
 from referral.models import (
     Application,
     ApplicationStatus,
@@ -268,29 +268,6 @@ class AgentWeeks:
         return [int(n) for n in block.sum(axis=0)] if rows else [0] * weeks
 
 
-def _week_of(ts, zone: str, first: date, n_weeks: int, sqlite: bool):
-    """SQL: the index, from the Monday ``first``, of the whole local week of the instant
-    ``ts`` (rows outside the ``n_weeks`` weeks are the caller's to exclude).
-
-    PostgreSQL converts with ``AT TIME ZONE`` (:class:`local_day`). SQLite has no time zones:
-    there ``local_day`` is a Python function called once per row, which dominated the
-    programme report; the weeks' first instants are computed here instead (local midnights,
-    changes of time included) and each row finds its week by a binary search of comparisons
-    of stored instants, ``log2(n_weeks)`` of them, inside SQLite.
-    """
-    if not sqlite:
-        return (local_day(ts, zone) - day_number(first)) // 7
-    starts = [local_midnight(first + timedelta(weeks=i), zone) for i in range(n_weeks)]
-
-    def search(lo: int, hi: int):
-        if hi - lo <= 1:
-            return literal(lo, Integer())
-        mid = (lo + hi) // 2
-        return case((ts < starts[mid], search(lo, mid)), else_=search(mid, hi))
-
-    return search(0, max(n_weeks, 1))
-
-
 def agent_weeks(
     session: Session,
     zone: ZoneInfo | str,
@@ -323,7 +300,7 @@ def agent_weeks(
     sqlite = session.get_bind().dialect.name == "sqlite"
 
     def week_of(ts):
-        return _week_of(ts, zone, first, n_weeks, sqlite).label("w")
+        return week_index(ts, zone, first, n_weeks, sqlite).label("w")
 
     week = week_of(ShareLink.created_at)
     collect(

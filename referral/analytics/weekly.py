@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from referral.analytics.rollup import visit_days
 from referral.analytics.scope import Filters, Period, Scope, application_facts, link_facts
-from referral.local_calendar import WEEK_ORIGIN, day_number, local_day
+from referral.local_calendar import WEEK_ORIGIN, day_number, week_index
 from referral.models import Application, ApplicationSource, ShareLink, User
 
 
@@ -48,7 +48,15 @@ def weekly(
         n: Week(start=WEEK_ORIGIN + timedelta(weeks=n))
         for n in range(first, _week_number(period.end) + 1)
     }
-    link_week = local_day(ShareLink.created_at, period.zone) // 7
+    # Absolute week numbers (days since WEEK_ORIGIN // 7), found from the period's first week.
+    monday = WEEK_ORIGIN + timedelta(weeks=first)
+    n_weeks = _week_number(period.end) - first + 1
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def week_of(ts):
+        return week_index(ts, period.zone, monday, n_weeks, sqlite) + first
+
+    link_week = week_of(ShareLink.created_at)
     created = link_facts(
         select(link_week.label("w"), ShareLink.agent_id.label("agent_id"))
         .select_from(ShareLink)
@@ -85,7 +93,7 @@ def weekly(
         if w in weeks:
             weeks[w].people = n
 
-    app_week = local_day(Application.created_at, period.zone) // 7
+    app_week = week_of(Application.created_at)
     referred = Application.source.in_(
         (ApplicationSource.SHARE_LINK.value, ApplicationSource.REFERRAL.value)
     )
