@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from referral import candidate_messages as cm
-from referral import credits, staff_import, status_history
+from referral import credits, invitations, staff_import, status_history
 from referral.errors import InvalidInput
 from referral.models import AuditEvent, CreditEvent, Direction, Notification, Role, User
 from referral.unit_of_work import UnitOfWork, committing
@@ -51,7 +51,10 @@ def test_an_import_dry_run_writes_nothing_and_invites_nobody(session, conf, make
     session.commit()
     with committing(UnitOfWork(session, actor=admin, settings=conf)) as uow:
         report = staff_import.import_accounts(
-            uow, CSV.encode(), dry_run=True, invite_link_for=lambda t: f"https://x/{t}"
+            uow,
+            CSV.encode(),
+            dry_run=True,
+            invite_urls={"set_password_url": "https://x/", "sign_in_url": None},
         )
     assert report.created == ["lea.petit@region.example"] and report.invited == 0
     assert session.scalar(select(User).where(User.email == "lea.petit@region.example")) is None
@@ -63,9 +66,14 @@ def test_an_import_invites_the_accounts_it_created(session, conf, make_user):
     session.commit()
     with committing(UnitOfWork(session, actor=admin, settings=conf)) as uow:
         report = staff_import.import_accounts(
-            uow, CSV.encode(), invite_link_for=lambda t: f"https://relais.example/set/{t}"
+            uow,
+            CSV.encode(),
+            invite_urls={"set_password_url": "https://relais.example/set/", "sign_in_url": None},
         )
     assert report.invited == 1
+    # The request records the batch; the worker writes the e-mails.
+    assert session.scalars(select(Notification)).all() == []
+    assert invitations.send_queued(session, conf) == 1
     rows = session.scalars(select(Notification)).all()
     assert [r.recipient_email for r in rows] == ["lea.petit@region.example"]
     assert "https://relais.example/set/" in rows[0].body_text
