@@ -101,7 +101,7 @@ def test_a_stage_change_writes_its_history_and_its_credits_at_its_moment(
 
 
 def test_reviewed_emails_are_queued_all_or_none(
-    session, conf, make_offer, make_user, make_application
+    session, conf, urls, make_offer, make_user, make_application
 ):
     recruiter = make_user(Role.RECRUITER)
     offer = make_offer()
@@ -113,18 +113,18 @@ def test_reviewed_emails_are_queued_all_or_none(
         for a in moved
     ]
     session.commit()
-    drafts = [cm.propose(session, conf, c, recruiter=recruiter) for c in changes]
+    drafts = [cm.propose(session, conf, c, recruiter=recruiter, urls=urls) for c in changes]
     assert all(d is not None for d in drafts)
     good, bad = changes
     answers = {good.id: ("Votre candidature", "Bonjour"), bad.id: (" ", "Texte gardé")}
-    uow = UnitOfWork(session, actor=recruiter, settings=conf)
+    uow = UnitOfWork(session, actor=recruiter, settings=conf, urls=urls)
     with pytest.raises(cm.DraftsRefused) as refused, committing(uow):
         cm.send_reviewed(uow, drafts, answers)
     assert list(refused.value.refusals) == [(bad.id, "subject")]
     assert session.scalars(select(Notification)).all() == []
 
     answers[bad.id] = None  # the recruiter writes to the first candidate only
-    with committing(UnitOfWork(session, actor=recruiter, settings=conf)) as uow:
+    with committing(UnitOfWork(session, actor=recruiter, settings=conf, urls=urls)) as uow:
         done = cm.send_reviewed(uow, drafts, answers)
     assert (done.sent, done.skipped) == (1, 1)
     rows = session.scalars(select(Notification)).all()
