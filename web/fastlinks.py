@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.http import http_date, parse_cookie
 
-from referral import links, visit_journal
+from referral import visit_journal, visit_writer
 from referral.models import OfferStatus, utcnow
 from referral.touches import COOKIE_NAME, add_touch
 from web.offer_labels import slug
@@ -39,7 +39,7 @@ class FastLinks:
         self.flask_app = app
         self.wsgi_app = wsgi_app
         self.settings = state.settings
-        self.writer = links.VisitWriter(
+        self.writer = visit_writer.VisitWriter(
             state.engine, str(state.settings.instance_path / "visits.lock")
         )
         # Visits go to the journal (loaded into the database by a thread); the writer is the
@@ -92,7 +92,7 @@ class FastLinks:
         """The answer for a person on an active link, or None to let the view answer."""
         user_agent = environ.get("HTTP_USER_AGENT", "")
         cookies = environ.get("HTTP_COOKIE", "")
-        if links.is_bot(user_agent) or any(name in cookies for name in SIGNED_IN_COOKIES):
+        if visit_writer.is_bot(user_agent) or any(name in cookies for name in SIGNED_IN_COOKIES):
             return None
         if "/" in code:
             return None
@@ -102,7 +102,7 @@ class FastLinks:
             target = self.writer.resolve(code)
             if target is None:
                 return None
-            visitor = links.visitor_hash(
+            visitor = visit_writer.visitor_hash(
                 secret, now.date(), environ.get("REMOTE_ADDR", ""), user_agent
             )
             self.record(target.link_id, visitor, _referrer_host(environ), now)
