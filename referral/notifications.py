@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import referral
 from referral.errors import InvalidInput
 from referral.i18n import DEFAULT_LOCALE, LOCALES, translations
 from referral.labels import CHANNEL_LINK_WORDS
@@ -40,7 +41,8 @@ from referral.models import (
 if TYPE_CHECKING:
     from referral.unit_of_work import UnitOfWork
 
-MAIL_TEMPLATES = Path(__file__).with_name("mail")
+# Anchored on the package, not on this file, so that the module may move inside it.
+MAIL_TEMPLATES = Path(referral.__file__).with_name("mail")
 MESSAGE_ID_DOMAIN = "relais.local"
 
 IMMEDIATE, DIGEST, OFF = "immediate", "digest", "off"

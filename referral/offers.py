@@ -10,28 +10,23 @@ Python and in SQL); the worker closes expired offers daily (``close_expired``, a
 from __future__ import annotations
 
 import json
-import math
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from slugify import slugify as _slugify
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.sql.functions import FunctionElement
 
+import referral
 from referral import audit, scoring
 from referral.config import Settings
 from referral.db import fold_text
 from referral.errors import DomainError, Forbidden, InvalidInput, NotFound
 from referral.models import (
-    Application,
-    ApplicationStatus,
     Category,
     ContractType,
     Direction,
@@ -41,15 +36,14 @@ from referral.models import (
     PayUnit,
     RemoteWork,
     Role,
-    ShareLink,
     User,
     Versant,
     WorkingTime,
     utcnow,
 )
 
-SKILLS_FILE = Path(__file__).resolve().parents[1] / "seeds" / "skills.json"
-PER_PAGE = 10
+# Anchored on the package, not on this file, so that the module may move inside it.
+SKILLS_FILE = Path(referral.__file__).resolve().parents[1] / "seeds" / "skills.json"
 
 # Every field a manager or recruiter edits in the offer form.
 EDITABLE_FIELDS = (
@@ -522,197 +516,6 @@ def duplicate(session: Session, offer: Offer, actor: User, now: datetime | None 
     return copy
 
 
-# --- counts for the managers' and recruiters' lists ------------------------------------------
-
-
-@dataclass
-class OfferStats:
-    links: int = 0
-    people: int = 0
-    visits: int = 0
-    applications: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-
-
-def offers_for(session: Session, actor: User) -> list[Offer]:
-    """The offers ``actor`` manages (every offer for recruiters and admins), newest first."""
-    query = select(Offer).options(joinedload(Offer.direction)).order_by(Offer.created_at.desc())
-    if not actor.has_role(Role.RECRUITER, Role.ADMIN):
-        query = query.where(
-            or_(Offer.hiring_manager_id == actor.id, Offer.created_by_id == actor.id)
-        )
-    return list(session.scalars(query).unique())
-
-
-def offer_stats(session: Session, offer_ids: list[int]) -> dict[int, OfferStats]:
-    """Share links, people reached, visits and applications by status, in two queries."""
-    stats = {offer_id: OfferStats() for offer_id in offer_ids}
-    if not offer_ids:
-        return stats
-    rows = session.execute(
-        select(
-            ShareLink.offer_id,
-            func.count(ShareLink.id),
-            func.coalesce(func.sum(ShareLink.people_count), 0),
-            func.coalesce(func.sum(ShareLink.visits_count), 0),
-        )
-        .where(ShareLink.offer_id.in_(offer_ids))
-        .group_by(ShareLink.offer_id)
-    )
-    for offer_id, links, people, visits in rows:
-        stats[offer_id].links, stats[offer_id].people, stats[offer_id].visits = (
-            int(links),
-            int(people),
-            int(visits),
-        )
-    rows = session.execute(
-        select(Application.offer_id, Application.status, func.count(Application.id))
-        .where(Application.offer_id.in_(offer_ids))
-        .group_by(Application.offer_id, Application.status)
-    )
-    for offer_id, status, count in rows:
-        stats[offer_id].by_status[status] = int(count)
-        stats[offer_id].applications += int(count)
-    return stats
-
-
-APPLICATION_STATUSES = tuple(s.value for s in ApplicationStatus)
-
-
-# --- the public careers site ----------------------------------------------------------------
-
-
-class fold(FunctionElement):
-    """Lower-case, accent-free text, the same on SQLite and PostgreSQL (for search)."""
-
-    inherit_cache = True
-
-
-_ACCENTED = "àáâãäåèéêëìíîïòóôõöùúûüýÿçñÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝŸÇÑ"
-_PLAIN = "aaaaaaeeeeiiiiooooouuuuyycnaaaaaaeeeeiiiiooooouuuuyycn"
-
-
-@compiles(fold)
-def _fold_default(element, compiler, **kw):
-    return f"relais_fold({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(fold, "postgresql")
-def _fold_postgresql(element, compiler, **kw):
-    inner = compiler.process(element.clauses, **kw)
-    return (
-        f"replace(replace(translate(lower({inner}), '{_ACCENTED}', '{_PLAIN}'), "
-        "'œ', 'oe'), 'æ', 'ae')"
-    )
-
-
-@dataclass(frozen=True)
-class Filters:
-    q: str = ""
-    direction_id: int | None = None
-    location: str = ""
-    category: str = ""
-    contract_type: str = ""
-    remote_work: str = ""
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Offer]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def search_public(
-    session: Session, filters: Filters, page: int = 1, per_page: int = PER_PAGE
-) -> Page:
-    """Published offers matching every word of ``q`` (any case, any accents) in their title,
-    métier, place of work or texts, and the filters."""
-    conditions = [Offer.is_open(utcnow().date())]
-    text = Offer.title
-    for column in (Offer.metier, Offer.location, Offer.description, Offer.missions, Offer.profile):
-        text = text + literal(" ") + column
-    folded = fold(text)
-    for term in fold_text(filters.q).split()[:8]:
-        conditions.append(folded.like(f"%{_like_escape(term)}%", escape="\\"))
-    if filters.direction_id:
-        conditions.append(Offer.direction_id == filters.direction_id)
-    if filters.location:
-        conditions.append(Offer.location == filters.location)
-    for name in ("category", "contract_type", "remote_work"):
-        value = getattr(filters, name)
-        if value:
-            conditions.append(getattr(Offer, name) == value)
-    where = and_(*conditions)
-    total = session.scalar(select(func.count(Offer.id)).where(where)) or 0
-    page = min(max(1, page), max(1, -(-total // per_page)))  # past the end: the last page
-    items = list(
-        session.scalars(
-            select(Offer)
-            .where(where)
-            .options(joinedload(Offer.direction))
-            .order_by(Offer.published_at.desc(), Offer.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return Page(items, total, page, per_page)
-
-
-def filter_choices(session: Session) -> dict[str, list]:
-    """Directions and locations that have published offers (for the filter menus)."""
-    published = Offer.is_open(utcnow().date())
-    directions = list(
-        session.execute(
-            select(Direction.id, Direction.name)
-            .where(Direction.id.in_(select(Offer.direction_id).where(published)))
-            .order_by(Direction.name)
-        )
-    )
-    locations = [
-        loc
-        for (loc,) in session.execute(
-            select(Offer.location).where(published, Offer.location != "").distinct()
-        )
-    ]
-    return {"directions": directions, "locations": sorted(locations, key=fold_text)}
-
-
-def similar_open_offers(session: Session, offer: Offer, now: datetime, limit: int = 3) -> list:
-    """Open offers like ``offer``: same direction or métier first, then the most recent."""
-    candidates = list(
-        session.scalars(
-            select(Offer)
-            .where(Offer.status == OfferStatus.PUBLISHED.value, Offer.id != offer.id)
-            .options(joinedload(Offer.direction))
-            .order_by(Offer.published_at.desc(), Offer.id.desc())
-            .limit(50)
-        )
-    )
-    skills = {s.casefold() for s in offer.required_skills or []}
-
-    def closeness(other: Offer) -> int:
-        shared = len(skills & {s.casefold() for s in other.required_skills or []})
-        return (
-            2 * (other.direction_id == offer.direction_id)
-            + 2 * bool(offer.metier and other.metier == offer.metier)
-            + (other.category == offer.category)
-            + shared
-        )
-
-    open_ones = [o for o in candidates if is_open(o, now)]
-    return sorted(open_ones, key=closeness, reverse=True)[:limit]
-
-
 # --- the skills vocabulary (suggestions in the tag input) --------------------------------------
 
 
@@ -726,163 +529,3 @@ def skill_suggestions(locale: str = "fr") -> tuple[str, ...]:
     lang = "en" if locale == "en" else "fr"
     names = {str(e.get(lang) or e.get("fr") or "").strip() for e in entries if isinstance(e, dict)}
     return tuple(sorted((n for n in names if n), key=fold_text))
-
-
-def strong_points(offer: Offer, locale: str = "fr") -> list[str]:
-    """Two or three selling points of an offer, for the ready-to-post text."""
-    fr = locale != "en"
-    points: list[str] = []
-    if offer.remote_work == RemoteWork.FULL.value:
-        points.append("Télétravail complet possible" if fr else "Fully remote possible")
-    elif offer.remote_work == RemoteWork.PARTIAL.value:
-        points.append("Télétravail partiel possible" if fr else "Partial remote work")
-    if offer.contract_type == ContractType.PERMANENT.value:
-        points.append("Emploi permanent" if fr else "Permanent position")
-    if offer.location:
-        points.append(("Basé à " if fr else "Based in ") + offer.location)
-    if offer.salary and len(points) < 3:
-        points.append(offer.salary)
-    if offer.category and len(points) < 3:
-        points.append(("Catégorie " if fr else "Category ") + offer.category)
-    return points[:3]
-
-
-def _hashtag(text: str) -> str:
-    """``"gestion de projet"`` as ``GestionDeProjet``, keeping acronyms (``SQL``, ``RH``)."""
-    words = _slugify(text, separator=" ", lowercase=False).split()
-    return re.sub(
-        r"[^0-9A-Za-z]", "", "".join(w if w[1:] != w[1:].lower() else w.capitalize() for w in words)
-    )
-
-
-def hashtags(offer: Offer, locale: str = "fr") -> list[str]:
-    """A few hashtags for a post: recruitment, the public service, the métier and top skills."""
-    tags = ["#recrutement", "#servicepublic"] if locale != "en" else ["#hiring", "#publicservice"]
-    for word in [offer.metier, *(offer.required_skills or [])[:2]]:
-        tag = _hashtag(word or "")
-        if tag and f"#{tag}" not in tags:
-            tags.append(f"#{tag}")
-    return tags[:5]
-
-
-def postal_address(offer: Offer, organisation: str, region: str = "") -> dict[str, str]:
-    """The place of work as a schema.org PostalAddress: the street and postal code the manager
-    filled in, the town (the first part of ``location``: "Lyon, hôtel de Région" is in Lyon)
-    and the organisation's region."""
-    town = (offer.location or "").split(",")[0].strip() or organisation
-    address = {"@type": "PostalAddress"}
-    if offer.street_address:
-        address["streetAddress"] = offer.street_address
-    if offer.postal_code:
-        address["postalCode"] = offer.postal_code
-    address["addressLocality"] = town
-    if region:
-        address["addressRegion"] = region
-    address["addressCountry"] = "FR"
-    return address
-
-
-def _credential_category(level: str) -> str | None:
-    """schema.org's credential category of a French education level ("Bac+5 en droit")."""
-    folded = level.lower().replace(" ", "")
-    years = re.search(r"bac\+(\d)", folded)
-    if years:
-        return {2: "associate degree", 3: "bachelor degree"}.get(
-            int(years.group(1)), "postgraduate degree" if int(years.group(1)) > 3 else None
-        )
-    if re.search(r"\b(bac|baccalaur|cap|bep)", level.lower()):
-        return "high school"
-    return None
-
-
-def _requirements(offer: Offer, posting: dict[str, Any]) -> None:
-    if offer.min_experience_years is not None:
-        posting["experienceRequirements"] = {
-            "@type": "OccupationalExperienceRequirements",
-            "monthsOfExperience": offer.min_experience_years * 12,
-        }
-    if offer.education_level:
-        credential: dict[str, Any] = {
-            "@type": "EducationalOccupationalCredential",
-            "name": offer.education_level,
-        }
-        category = _credential_category(offer.education_level)
-        if category:
-            credential["credentialCategory"] = category
-        posting["educationRequirements"] = credential
-    if offer.pay_unit and (offer.pay_min is not None or offer.pay_max is not None):
-        value: dict[str, Any] = {"@type": "QuantitativeValue", "unitText": offer.pay_unit.upper()}
-        if offer.pay_min is not None:
-            value["minValue"] = offer.pay_min
-        if offer.pay_max is not None:
-            value["maxValue"] = offer.pay_max
-        posting["baseSalary"] = {"@type": "MonetaryAmount", "currency": "EUR", "value": value}
-
-
-def job_posting(
-    offer: Offer, *, organisation: str, url: str, description: str, region: str = ""
-) -> dict[str, Any]:
-    """The schema.org JobPosting of an offer (rendered as JSON-LD on its page)."""
-    types = ["PART_TIME" if offer.working_time == WorkingTime.PART.value else "FULL_TIME"]
-    extra = {
-        ContractType.FIXED_TERM.value: "TEMPORARY",
-        ContractType.TEMPORARY.value: "TEMPORARY",
-        ContractType.INTERNSHIP.value: "INTERN",
-        ContractType.APPRENTICESHIP.value: "OTHER",
-    }.get(offer.contract_type)
-    if extra:
-        types.append(extra)
-    posting: dict[str, Any] = {
-        "@context": "https://schema.org/",
-        "@type": "JobPosting",
-        "title": offer.title,
-        "description": description,
-        "identifier": {"@type": "PropertyValue", "name": organisation, "value": offer.reference},
-        "datePosted": (offer.published_at or offer.created_at).date().isoformat(),
-        "employmentType": types,
-        "hiringOrganization": {"@type": "Organization", "name": organisation},
-        "jobLocation": {"@type": "Place", "address": postal_address(offer, organisation, region)},
-        "url": url,
-        "totalJobOpenings": offer.positions,
-    }
-    if offer.closing_date:
-        posting["validThrough"] = f"{offer.closing_date.isoformat()}T23:59:59+01:00"
-    if offer.remote_work == RemoteWork.FULL.value:
-        posting["jobLocationType"] = "TELECOMMUTE"
-    if offer.required_skills:
-        posting["skills"] = ", ".join(offer.required_skills)
-    if offer.metier:
-        posting["occupationalCategory"] = offer.metier
-    _requirements(offer, posting)
-    if offer.direction is not None:
-        posting["hiringOrganization"]["department"] = {
-            "@type": "Organization",
-            "name": offer.direction.name,
-        }
-    return posting
-
-
-def post_text(offer: Offer, locale: str, link_url: str | None) -> str:
-    """A ready-to-post text for social networks, in French or English, built from the offer."""
-    fr = locale != "en"
-    lines = [("Nous recrutons : " if fr else "We are hiring: ") + offer.title]
-    where = " · ".join(
-        p for p in (offer.direction.name if offer.direction else "", offer.location) if p
-    )
-    if where:
-        lines.append(where)
-    lines.append("")
-    lines += [f"• {point}" for point in strong_points(offer, locale)]
-    lines.append("")
-    if link_url:
-        lines.append(
-            ("Découvrez l'offre et postulez : " if fr else "Read the offer and apply: ") + link_url
-        )
-    lines.append(
-        "Vous connaissez quelqu'un pour ce poste ? Partagez !"
-        if fr
-        else "Know someone for this job? Please share!"
-    )
-    lines.append("")
-    lines.append(" ".join(hashtags(offer, locale)))
-    return "\n".join(lines)

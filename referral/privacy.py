@@ -35,7 +35,7 @@ from markupsafe import escape
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from referral import audit, cvstore, scoring
+from referral import audit, cvstore, match_index
 from referral.config import Settings
 from referral.errors import Forbidden, InvalidInput, NotFound
 from referral.i18n import translations
@@ -89,11 +89,11 @@ class Erasure:
     def complete(self, settings: Settings) -> None:
         """After the commit: delete the erased candidates' CV files and outbox files, and ask
         for the matching index to be built again without their CV text (see
-        :mod:`referral.scoring`)."""
+        :mod:`referral.match_index`)."""
         for path in self.files:
             cvstore.remove(path)
         if self.candidates:
-            scoring.request_rebuild(settings)
+            match_index.request_rebuild(settings)
 
 
 def may_erase(user: User) -> bool:

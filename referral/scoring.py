@@ -1,19 +1,10 @@
-"""Match scores of applications, with the matching library, and the index they rest on.
+"""Match scores of applications and rankings, with the matching library: the adapters
+between the rows (offers, CVs, applications) and the library's documents, criteria and scores.
 
-The index (the TF-IDF model fitted on the organisation's offers and CVs, and every CV's
-vector) is a file in the instance folder. It is built on first use and by ``relais reindex``;
-a new CV is transformed with the fitted vocabulary and appended, without refitting. Rewriting
-the whole file for each new CV would cost seconds at 100,000 CVs, so a new CV is written on
-its own to the additions folder beside the file (a few kilobytes); every process adds the
-additions it has not seen to its copy, and once ``COMPACT_AFTER`` have piled up they are
-folded into the file.
-
-An erasure removes a CV from the database at once, but the index file still holds its text
-until it is built again, which takes tens of seconds at 100,000 CVs: too long for the
-recruiter's request. The erasure asks for a rebuild (:func:`request_rebuild`, a marker file
-beside the index) and the worker, whose loop runs beside every deployment, builds the index
-again on its next tick (:func:`rebuild_if_requested`); a marker left by a crash is acted on
-at the next tick. Rankings never show an erased CV meanwhile: they rank the database's
+The index the scores rest on (the TF-IDF model fitted on the organisation's offers and CVs,
+and every CV's vector) is built here from the rows and kept on disk by
+:mod:`referral.match_index` (files, additions, rebuild requests, each process's copy).
+Rankings never show an erased CV while the index still holds it: they rank the database's
 candidates, the index only lends them its model.
 
 The explanation is stored with the application in a format of our own (see
@@ -22,17 +13,10 @@ The explanation is stored with the application in a format of our own (see
 
 from __future__ import annotations
 
-import fcntl
-import os
-import threading
-import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import joblib
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -49,7 +33,7 @@ from matching import (
     rank_offers,
 )
 from matching import offers_for_agent as match_offers_for_agent
-from referral import semantic
+from referral import match_index, semantic
 from referral.config import Settings
 from referral.models import (
     Application,
@@ -61,12 +45,6 @@ from referral.models import (
 )
 
 Progress = Callable[[int, int], None]
-INDEX_FILE = "matching-index.joblib"
-COMPACT_AFTER = 200  # additions folded into the index file at once
-
-
-def index_path(settings: Settings) -> Path:
-    return settings.instance_path / INDEX_FILE
 
 
 def criteria_of(offer: Offer) -> OfferCriteria:
@@ -134,58 +112,7 @@ def explanation_of(score: Score, meaning_note: str = "") -> dict[str, Any]:
     }
 
 
-# --- the index ----------------------------------------------------------------------------
-
-_cache_lock = threading.Lock()
-_cache: dict[Path, tuple[float, MatchIndex]] = {}
-
-
-@contextmanager
-def _file_lock(path: Path):
-    """One writer of the index file at a time, across processes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _additions(path: Path) -> Path:
-    return path.with_name(path.name + ".additions")
-
-
-def _addition_files(path: Path) -> list[Path]:
-    """The additions waiting beside the index file at ``path``, oldest first."""
-    try:
-        return sorted(_additions(path).glob("*.joblib"))
-    except FileNotFoundError:
-        return []
-
-
-def _save(index: MatchIndex, path: Path) -> None:
-    """Write the whole index to ``path``; the additions it now holds are deleted."""
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    index.save(tmp)
-    os.replace(tmp, path)
-    for addition in _addition_files(path):
-        if _addition_key(addition) in index:
-            addition.unlink(missing_ok=True)
-    with _cache_lock:
-        _cache[path] = (path.stat().st_mtime, index)
-
-
-def _addition_key(addition: Path) -> int:
-    return int(addition.stem)
-
-
-def _write_addition(path: Path, doc: CandidateDoc) -> None:
-    folder = _additions(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"{doc.key}.tmp{os.getpid()}"
-    joblib.dump(doc, tmp)
-    os.replace(tmp, folder / f"{doc.key:012d}.joblib")
+# --- the index: built from the rows, kept by referral.match_index -------------------------------
 
 
 def _latest_cvs(session: Session) -> list[CVFile]:
@@ -203,98 +130,41 @@ def build_index(
         offers=[criteria_of(o) for o in offers],
         progress=progress,
     )
-    path = index_path(settings)
-    with _file_lock(path):
-        _save(index, path)
-        # Additions of CVs deleted since (an erasure) must not come back.
-        existing = set(session.scalars(select(CVFile.id)))
-        for addition in _addition_files(path):
-            if _addition_key(addition) not in existing:
-                addition.unlink(missing_ok=True)
+    match_index.save_built(
+        settings, index, existing=lambda: set(session.scalars(select(CVFile.id)))
+    )
     return index
 
 
-def _rebuild_marker(path: Path) -> Path:
-    return path.with_name(path.name + ".rebuild")
-
-
-def request_rebuild(settings: Settings) -> None:
-    """Ask for the index to be built again (the worker does it on its next tick)."""
-    marker = _rebuild_marker(index_path(settings))
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(f"{time.time_ns()} {os.getpid()}\n")
-
-
 def rebuild_if_requested(session: Session, settings: Settings) -> bool:
-    """Build the index again if :func:`request_rebuild` asked for it; whether it was built.
+    """Build the index again if :func:`referral.match_index.request_rebuild` asked for it;
+    whether it was built.
 
     A request made while the index is being built (another erasure) is kept for the next
     time: the marker goes only if it is still the one that was read before building.
     """
-    marker = _rebuild_marker(index_path(settings))
-    try:
-        asked = marker.read_text()
-    except FileNotFoundError:
+    asked = match_index.rebuild_request(settings)
+    if asked is None:
         return False
     build_index(session, settings)
-    try:
-        if marker.read_text() == asked:
-            marker.unlink()
-    except FileNotFoundError:
-        pass
+    match_index.clear_rebuild_request(settings, asked)
     return True
-
-
-def _read(path: Path) -> MatchIndex:
-    """The index file at ``path`` with the additions beside it, from this process's cache
-    while the file is unchanged."""
-    mtime = path.stat().st_mtime
-    with _cache_lock:
-        cached = _cache.get(path)
-        index = cached[1] if cached and cached[0] == mtime else None
-    if index is None:
-        index = MatchIndex.load(path)
-        with _cache_lock:
-            _cache[path] = (mtime, index)
-    for addition in _addition_files(path):
-        if _addition_key(addition) not in index:
-            try:
-                doc = joblib.load(addition)
-            except FileNotFoundError:  # folded into the file meanwhile: read it next time
-                continue
-            with _cache_lock:
-                if doc.key not in index:
-                    index.add(doc)
-    return index
 
 
 def load_index(session: Session, settings: Settings) -> MatchIndex:
     """The saved index (built now when there is none or it is of another version)."""
     try:
-        return _read(index_path(settings))
+        return match_index.read(settings)
     except (FileNotFoundError, IndexVersionError):
         return build_index(session, settings)
 
 
 def _add_to_index(session: Session, settings: Settings, cv: CVFile) -> MatchIndex:
-    """Add a new CV to the index with the fitted vocabulary (no refit): written as an
-    addition, folded into the index file with the others every ``COMPACT_AFTER``."""
+    """Add a new CV to the index with the fitted vocabulary (no refit)."""
     index = load_index(session, settings)
     if cv.id in index:
         return index
-    path = index_path(settings)
-    with _file_lock(path):
-        # Another process may have saved a newer index meanwhile: extend that one.
-        index = _read(path) if path.exists() else index
-        if cv.id not in index:
-            doc = document_of(cv)
-            _write_addition(path, doc)
-            with _cache_lock:
-                if doc.key not in index:  # another thread may have read the addition already
-                    index.add(doc)
-            if len(_addition_files(path)) >= COMPACT_AFTER:
-                _save(index, path)
-    return index
+    return match_index.add(settings, index, document_of(cv))
 
 
 # --- scoring --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ and survives a crash of the process (a crash of the machine can lose what was wr
 the last load: the loader fsyncs the file before each load). The unwritten rest of a file is
 zeros. A loader thread of each process loads its own journal every ``interval`` seconds, in
 batches, each in one transaction: the visit rows, ``is_new_person`` decided with the same
-24-hour rule as :func:`referral.links.record_visit`, the link's counters, the roll-up of days
+24-hour rule as :func:`referral.visit_writer.record_visit`, the link's counters, the roll-up of days
 already rolled up (a late visit), and the journal's high-water mark
 (:class:`~referral.models.VisitJournalMark`, the byte offset loaded). The mark makes loading
 idempotent: after a crash between the commit and the file's deletion, the records below the
@@ -23,7 +23,7 @@ Each process owns its files (named after its pid and a random token) and holds a
 orphan (its process crashed or stopped): any loader — another web process every few seconds,
 a web process on startup, ``relais visits load`` or the notification worker — loads it from
 its mark and deletes it. A journal that cannot be written makes the caller fall back to the
-synchronous write (:class:`referral.links.VisitWriter`).
+synchronous write (:class:`referral.visit_writer.VisitWriter`).
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral.links import _SEEN_RECENTLY, PERSON_WINDOW
 from referral.local_calendar import day_number
 from referral.models import ShareLink, Visit, VisitDay, VisitJournalMark
+from referral.visit_writer import _SEEN_RECENTLY, PERSON_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ def _insert_visits(session: Session, records: list[JournalRecord], new_people: l
 def _new_people(session: Session, records: list[JournalRecord]) -> list[bool]:
     """Per record (in time order): a person not seen on that link in the 24 hours before.
 
-    The same rule as :func:`referral.links.record_visit`: any visit already recorded in the
+    The same rule as :func:`referral.visit_writer.record_visit`: any visit already recorded in the
     window, or an earlier visit of this batch, means "seen". One query per person and batch.
     """
     latest: dict[tuple[int, str], datetime] = {}

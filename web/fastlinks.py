@@ -17,7 +17,7 @@ from functools import lru_cache
 from flask import Flask
 from werkzeug.http import parse_cookie
 
-from referral import following, links, visit_journal
+from referral import following, visit_journal, visit_writer
 from referral.models import utcnow
 from referral.touches import COOKIE_NAME
 from web import attribution_cookie
@@ -38,7 +38,7 @@ class FastLinks:
         self.flask_app = app
         self.wsgi_app = wsgi_app
         self.settings = state.settings
-        self.writer = links.VisitWriter(
+        self.writer = visit_writer.VisitWriter(
             state.engine, str(state.settings.instance_path / "visits.lock")
         )
         # Visits go to the journal (loaded into the database by a thread); the writer is the
@@ -86,7 +86,7 @@ class FastLinks:
         """The answer for a person on an active link, or None to let the view answer."""
         user_agent = environ.get("HTTP_USER_AGENT", "")
         cookies = environ.get("HTTP_COOKIE", "")
-        if links.is_bot(user_agent) or any(name in cookies for name in SIGNED_IN_COOKIES):
+        if visit_writer.is_bot(user_agent) or any(name in cookies for name in SIGNED_IN_COOKIES):
             return None
         if "/" in code:
             return None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from referral import cvstore, pipeline, privacy, scoring, worker
+from referral import cvstore, match_index, pipeline, privacy, scoring, worker
 from referral.applications import apply
 from referral.models import (
     Application,
@@ -174,12 +174,12 @@ def test_a_rebuild_asked_for_while_building_is_kept_for_the_next_tick(
     session, conf, applied, monkeypatch
 ):
     applied()
-    scoring.request_rebuild(conf)
+    match_index.request_rebuild(conf)
     real_build = scoring.build_index
 
     def build_while_another_erasure_asks(*args, **kwargs):
         index = real_build(*args, **kwargs)
-        scoring.request_rebuild(conf)
+        match_index.request_rebuild(conf)
         return index
 
     monkeypatch.setattr(scoring, "build_index", build_while_another_erasure_asks)
@@ -193,7 +193,7 @@ def test_a_failed_rebuild_is_tried_again_by_the_worker(
     session, sessions, conf, applied, monkeypatch
 ):
     applied()
-    scoring.request_rebuild(conf)
+    match_index.request_rebuild(conf)
 
     def broken(*args, **kwargs):
         raise OSError("disk full")

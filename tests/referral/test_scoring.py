@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from referral import offers, scoring
+from referral import match_index, offers, scoring
 from referral.models import Application, Candidate, CVFile, Role, utcnow
 
 PYTHON_CV = (
@@ -51,7 +51,7 @@ def test_scored_on_arrival_with_an_explanation_and_the_index_is_kept(app, sessio
     assert good.score_explanation["top_terms"]
     # The index is saved in the instance folder and extended with each new CV.
     index = scoring.load_index(session, settings)
-    assert scoring.index_path(settings).exists()
+    assert match_index.index_path(settings).exists()
     assert good.cv_file_id in index and nurse.cv_file_id in index
 
 
@@ -159,7 +159,7 @@ def test_a_new_cv_is_an_addition_beside_the_index_file_until_they_are_folded_in(
     offer = make_offer(title="Développeur Python", required_skills=["Python"])
     first = _apply(session, offer, PYTHON_CV, 1)
     scoring.score_application(session, settings, first)  # builds the index file
-    path = scoring.index_path(settings)
+    path = match_index.index_path(settings)
     before = path.stat().st_mtime_ns
     added = [_apply(session, offer, NURSE_CV + f" {n}", n) for n in (2, 3)]
     for application in added:
@@ -167,20 +167,20 @@ def test_a_new_cv_is_an_addition_beside_the_index_file_until_they_are_folded_in(
     session.commit()
     # The file is not rewritten; each CV waits as a small file of its own.
     assert path.stat().st_mtime_ns == before
-    additions = sorted(p.name for p in scoring._addition_files(path))
+    additions = sorted(p.name for p in match_index._addition_files(path))
     assert additions == [f"{a.cv_file_id:012d}.joblib" for a in added]
     # Another process (an empty cache) reads the file and the additions.
-    scoring._cache.clear()
+    match_index._cache.clear()
     fresh = scoring.load_index(session, settings)
     assert all(a.cv_file_id in fresh for a in [first, *added])
     assert len(fresh) == 3
     # Past COMPACT_AFTER additions, they are folded into the file.
-    monkeypatch.setattr(scoring, "COMPACT_AFTER", 2)
+    monkeypatch.setattr(match_index, "COMPACT_AFTER", 2)
     last = _apply(session, offer, PYTHON_CV + " Flask", 4)
     scoring.score_application(session, settings, last)
     assert path.stat().st_mtime_ns != before
-    assert scoring._addition_files(path) == []
-    scoring._cache.clear()
+    assert match_index._addition_files(path) == []
+    match_index._cache.clear()
     assert len(scoring.load_index(session, settings)) == 4
 
 
@@ -197,6 +197,6 @@ def test_an_erased_cvs_addition_does_not_come_back_with_a_rebuild(app, session, 
     session.delete(session.get(CVFile, cv_id))
     session.commit()
     scoring.build_index(session, settings)
-    assert scoring._addition_files(scoring.index_path(settings)) == []
-    scoring._cache.clear()
+    assert match_index._addition_files(match_index.index_path(settings)) == []
+    match_index._cache.clear()
     assert cv_id not in scoring.load_index(session, settings)

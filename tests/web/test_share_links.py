@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from referral import links
+from referral import links, visit_writer
 from referral.models import OfferStatus, ShareLink, Visit, utcnow
 from referral.touches import COOKIE_NAME, read_touches
 from tests.offer_helpers import BOT_UAS, PERSON_UA, make_link, meta
@@ -61,7 +61,7 @@ def test_no_raw_ip_is_stored_anywhere(client, session, link):
     values = [str(getattr(visit, c.key)) for c in Visit.__table__.columns]
     assert not any("203.0.113" in v for v in values)
     assert visit.referrer_host == "www.linkedin.com"
-    assert visit.visitor_hash == links.visitor_hash(
+    assert visit.visitor_hash == visit_writer.visitor_hash(
         SECRET, visit.occurred_at.date(), "203.0.113.77", PERSON_UA
     )
 
@@ -81,20 +81,22 @@ def test_a_person_counts_once_per_link_per_day(client, session, link, monkeypatc
     client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
     fresh = _refresh(session, link)
     assert (fresh.visits_count, fresh.people_count) == (5, 3)
-    assert links.counters_match_rows(session, link.id)
+    assert visit_writer.counters_match_rows(session, link.id)
 
 
 def test_the_visitor_hash_rotates_every_day():
     today = utcnow().date()
-    first = links.visitor_hash(SECRET, today, "198.51.100.1", PERSON_UA)
-    assert first == links.visitor_hash(SECRET, today, "198.51.100.1", PERSON_UA)
-    assert first != links.visitor_hash(SECRET, today + timedelta(days=1), "198.51.100.1", PERSON_UA)
-    assert first != links.visitor_hash("another secret", today, "198.51.100.1", PERSON_UA)
+    first = visit_writer.visitor_hash(SECRET, today, "198.51.100.1", PERSON_UA)
+    assert first == visit_writer.visitor_hash(SECRET, today, "198.51.100.1", PERSON_UA)
+    assert first != visit_writer.visitor_hash(
+        SECRET, today + timedelta(days=1), "198.51.100.1", PERSON_UA
+    )
+    assert first != visit_writer.visitor_hash("another secret", today, "198.51.100.1", PERSON_UA)
 
 
 @pytest.mark.parametrize("name", list(BOT_UAS))
 def test_each_preview_crawler_gets_the_offer_page_and_is_not_a_person(client, session, link, name):
-    assert links.is_bot(BOT_UAS[name])
+    assert visit_writer.is_bot(BOT_UAS[name])
     response = client.get(f"/r/{link.code}", headers={"User-Agent": BOT_UAS[name]})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -207,7 +209,7 @@ def test_people_take_the_fast_path_and_the_view_does_the_same(
         fast = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
     assert counter.count == 0, counter.statements
     # With the fast path failing, the view answers the same and counts the visit once.
-    monkeypatch.setattr(links.VisitWriter, "resolve", lambda *_: 1 / 0)
+    monkeypatch.setattr(visit_writer.VisitWriter, "resolve", lambda *_: 1 / 0)
     with count_queries() as counter:
         slow = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA + " 2"})
     # lookup, counter update, insert of the visit, people update
@@ -216,7 +218,7 @@ def test_people_take_the_fast_path_and_the_view_does_the_same(
     assert slow.headers["Cache-Control"] == fast.headers["Cache-Control"] == "no-store"
     fresh = _refresh(session, link)
     assert (fresh.visits_count, fresh.people_count) == (2, 2)
-    assert links.counters_match_rows(session, link.id)
+    assert visit_writer.counters_match_rows(session, link.id)
 
 
 def test_the_fast_paths_cookie_has_the_same_attributes_as_the_views(
@@ -231,7 +233,7 @@ def test_the_fast_paths_cookie_has_the_same_attributes_as_the_views(
 
     fast = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
     client.delete_cookie(COOKIE_NAME)
-    monkeypatch.setattr(links.VisitWriter, "resolve", lambda *_: 1 / 0)
+    monkeypatch.setattr(visit_writer.VisitWriter, "resolve", lambda *_: 1 / 0)
     slow = client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA})
     assert attributes(fast) == attributes(slow)
 
@@ -260,8 +262,8 @@ def test_a_revocation_by_another_process_shows_within_the_cache_time(
             .where(ShareLink.__table__.c.id == link.id)
             .values(revoked_at=utcnow())
         )
-    clock = [links.time.monotonic()]
-    monkeypatch.setattr(links.time, "monotonic", lambda: clock[0])
+    clock = [visit_writer.time.monotonic()]
+    monkeypatch.setattr(visit_writer.time, "monotonic", lambda: clock[0])
     assert client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA}).status_code == 302
     clock[0] += links.TARGET_CACHE_S + 0.01
     assert client.get(f"/r/{link.code}", headers={"User-Agent": PERSON_UA}).status_code == 404
@@ -286,6 +288,6 @@ def test_the_visitor_is_the_forwarded_address_only_behind_a_declared_proxy(
         # Without a declared proxy, anyone could claim any address in the header.
         seen = "203.0.113.9" if proxies == "1" else "10.0.0.1"
         day = visit.occurred_at.date()
-        assert visit.visitor_hash == links.visitor_hash(SECRET, day, seen, PERSON_UA)
+        assert visit.visitor_hash == visit_writer.visitor_hash(SECRET, day, seen, PERSON_UA)
     finally:
         app.extensions["relais"].engine.dispose()  # the session fixture empties the tables

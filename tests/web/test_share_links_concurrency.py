@@ -9,7 +9,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from referral import links
+from referral import visit_writer
 from referral.models import ShareLink, Visit
 from tests.offer_helpers import PERSON_UA, make_link
 
@@ -61,4 +61,4 @@ def test_concurrent_visits_are_all_recorded_and_people_counted_once(
     fresh = session.get(ShareLink, link.id)
     assert fresh.visits_count == sent
     assert fresh.people_count == PEOPLE
-    assert links.counters_match_rows(session, link.id)
+    assert visit_writer.counters_match_rows(session, link.id)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from referral import links, visit_journal
+from referral import visit_journal, visit_writer
 from referral.analytics import rollup
 from referral.local_calendar import local_day_number
 from referral.models import ShareLink, Visit, VisitDay, VisitJournalMark, utcnow
@@ -147,7 +147,7 @@ def test_a_journaled_visit_is_redirected_at_once_and_counted_when_loaded(
     assert [v.is_new_person for v in visits] == [True, False, True]
     assert {v.referrer_host for v in visits} == {"t.co"}
     assert counters == (3, 2, 0)
-    assert links.counters_match_rows(session, link.id)
+    assert visit_writer.counters_match_rows(session, link.id)
     # Loaded once: loading again changes nothing.
     assert journal_app.wsgi_app.journal.load_pending() == 0
     assert rows_and_counters(session, link)[1] == (3, 2, 0)
@@ -187,7 +187,7 @@ def test_the_journal_is_rotated_without_losing_a_visit(journal_app, session, lin
     journal.load_pending()
     assert len(list(journals.glob("*.jnl"))) == 1  # only the current file is left
     assert rows_and_counters(session, link)[1] == (12, 4, 0)
-    assert links.counters_match_rows(session, link.id)
+    assert visit_writer.counters_match_rows(session, link.id)
 
 
 # --- crashes --------------------------------------------------------------------------------
@@ -214,7 +214,7 @@ def test_visits_of_a_crashed_process_are_loaded_on_the_next_start(
     visits, counters = rows_and_counters(session, link)
     assert len(visits) == 10
     assert counters == (9, 3, 1)  # 9 people's visits (3 people), 1 bot
-    assert links.counters_match_rows(session, link.id)
+    assert visit_writer.counters_match_rows(session, link.id)
 
 
 def test_a_crash_between_the_commit_and_the_deletion_never_counts_twice(
@@ -228,7 +228,7 @@ def test_a_crash_between_the_commit_and_the_deletion_never_counts_twice(
     assert not list(journals.glob("*.jnl"))
     visits, counters = rows_and_counters(session, link)
     assert len(visits) == 20 and counters == (18, 4, 2)
-    assert links.counters_match_rows(session, link.id)
+    assert visit_writer.counters_match_rows(session, link.id)
 
 
 def test_a_cut_last_line_and_an_unreadable_line_are_skipped(app, session, link, journals):
@@ -266,7 +266,7 @@ def test_people_are_counted_once_per_24_hours_across_batches_and_rows(app, sessi
     now = utcnow()
     # Already in the database, written by the synchronous path: person-a two hours ago.
     with sessions() as s, s.begin():
-        links.record_visit(
+        visit_writer.record_visit(
             s, link.id, "person-a", bot=False, referrer_host=None, now=now - timedelta(hours=2)
         )
     records = [
@@ -288,7 +288,7 @@ def test_people_are_counted_once_per_24_hours_across_batches_and_rows(app, sessi
     assert new[("person-b", now - timedelta(hours=29))] is False  # an hour after
     assert new[("person-b", now)] is True  # 29 hours after: counted again
     assert counters == (5, 3, 1)
-    assert links.counters_match_rows(session, link.id)
+    assert visit_writer.counters_match_rows(session, link.id)
     # The same batch again (a replay after a crash) is skipped by the mark.
     with sessions() as s, s.begin():
         assert visit_journal.load_records(s, "batch", records, 60) == 0
@@ -300,10 +300,10 @@ def test_a_late_visit_of_a_day_already_rolled_up_is_added_to_it(app, session, li
     zone = app.extensions["relais"].settings.timezone
     now = utcnow()
     with sessions() as s, s.begin():
-        links.record_visit(
+        visit_writer.record_visit(
             s, link.id, "person-a", bot=False, referrer_host=None, now=now - timedelta(days=3)
         )
-        links.record_visit(s, link.id, "person-b", bot=False, referrer_host=None, now=now)
+        visit_writer.record_visit(s, link.id, "person-b", bot=False, referrer_host=None, now=now)
     with sessions() as s, s.begin():
         rollup.refresh_visit_days(s, zone)
     late = [
@@ -356,7 +356,7 @@ def test_concurrent_writers_in_several_processes_lose_nothing(
     assert len(visits) == sent
     # The same seven people came through every process and thread: counted once each.
     assert counters == (sent - bots, people, bots)
-    assert links.counters_match_rows(session, link.id)
+    assert visit_writer.counters_match_rows(session, link.id)
 
 
 def test_relais_visits_load_loads_the_orphans(app, runner, session, link, journals):

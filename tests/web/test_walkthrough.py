@@ -80,7 +80,7 @@ def test_trainings_read_well_and_bad_attendees_are_reported(client, auth, sessio
 
 
 def test_hashtags_keep_acronyms(make_offer):
-    from referral.offers import hashtags
+    from referral.offer_publicity import hashtags
 
     offer = make_offer(metier="Gestionnaire RH", required_skills=["SQL", "gestion de projet"])
     assert hashtags(offer) == [

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from referral import offers, use_cases
+from referral import offer_search, offers, use_cases
 from referral.errors import InvalidInput
 from referral.models import Direction, OfferStatus, Role, User, UserRole, utcnow
 from web.auth_user import roles_required
@@ -130,15 +130,15 @@ def _editable(offer_id: int):
 def home():
     """The offers a manager manages (recruiters and admins: every offer), with their counts."""
     session = db()
-    rows = offers.offers_for(session, current_user)
-    stats = offers.offer_stats(session, [o.id for o in rows])
+    rows = offer_search.offers_for(session, current_user)
+    stats = offer_search.offer_stats(session, [o.id for o in rows])
     everyone = current_user.has_role(Role.RECRUITER, Role.ADMIN)
     return render_template(
         "manager/home.html",
         offers=rows,
         stats=stats,
         everyone=everyone,
-        statuses=offers.APPLICATION_STATUSES,
+        statuses=offer_search.APPLICATION_STATUSES,
     )
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from referral import following, links, offers, rich_text
+from referral import following, links, offer_publicity, offer_search, offers, rich_text
 from referral.models import Category, ContractType, OfferStatus, RemoteWork, utcnow
 from referral.share_images import cached_offer_card
 from referral.touches import COOKIE_NAME
@@ -61,7 +61,7 @@ def search():
         "contract_type": [c.value for c in ContractType],
         "remote_work": [r.value for r in RemoteWork],
     }
-    filters = offers.Filters(
+    filters = offer_search.Filters(
         q=request.args.get("q", "")[:200].strip(),
         direction_id=_int_arg("direction"),
         location=request.args.get("location", "")[:200],
@@ -71,7 +71,7 @@ def search():
         },
     )
     session = db()
-    page = offers.search_public(session, filters, page=_int_arg("page") or 1)
+    page = offer_search.search_public(session, filters, page=_int_arg("page") or 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "offers/search.html",
@@ -79,7 +79,7 @@ def search():
         filters=filters,
         args=args,
         choices=choices,
-        menus=offers.filter_choices(session),
+        menus=offer_search.filter_choices(session),
     )
 
 
@@ -100,7 +100,7 @@ def render_offer_page(
         )
         if part
     )
-    posting = offers.job_posting(
+    posting = offer_publicity.job_posting(
         offer,
         organisation=settings().organisation_name,
         url=canonical,
@@ -121,7 +121,7 @@ def render_offer_page(
         posting=posting if is_open else None,
         similar=[]
         if is_open or preview or offer.status == OfferStatus.DRAFT.value
-        else offers.similar_open_offers(session, offer, now),
+        else offer_search.similar_open_offers(session, offer, now),
         paragraphs=_paragraphs,
         ref=ref,
         preview=preview,

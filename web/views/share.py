@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from referral import links, offers, use_cases
+from referral import links, offer_publicity, offers, use_cases
 from referral.errors import NotFound
 from referral.models import Channel, utcnow
 from referral.share_images import qr_png, qr_svg
@@ -47,7 +47,7 @@ def offer(offer_id: int):
     # One text per channel, each with that channel's link, so that a post pasted on WhatsApp
     # counts as WhatsApp, not as LinkedIn.
     post_texts = {
-        c: offers.post_text(offer, text_lang, url) for c, url in urls.items() if c != "qr"
+        c: offer_publicity.post_text(offer, text_lang, url) for c, url in urls.items() if c != "qr"
     }
     return render_template(
         "share/offer.html",
@@ -57,7 +57,9 @@ def offer(offer_id: int):
         external=EXTERNAL,
         links=mine,
         urls=urls,
-        share_urls=links.share_urls(urls, offer.title, offers.post_text(offer, text_lang, None)),
+        share_urls=links.share_urls(
+            urls, offer.title, offer_publicity.post_text(offer, text_lang, None)
+        ),
         post_texts=post_texts,
         text_lang=text_lang,
         form=LinkForm(),
@@ -86,7 +88,7 @@ def take_link(offer_id: int, channel: str):
             return redirect(back)
         uow.commit()
     if request.form.get("then") == "open" and channel in EXTERNAL:
-        post = offers.post_text(offer, str(get_locale() or "fr"), None)
+        post = offer_publicity.post_text(offer, str(get_locale() or "fr"), None)
         target = links.share_urls({channel: link_url(link)}, offer.title, post)[channel]
         return redirect(target)
     return redirect(back)
