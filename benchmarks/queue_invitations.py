@@ -21,9 +21,9 @@ import time
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral import invitations
 from referral.config import Settings
 from referral.models import Base, User
+from referral.people import invitations
 from referral.worker import send_invitations
 
 RESET_PAGE = "http://x/password/reset/"

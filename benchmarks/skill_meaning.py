@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from matching import find_skills, load_embedder, load_vocabulary  # noqa: E402
 from matching.skills import labels_of  # noqa: E402
-from referral.cvtext import extract  # noqa: E402
+from referral.applications.cvtext import extract  # noqa: E402
 
 SEEDS = REPO / "seeds"
 THRESHOLDS = (0.84, 0.86, 0.88, 0.90, 0.92)

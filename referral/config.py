@@ -108,13 +108,13 @@ class Settings:
     )
     session_cookie_secure: bool = False
     # /r/<code> journals visits to a file, loaded into the database every interval
-    # (referral/visit_journal.py); false: each visit is written before the redirect.
+    # (referral/sharing/visit_journal.py); false: each visit is written before the redirect.
     visit_journal: bool = True
     visit_journal_interval_s: float = 0.25
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none).
     # The visitor's address (visitor hash, rate limits) is then the one they forward.
     proxies: int = 0
-    # Sign-in with the organisation's identity provider (OpenID Connect, referral.sso and
+    # Sign-in with the organisation's identity provider (OpenID Connect, referral.people.sso and
     # web/oidc.py); off while ``oidc_issuer`` is empty. The issuer's discovery document
     # (/.well-known/openid-configuration) gives the endpoints and keys.
     oidc_issuer: str = ""

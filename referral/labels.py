@@ -8,7 +8,7 @@ vocabulary has exactly one name.
 
 Besides its name, a channel has the word that qualifies a link in a sentence ("your e-mail
 link"): :data:`CHANNEL_LINK_WORDS`. It is a grammatical form, not another name, and it is
-part of the attribution sentences stored with each application (``referral/attribution.py``
+part of the attribution sentences stored with each application (``referral/applications/attribution.py``
 reads them back with it), so it does not change with the names.
 """
 

@@ -8,23 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from referral import (
-    applications,
+from referral.applications import applying as applications
+from referral.applications import (
     candidate_status,
     candidates,
     credits,
     exports,
-    inbox,
     interviews,
-    linkedin,
-    links,
-    notification_events,
-    offers,
     pipeline,
-    privacy,
     referrals,
     shortlists,
 )
+from referral.linkedin import activity as linkedin
 from referral.models import (
     Application,
     Candidate,
@@ -39,6 +34,11 @@ from referral.models import (
     StatusChange,
     User,
 )
+from referral.notifications import events as notification_events
+from referral.notifications import inbox
+from referral.offers import lifecycle as offers
+from referral.privacy import erasure as privacy
+from referral.sharing import links
 from referral.unit_of_work import UnitOfWork, Urls
 
 if TYPE_CHECKING:

@@ -28,22 +28,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral import (
-    audit,
-    credits,
-    digests,
-    invitations,
-    notification_events,
-    offers,
-    privacy,
-    scoring,
-    semantic,
-    visit_journal,
-)
+from referral import audit
 from referral.analytics import rollup
+from referral.applications import credits
 from referral.config import Settings
 from referral.db import write_late
-from referral.mailer import (
+from referral.models import AuditEvent, Notification, NotificationStatus, utcnow
+from referral.notifications import digests
+from referral.notifications import events as notification_events
+from referral.notifications.mailer import (
     Backend,
     ServerUnavailable,
     build_message,
@@ -51,7 +44,11 @@ from referral.mailer import (
     is_permanent,
     make_backend,
 )
-from referral.models import AuditEvent, Notification, NotificationStatus, utcnow
+from referral.offers import lifecycle as offers
+from referral.offers import scoring, semantic
+from referral.people import invitations
+from referral.privacy import erasure as privacy
+from referral.sharing import visit_journal
 from referral.unit_of_work import Urls
 
 log = logging.getLogger("relais.worker")
@@ -278,7 +275,7 @@ def send_invitations(
     now: datetime,
     max_batches: int = 10,
 ) -> int:
-    """Invitations recorded by a page or a command (referral.invitations), written into the
+    """Invitations recorded by a page or a command (referral.people.invitations), written into the
     outbox ``invitations.BATCH_SIZE`` accounts per transaction, up to ``max_batches`` per
     round; delivered below like every e-mail. Returns how many accounts were handled."""
     total = 0
@@ -336,7 +333,7 @@ def run_once(
     except Exception:  # noqa: BLE001 - ranking goes on by words; tried again next round
         log.exception("embedding CVs and offers failed; trying again at the next round")
     try:
-        # Journals of web processes that stopped or crashed (referral/visit_journal.py).
+        # Journals of web processes that stopped or crashed (referral/sharing/visit_journal.py).
         visit_journal.load_orphans(session_factory, settings.instance_path / "visits")
     except Exception:  # noqa: BLE001 - must not hold up the deliveries either
         log.exception("loading orphan visit journals failed; trying again at the next round")

@@ -33,17 +33,10 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from referral import (
-    credits,
-    cvtext,
-    linkedin,
-    scoring,
-    staff_import,
-    status_history,
-    users,
-)
 from referral.analytics import rollup
+from referral.applications import credits, cvtext, status_history
 from referral.config import Settings
+from referral.linkedin import activity as linkedin
 from referral.models import (
     Application,
     ApplicationSource,
@@ -66,6 +59,8 @@ from referral.models import (
     Visit,
     utcnow,
 )
+from referral.offers import scoring
+from referral.people import staff_import, users
 from referral.unit_of_work import UnitOfWork, committing
 
 HERE = Path(__file__).resolve().parent

@@ -1,4 +1,4 @@
-"""The one place that writes the attribution cookie (``referral.touches``) into an answer.
+"""The one place that writes the attribution cookie (``referral.sharing.touches``) into an answer.
 
 The ``/r/<code>`` fast path (``web/fastlinks.py``, raw WSGI headers), the ``/r/<code>`` view and
 the apply form (Flask responses) all set it through :func:`header`, so its attributes (lifetime,
@@ -13,7 +13,7 @@ from functools import lru_cache
 from werkzeug.http import http_date
 
 from referral.config import Settings
-from referral.touches import COOKIE_NAME
+from referral.sharing.touches import COOKIE_NAME
 
 
 @lru_cache(maxsize=8)
@@ -27,7 +27,7 @@ def _tail(window_days: int, secure: bool) -> tuple[int, str]:
 def header(settings: Settings, value: str, now: datetime) -> tuple[str, str]:
     """The ``Set-Cookie`` header that keeps ``value`` for the attribution window.
 
-    ``value`` comes from ``referral.touches`` (URL-safe signed text: nothing to quote).
+    ``value`` comes from ``referral.sharing.touches`` (URL-safe signed text: nothing to quote).
     """
     max_age, tail = _tail(settings.attribution_window_days, settings.session_cookie_secure)
     expires = http_date(now + timedelta(seconds=max_age))

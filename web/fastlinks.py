@@ -3,7 +3,7 @@
 A share link is followed far more often than any page is viewed, and each follow is a write.
 This WSGI layer answers the common case — a person's GET, not signed in, on an active link —
 without Flask's request machinery (session, login, locale, rate limiter, templates), with the
-same decision (:func:`referral.following.follow`), the same cookie (:mod:`web.attribution_cookie`)
+same decision (:func:`referral.sharing.following.follow`), the same cookie (:mod:`web.attribution_cookie`)
 and the same answer as the ``offers.follow_link`` view. Everything else goes to that view: crawlers (they get the offer
 page), HEAD requests, visitors with a session cookie (possibly the link's owner), unknown or
 revoked codes (the helpful 404 page), and any database error.
@@ -17,9 +17,9 @@ from functools import lru_cache
 from flask import Flask
 from werkzeug.http import parse_cookie
 
-from referral import following, visit_journal, visit_writer
 from referral.models import utcnow
-from referral.touches import COOKIE_NAME
+from referral.sharing import following, visit_journal, visit_writer
+from referral.sharing.touches import COOKIE_NAME
 from web import attribution_cookie
 from web.offer_labels import slug
 from web.security import CSP

@@ -1,5 +1,5 @@
 """The addresses an invitation e-mail links to, for the batch the worker sends later
-(referral.invitations): the domain spells no URL, so the web layer gives them."""
+(referral.people.invitations): the domain spells no URL, so the web layer gives them."""
 
 from __future__ import annotations
 

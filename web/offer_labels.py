@@ -27,7 +27,7 @@ from referral.models import (
     Versant,
     WorkingTime,
 )
-from referral.offers import slugify
+from referral.offers.lifecycle import slugify
 
 # The vocabularies by the names the pages use for them; their names come from the domain's
 # one labels module (referral/labels.py), translated when shown.

@@ -20,7 +20,7 @@ added here:
   the ID token's;
 - every call to the provider has a timeout (``RELAIS_OIDC_TIMEOUT_S``).
 
-Which account the verified claims open is the domain's decision (``referral.sso``).
+Which account the verified claims open is the domain's decision (``referral.people.sso``).
 """
 
 from __future__ import annotations

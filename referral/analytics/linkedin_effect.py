@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from referral.analytics import training_effect
 from referral.analytics.scope import MIN_GROUP
 from referral.analytics.training_effect import EffectEstimate, TrainingDesign
-from referral.linkedin import MEASURES
+from referral.linkedin.activity import MEASURES
 from referral.local_calendar import local_date
 from referral.models import Direction, LinkedInConsent, LinkedInEdge, LinkedInWeek, User
 

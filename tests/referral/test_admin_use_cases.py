@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from referral import candidate_messages as cm
-from referral import credits, invitations, staff_import, status_history
+from referral.applications import credits, status_history
 from referral.errors import InvalidInput
 from referral.models import AuditEvent, CreditEvent, Direction, Notification, Role, User
+from referral.notifications import candidate_messages as cm
+from referral.people import invitations, staff_import
 from referral.unit_of_work import UnitOfWork, committing
 
 CSV = (

@@ -1,4 +1,4 @@
-"""``referral.following.follow``: the one decision behind ``/r/<code>`` (fast path and view)."""
+"""``referral.sharing.following.follow``: the one decision behind ``/r/<code>`` (fast path and view)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from referral import following, links
-from referral.links import LinkTarget
-from referral.touches import read_touches
+from referral.sharing import following, visit_writer
+from referral.sharing.links import LinkTarget
+from referral.sharing.touches import read_touches
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 SECRET = "test-secret-key-for-following"
@@ -37,7 +37,7 @@ def follow(t=None, **kwargs):
 def test_a_person_on_an_open_offer_is_counted_and_remembered():
     decided = follow()
     assert not decided.bot and decided.offer_open and decided.ref == "abcdefgh"
-    assert decided.visitor == links.visitor_hash(SECRET, NOW.date(), "203.0.113.7", PERSON)
+    assert decided.visitor == visit_writer.visitor_hash(SECRET, NOW.date(), "203.0.113.7", PERSON)
     assert decided.referrer_host == "www.linkedin.com"
     touches = read_touches(SECRET, decided.attribution, NOW, 30)
     assert [t.code for t in touches] == ["abcdefgh"]

@@ -5,9 +5,9 @@ import contextlib
 
 import pytest
 
-from referral import offers
 from referral.errors import DomainError
 from referral.models import OfferAction, OfferStatus, Role, utcnow
+from referral.offers import lifecycle as offers
 
 OPERATIONS = {
     OfferAction.PUBLISH: (offers.publish, OfferStatus.PUBLISHED),

@@ -1,13 +1,13 @@
-"""Which account an identity provider's person opens (referral.sso), and its settings."""
+"""Which account an identity provider's person opens (referral.people.sso), and its settings."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 
-from referral import sso
 from referral.config import ConfigError, load_settings
 from referral.models import User
+from referral.people import sso
 from referral.unit_of_work import UnitOfWork
 
 ISSUER = "https://idp.example.org"

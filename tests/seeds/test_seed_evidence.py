@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from matching.normalize import fold
 from matching.skills import SkillHit, find_skills, labels_of, load_vocabulary
-from referral.cvtext import extract
+from referral.applications.cvtext import extract
 from referral.models import Application
 from seeds import load
 

@@ -11,8 +11,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from referral import invitations, worker
+from referral import worker
 from referral.models import AuditEvent, Direction, InvitationBatch, Notification, Role, User, utcnow
+from referral.people import invitations
 
 CSV = (
     "employee_number;email;first_name;last_name;job_title;direction_code;roles\n"

@@ -1,7 +1,7 @@
 """A GET writes nothing: reading a page, an expired offer or a notification leaves the
 database as it was (closing expired offers, credit states and visit roll-ups are the worker's).
 
-The one exception is ``/r/<code>``, whose point is to count a visit (``referral.following``).
+The one exception is ``/r/<code>``, whose point is to count a visit (``referral.sharing.following``).
 """
 
 from __future__ import annotations

@@ -7,12 +7,12 @@ from importlib import import_module
 import pytest
 
 import referral
-from referral import pipeline, referrals
+from referral.applications import pipeline, referrals
 from referral.errors import DomainError, InvalidInput, NotFound
-from referral.linkedin_archive import ArchiveRefused
+from referral.linkedin.archive import ArchiveRefused
 from referral.messages import RuleBroken
 from referral.models import ApplicationStatus
-from referral.users import normalise_email
+from referral.people.users import normalise_email
 from web.errors import field_errors, refusal_text
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import html
 import re
 
-from referral import scoring, worker
+from referral import worker
 from referral.models import Role
+from referral.offers import scoring
 from tests.referral.test_scoring import _apply
 from tests.web.test_shortlist_page import rows
 

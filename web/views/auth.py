@@ -1,7 +1,7 @@
 """Sign-in (password, or the organisation's identity provider), sign-out and password reset.
 
 The OpenID Connect exchange is web/oidc.py (Authlib); which account the verified claims open
-is referral.sso; the password pages' use cases are referral.sign_in. Each runs in the request's
+is referral.people.sso; the password pages' use cases are referral.people.sign_in. Each runs in the request's
 unit of work: nothing here commits or rolls back.
 """
 
@@ -23,8 +23,8 @@ from joserfc.errors import JoseError
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from referral import sign_in, sso, users
 from referral.errors import AuthenticationFailed, InvalidInput
+from referral.people import sign_in, sso, users
 from web import oidc
 from web.auth_user import home_endpoint, public
 from web.database import db, settings
@@ -181,7 +181,7 @@ def _unverifiable() -> str:
 @public
 def sso_callback():
     """Back from the provider: check its answer (web/oidc.py), open the account it names
-    (referral.sso), sign in. Any refusal changes no account."""
+    (referral.people.sso), sign in. Any refusal changes no account."""
     if not settings().oidc_enabled:
         abort(404)
     if request.args.get("error"):

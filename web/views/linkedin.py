@@ -15,10 +15,11 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import InputRequired, Optional
 
-from referral import linkedin, use_cases
+from referral import use_cases
 from referral.analytics import linkedin_effect
 from referral.analytics.scope import MIN_GROUP, population_conditions
 from referral.errors import InvalidInput, NotFound
+from referral.linkedin import activity as linkedin
 from referral.local_calendar import local_date
 from referral.models import Offer, OfferStatus, Role, Training, utcnow
 from web.auth_user import roles_required, staff_required

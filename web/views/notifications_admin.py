@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from referral import outbox
 from referral.errors import InvalidInput
 from referral.models import Role
+from referral.notifications import outbox_admin as outbox
 from web.auth_user import roles_required
 from web.database import db
 from web.offer_labels import LABELS

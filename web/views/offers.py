@@ -17,10 +17,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from referral import following, links, offer_publicity, offer_search, offers, rich_text
 from referral.models import Category, ContractType, OfferStatus, RemoteWork, utcnow
-from referral.share_images import cached_offer_card
-from referral.touches import COOKIE_NAME
+from referral.offers import lifecycle as offers
+from referral.offers import publicity as offer_publicity
+from referral.offers import rich_text
+from referral.offers import search as offer_search
+from referral.sharing import following, links
+from referral.sharing.share_images import cached_offer_card
+from referral.sharing.touches import COOKIE_NAME
 from web import attribution_cookie
 from web.auth_user import public
 from web.database import db, settings

@@ -1,7 +1,7 @@
 """The trainings pages: each training's effect on whole weeks with its interval, the one-page
 reports (printable, or as PDF), and the administration of trainings and their attendees
 (admins; recruiters read). Changes run as use cases on the unit of work
-(:mod:`referral.trainings`)."""
+(:mod:`referral.people.trainings`)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from referral import trainings
 from referral.analytics import training_effect
 from referral.analytics.scope import population_conditions
 from referral.errors import InvalidInput, NotFound
 from referral.local_calendar import local_date
 from referral.models import Role, utcnow
+from referral.people import trainings
 from web import charts
 from web.auth_user import roles_required
 from web.database import db, settings
