@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy.orm import Session  # noqa: E402
 
-from referral import linkedin  # noqa: E402
 from referral.db import make_engine  # noqa: E402
-from referral.linkedin_archive import read_archive  # noqa: E402
+from referral.linkedin import activity as linkedin  # noqa: E402
+from referral.linkedin.archive import read_archive  # noqa: E402
 from referral.models import User  # noqa: E402
 from referral.schema import upgrade  # noqa: E402
 from tests.linkedin_factories import (  # noqa: E402

@@ -18,8 +18,9 @@ import time
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from referral import invitations, notifications, users
 from referral.models import Base, User
+from referral.notifications import outbox as notifications
+from referral.people import invitations, users
 
 
 def _accounts(session: Session, count: int, prefix: str) -> list[str]:

@@ -66,11 +66,13 @@ def prepare_database(env: dict[str, str]) -> tuple[str, str]:
     os.environ.update(env)
     from sqlalchemy import text
 
-    from referral import links, offers, users
     from referral.config import load_settings, prepare_instance
     from referral.db import make_engine, session_factory
     from referral.models import Direction, Role, utcnow
+    from referral.offers import lifecycle as offers
+    from referral.people import users
     from referral.schema import upgrade
+    from referral.sharing import links
 
     settings = prepare_instance(load_settings())
     engine = make_engine(settings.effective_database_url)
@@ -115,9 +117,9 @@ def count_visits(url: str, journals: Path) -> int:
     """The visit rows, once the journals the servers left (if any) are loaded."""
     from sqlalchemy import func, select
 
-    from referral import visit_journal
     from referral.db import make_engine, session_factory
     from referral.models import Visit
+    from referral.sharing import visit_journal
 
     engine = make_engine(url)
     left = visit_journal.load_orphans(session_factory(engine), journals)

@@ -108,7 +108,7 @@ class Settings:
     )
     session_cookie_secure: bool = False
     # /r/<code> journals visits to a file, loaded into the database every interval
-    # (referral/visit_journal.py); false: each visit is written before the redirect.
+    # (referral/sharing/visit_journal.py); false: each visit is written before the redirect.
     visit_journal: bool = True
     visit_journal_interval_s: float = 0.25
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none).

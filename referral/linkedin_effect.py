@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from referral import training_effect
 from referral.analytics import MIN_GROUP
-from referral.linkedin import MEASURES
+from referral.linkedin.activity import MEASURES
 from referral.local_calendar import local_date
 from referral.models import Direction, LinkedInConsent, LinkedInEdge, LinkedInWeek, User
 from referral.training_effect import EffectEstimate, TrainingDesign

@@ -272,7 +272,7 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The last invitation e-mail queued (see referral.invitations) and when the owner first
+    # The last invitation e-mail queued (see referral.people.invitations) and when the owner first
     # chose a password, through the invitation or "Forgot your password?".
     invited_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]
@@ -540,7 +540,7 @@ class VisitJournalMark(Base):
     """How much of one visit journal file has been loaded into ``visit`` (its byte offset).
 
     Updated in the transaction that loads the records, so that a crash between that commit
-    and the file's deletion never loads a record twice (see :mod:`referral.visit_journal`).
+    and the file's deletion never loads a record twice (see :mod:`referral.sharing.visit_journal`).
     """
 
     __tablename__ = "visit_journal_mark"
@@ -568,7 +568,7 @@ class Candidate(Base):
     consent_at: Mapped[datetime | None]
     talent_pool_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     retention_until: Mapped[date | None] = mapped_column(Date)
-    erased_at: Mapped[datetime | None]  # personal data erased (referral.privacy)
+    erased_at: Mapped[datetime | None]  # personal data erased (referral.privacy.erasure)
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("candidate.id", ondelete="SET NULL")
@@ -1071,7 +1071,7 @@ class NotificationAttachment(Base):
 
 class CandidateMessageTemplate(Base):
     """An admin's wording of one candidate e-mail in one language; without a row, the
-    wording shipped in :mod:`referral.candidate_messages` applies."""
+    wording shipped in :mod:`referral.notifications.candidate_messages` applies."""
 
     __tablename__ = "candidate_message_template"
     __table_args__ = (UniqueConstraint("kind", "locale"),)

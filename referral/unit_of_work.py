@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
-from referral import cvstore
+from referral.applications import cvstore
 from referral.models import utcnow
 
 if TYPE_CHECKING:

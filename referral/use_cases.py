@@ -6,8 +6,11 @@ and an application that is not saved leaves no CV file behind. The caller commit
 
 from __future__ import annotations
 
-from referral import applications, candidate_status, notification_events, offers
+from referral.applications import applying as applications
+from referral.applications import candidate_status
 from referral.models import Application, Offer
+from referral.notifications import events as notification_events
+from referral.offers import lifecycle as offers
 from referral.unit_of_work import UnitOfWork
 
 

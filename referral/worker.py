@@ -27,19 +27,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral import (
-    audit,
-    digests,
-    notification_events,
-    offers,
-    privacy,
-    scoring,
-    semantic,
-    visit_journal,
-)
+from referral import audit
 from referral.config import Settings
 from referral.db import write_late
-from referral.mailer import (
+from referral.models import AuditEvent, Notification, NotificationStatus, utcnow
+from referral.notifications import digests
+from referral.notifications import events as notification_events
+from referral.notifications.mailer import (
     Backend,
     ServerUnavailable,
     build_message,
@@ -47,7 +41,10 @@ from referral.mailer import (
     is_permanent,
     make_backend,
 )
-from referral.models import AuditEvent, Notification, NotificationStatus, utcnow
+from referral.offers import lifecycle as offers
+from referral.offers import scoring, semantic
+from referral.privacy import erasure as privacy
+from referral.sharing import visit_journal
 
 log = logging.getLogger("relais.worker")
 
@@ -287,7 +284,7 @@ def run_once(
     except Exception:  # noqa: BLE001 - ranking goes on by words; tried again next round
         log.exception("embedding CVs and offers failed; trying again at the next round")
     try:
-        # Journals of web processes that stopped or crashed (referral/visit_journal.py).
+        # Journals of web processes that stopped or crashed (referral/sharing/visit_journal.py).
         visit_journal.load_orphans(session_factory, settings.instance_path / "visits")
     except Exception:  # noqa: BLE001 - must not hold up the deliveries either
         log.exception("loading orphan visit journals failed; trying again at the next round")

@@ -33,8 +33,10 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from referral import analytics, cvtext, linkedin, scoring, staff_import, users
+from referral import analytics
+from referral.applications import cvtext
 from referral.config import Settings
+from referral.linkedin import activity as linkedin
 from referral.models import (
     Application,
     ApplicationSource,
@@ -59,6 +61,8 @@ from referral.models import (
     Visit,
     utcnow,
 )
+from referral.offers import scoring
+from referral.people import staff_import, users
 
 HERE = Path(__file__).resolve().parent
 DEMO_PASSWORD = "relais-demo-2026"

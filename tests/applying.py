@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from referral.applications import ApplicationInput
+from referral.applications.applying import ApplicationInput
 from referral.models import Channel, ShareLink, utcnow
 
 __all__ = [

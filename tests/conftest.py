@@ -19,9 +19,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import delete, event, text
 from sqlalchemy.orm import Session
 
-from referral import users
 from referral.db import make_engine, read_only
 from referral.models import Base, Direction, Offer, OfferStatus, Role, User, utcnow
+from referral.people import users
 from referral.schema import upgrade
 
 PASSWORD = "correct horse battery"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from referral import notifications
 from referral.models import Notification, User
+from referral.notifications import outbox as notifications
 
 
 def queue_closing_notice(

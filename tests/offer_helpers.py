@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from referral import links
 from referral.models import Offer, ShareLink, User, utcnow
+from referral.sharing import links
 
 PERSON_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -68,7 +68,7 @@ def show_config() -> None:
     settings = prepare_instance(load_settings())
     for name, value in settings.masked().items():
         click.echo(f"{name}={value}")
-    from referral.semantic import embedding_status
+    from referral.offers.semantic import embedding_status
 
     click.echo(f"# matching by meaning: {embedding_status(settings).describe()}")
 
@@ -146,7 +146,7 @@ def users() -> None:
 @handle_errors
 def users_create(email, first_name, last_name, roles, password) -> None:
     """Create a staff account (every account is an agent; add other roles with --role)."""
-    from referral import users as user_service
+    from referral.people import users as user_service
 
     app = make_app()
     with session_of(app) as session, session.begin():
@@ -172,7 +172,7 @@ def import_staff(file: Path, dry_run: bool, invite: bool) -> None:
     Columns: employee_number;email;first_name;last_name;job_title;direction_code;roles
     (see README.md). All or nothing: any bad line is reported and nothing is imported.
     """
-    from referral import staff_import
+    from referral.people import staff_import
 
     app = make_app()
     with session_of(app) as session:
@@ -207,7 +207,7 @@ def _invite(app, session, emails: list[str]) -> int:
     """Queue an invitation to each account of ``emails``; links point to RELAIS_BASE_URL."""
     from flask import url_for
 
-    from referral import invitations
+    from referral.people import invitations
 
     config = app.extensions["relais"].settings
     with app.test_request_context():
@@ -231,8 +231,8 @@ def offers() -> None:
 @handle_errors
 def offers_close_expired() -> None:
     """Close every published offer whose closing date has passed (run it daily)."""
-    from referral import offers as offer_service
     from referral.models import utcnow
+    from referral.offers import lifecycle as offer_service
 
     app = make_app()
     with session_of(app) as session, session.begin():
@@ -250,8 +250,8 @@ def candidates() -> None:
 @handle_errors
 def candidates_purge(dry_run: bool) -> None:
     """Erase the candidates whose retention period is over (the worker does it daily)."""
-    from referral import privacy
     from referral.models import utcnow
+    from referral.privacy import erasure as privacy
 
     app = make_app()
     settings = app.extensions["relais"].settings
@@ -264,7 +264,7 @@ def candidates_purge(dry_run: bool) -> None:
     erasure.complete(settings)
     click.echo(f"Erased the personal data of {erasure.candidates} candidate(s).")
     if erasure.candidates:
-        from referral import scoring
+        from referral.offers import scoring
 
         click.echo("Building the matching index again without their CVs…")
         from referral.db import write_late
@@ -278,7 +278,7 @@ def candidates_purge(dry_run: bool) -> None:
 @handle_errors
 def reindex() -> None:
     """Refit the matching index on every offer and CV, and rescore every application."""
-    from referral import scoring
+    from referral.offers import scoring
 
     app = make_app()
     state = app.extensions["relais"]
@@ -299,7 +299,7 @@ def reindex() -> None:
 def _embed_missing(app) -> None:
     """Embed the CVs and offers that have no vectors under the current model, committed in
     batches (an interruption keeps them: run it again to go on), then rescore."""
-    from referral import scoring, semantic
+    from referral.offers import scoring, semantic
 
     settings = app.extensions["relais"].settings
     status = semantic.embedding_status(settings)
@@ -445,7 +445,7 @@ def visits() -> None:
 @handle_errors
 def visits_load() -> None:
     """Load the visit journals of stopped or crashed web processes into the database."""
-    from referral import visit_journal
+    from referral.sharing import visit_journal
 
     app = make_app()
     state = app.extensions["relais"]
@@ -457,8 +457,9 @@ def visits_load() -> None:
 @handle_errors
 def digest_command() -> None:
     """Gather the notifications held for a digest and send the digests now."""
-    from referral import digests, worker
+    from referral import worker
     from referral.models import utcnow
+    from referral.notifications import digests
 
     app = make_app()
     state = app.extensions["relais"]

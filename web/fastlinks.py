@@ -3,7 +3,7 @@
 A share link is followed far more often than any page is viewed, and each follow is a write.
 This WSGI layer answers the common case — a person's GET, not signed in, on an active link —
 without Flask's request machinery (session, login, locale, rate limiter, templates), with the
-same domain rules (:mod:`referral.links`, :mod:`referral.touches`) and the same answer as the
+same domain rules (:mod:`referral.sharing.links`, :mod:`referral.sharing.touches`) and the same answer as the
 ``offers.follow_link`` view. Everything else goes to that view: crawlers (they get the offer
 page), HEAD requests, visitors with a session cookie (possibly the link's owner), unknown or
 revoked codes (the helpful 404 page), and any database error.
@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.http import http_date, parse_cookie
 
-from referral import visit_journal, visit_writer
 from referral.models import OfferStatus, utcnow
-from referral.touches import COOKIE_NAME, add_touch
+from referral.sharing import visit_journal, visit_writer
+from referral.sharing.touches import COOKIE_NAME, add_touch
 from web.offer_labels import slug
 from web.security import CSP
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from referral.offers import slugify
+from referral.offers.lifecycle import slugify
 
 LABELS: dict[str, dict[str, object]] = {
     "versant": {

@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from referral import privacy, rich_text
 from referral.models import Role
+from referral.offers import rich_text
+from referral.privacy import erasure as privacy
 
 # (endpoint, label, roles that see it; None: everyone, anonymous included)
 NAV: list[tuple[str, object, tuple[Role, ...] | None]] = [
@@ -90,7 +91,7 @@ def pay_range(offer) -> str:
 
 
 def markdown(text: str | None) -> Markup:
-    """Markdown of an offer's missions or profile as sanitised HTML (referral/rich_text.py)."""
+    """Markdown of an offer's missions or profile as sanitised HTML (referral/offers/rich_text.py)."""
     return Markup(rich_text.to_html(text))  # noqa: S704 - nh3 sanitised it
 
 

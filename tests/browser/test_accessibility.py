@@ -71,7 +71,7 @@ def world(app, session, make_user, make_offer, make_application, make_candidate)
         )
         for channel in ("linkedin", "email"):
             make_link(session, offer, agent, channel)
-        from referral.candidate_status import status_token
+        from referral.applications.candidate_status import status_token
 
         status_path = "/status/" + status_token(app.extensions["relais"].settings, best)
         return World(

@@ -98,7 +98,7 @@ def test_shortlist_links_and_offer_fit_a_phone(
 def test_the_candidate_status_page_fits_a_phone(
     browser, live_server, app, make_offer, make_application, make_candidate
 ):
-    from referral.candidate_status import status_token
+    from referral.applications.candidate_status import status_token
 
     offer = make_offer(title="Chef ou cheffe de projet maîtrise d'œuvre des systèmes d'information")
     application = make_application(

@@ -5,8 +5,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from referral import applications, cvstore, notifications
-from referral.applications import OfferClosed, apply
+from referral.applications import applying as applications
+from referral.applications import cvstore
+from referral.applications.applying import OfferClosed, apply
 from referral.errors import InvalidInput
 from referral.models import (
     Application,
@@ -19,7 +20,8 @@ from referral.models import (
     StatusChange,
     utcnow,
 )
-from referral.touches import Touch
+from referral.notifications import outbox as notifications
+from referral.sharing.touches import Touch
 from tests.applying import *  # noqa: F403
 from tests.applying import apply_input, pdf_bytes, scanned_pdf_bytes
 

@@ -5,7 +5,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from referral.applications import apply
+from referral.applications.applying import apply
 from referral.models import Application, Candidate, CreditEvent, CVFile, Notification
 from tests.applying import *  # noqa: F403
 from tests.applying import apply_input, pdf_bytes

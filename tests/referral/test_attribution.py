@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from referral import referrals
-from referral.attribution import attribute, describe
+from referral.applications import referrals
+from referral.applications.attribution import attribute, describe
 from referral.i18n import translations
 from referral.models import utcnow
-from referral.touches import Touch
+from referral.sharing.touches import Touch
 from tests.applying import *  # noqa: F403
 
 EMAIL = "lea.petit@example.org"

@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from referral import privacy
-from referral.applications import apply
+from referral.applications.applying import apply
+from referral.applications.referrals import ReferralInput, refer
 from referral.config import ConfigError, load_settings
 from referral.errors import InvalidInput, NotFound
-from referral.mailer import build_message
 from referral.models import AuditEvent, Notification, Referral, utcnow
-from referral.referrals import ReferralInput, refer
+from referral.notifications.mailer import build_message
+from referral.privacy import erasure as privacy
 from tests.applying import *  # noqa: F403
 from tests.applying import apply_input, pdf_bytes
 

@@ -10,10 +10,8 @@ import icalendar
 import pytest
 from sqlalchemy import func, select
 
-from referral import candidate_messages as cm
-from referral import candidate_status, interviews, pipeline, privacy
+from referral.applications import candidate_status, interviews, pipeline
 from referral.errors import NotFound
-from referral.mailer import build_message
 from referral.messages import RuleBroken
 from referral.models import (
     Interview,
@@ -22,6 +20,9 @@ from referral.models import (
     Role,
     utcnow,
 )
+from referral.notifications import candidate_messages as cm
+from referral.notifications.mailer import build_message
+from referral.privacy import erasure as privacy
 from tests.applying import pdf_bytes
 
 pytest_plugins = ["tests.shortlist_fixtures"]
@@ -314,7 +315,7 @@ def test_the_receipt_links_to_the_status_page(client, session, make_offer):
     "locale, words", [("fr", "Suivre votre candidature"), ("en", "Follow your application")]
 )
 def test_the_mail_templates_carry_the_status_link_in_both_languages(kind, locale, words):
-    from referral.notifications import render
+    from referral.notifications.outbox import render
 
     context = {
         "subject": "Objet <b>",

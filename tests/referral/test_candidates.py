@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from referral import candidates
-from referral.applications import apply
+from referral.applications import candidates
+from referral.applications.applying import apply
 from referral.errors import InvalidInput
 from referral.models import (
     Application,

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from referral import credits
+from referral.applications import credits
 from referral.errors import InvalidInput
 from referral.models import Application, Candidate, CreditEvent, CreditRule, utcnow
 from tests.applying import *  # noqa: F403

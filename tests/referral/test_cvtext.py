@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from referral.cvtext import CVError, extract
+from referral.applications.cvtext import CVError, extract
 from tests.applying import (
     docx_bytes,
     encrypted_pdf_bytes,

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from referral.linkedin_archive import ArchiveRefused, parse_date, read_archive
+from referral.linkedin.archive import ArchiveRefused, parse_date, read_archive
 from tests.linkedin_factories import activity_csv, connections_csv, shares_csv, zip_bytes
 
 DAY = date(2025, 3, 4)
@@ -104,7 +104,7 @@ def test_a_zip_bomb_is_refused_without_expanding_it():
 
 
 def test_a_post_is_the_same_whichever_address_linkedin_gives():
-    from referral.linkedin import post_key, profile_key
+    from referral.linkedin.activity import post_key, profile_key
 
     number = "7123456789012345678"
     assert (

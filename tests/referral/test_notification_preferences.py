@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from referral import notifications
 from referral.errors import InvalidInput
 from referral.models import Notification, NotificationPreference, NotificationStatus, Role
+from referral.notifications import outbox as notifications
 from tests.notification_factories import queue_closing_notice
 
 APPLICATION = {

@@ -12,9 +12,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from referral import notifications, worker
-from referral.mailer import SMTPBackend
+from referral import worker
 from referral.models import Notification, Role
+from referral.notifications import outbox as notifications
+from referral.notifications.mailer import SMTPBackend
 from tests.notification_factories import queue_closing_notice
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)

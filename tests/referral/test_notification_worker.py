@@ -9,9 +9,13 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import select, update
 
-from referral import digests, notification_events, notifications, outbox, worker
-from referral.mailer import build_message
+from referral import worker
 from referral.models import AuditEvent, Direction, Notification, NotificationPreference, Role
+from referral.notifications import digests
+from referral.notifications import events as notification_events
+from referral.notifications import outbox as notifications
+from referral.notifications import outbox_admin as outbox
+from referral.notifications.mailer import build_message
 from tests.notification_factories import queue_closing_notice
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)

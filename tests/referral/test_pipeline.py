@@ -1,4 +1,4 @@
-"""The pipeline rules of referral/pipeline.py, on the database."""
+"""The pipeline rules of referral/applications/pipeline.py, on the database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from referral import pipeline
+from referral.applications import pipeline
 from referral.config import Settings
 from referral.errors import Forbidden, InvalidInput
 from referral.models import (
@@ -296,8 +296,9 @@ def test_each_referral_update_says_what_happened_and_the_digest_lists_distinct_l
 ):
     from datetime import timedelta
 
-    from referral import digests, notifications
     from referral.models import utcnow
+    from referral.notifications import digests
+    from referral.notifications import outbox as notifications
 
     offer = make_offer(title="Juriste")
     subjects = {}
@@ -335,7 +336,7 @@ def test_each_referral_update_says_what_happened_and_the_digest_lists_distinct_l
 
 
 def test_a_referral_update_never_names_nobody(session):
-    from referral import notifications
+    from referral.notifications import outbox as notifications
 
     for locale, label in (("en", "Erased candidate"), ("fr", "Candidat effacé")):
         context = {"candidate_name": "", "offer_title": "Juriste", "stage": "hired"}

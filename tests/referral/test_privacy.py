@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from referral import cvstore, match_index, pipeline, privacy, scoring, worker
-from referral.applications import apply
+from referral import worker
+from referral.applications import cvstore, pipeline
+from referral.applications.applying import apply
 from referral.models import (
     Application,
     AuditEvent,
@@ -21,7 +22,9 @@ from referral.models import (
     Role,
     utcnow,
 )
-from referral.touches import Touch
+from referral.offers import match_index, scoring
+from referral.privacy import erasure as privacy
+from referral.sharing.touches import Touch
 from tests.applying import *  # noqa: F403
 from tests.applying import apply_input, pdf_bytes
 
@@ -235,8 +238,8 @@ def test_only_recruiters_and_admins_may_erase(session, conf, applied, make_user)
 
 
 def test_erasing_rewrites_the_messages_that_name_the_candidate(session, conf, applied, make_user):
-    from referral import digests
     from referral.models import Notification, NotificationStatus
+    from referral.notifications import digests
 
     application = applied()
     rows = list(session.scalars(select(Notification)))
@@ -266,7 +269,7 @@ def test_erasing_rewrites_the_messages_that_name_the_candidate(session, conf, ap
 
 
 def test_an_erased_candidate_takes_no_note_and_no_move(session, conf, applied, make_user):
-    from referral import shortlists
+    from referral.applications import shortlists
     from referral.errors import InvalidInput
 
     application = applied()

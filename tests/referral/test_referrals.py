@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from referral import referrals
-from referral.applications import apply
+from referral.applications import referrals
+from referral.applications.applying import apply
+from referral.applications.referrals import ReferralInput, ReferralRefused, refer
 from referral.errors import NotFound
 from referral.models import Notification, OfferStatus, Referral, utcnow
-from referral.referrals import ReferralInput, ReferralRefused, refer
 from tests.applying import *  # noqa: F403
 from tests.applying import apply_input, pdf_bytes
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from referral import match_index, offers, scoring
 from referral.models import Application, Candidate, CVFile, Role, utcnow
+from referral.offers import lifecycle as offers
+from referral.offers import match_index, scoring
 
 PYTHON_CV = (
     "Développeuse Python\nExpérience\n2016 - 2024 Développeuse Python, Région Sud\n"

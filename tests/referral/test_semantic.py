@@ -9,8 +9,9 @@ import dataclasses
 import numpy as np
 from sqlalchemy import func, select
 
-from referral import scoring, semantic, worker
+from referral import worker
 from referral.models import CvEmbedding, OfferEmbedding
+from referral.offers import scoring, semantic
 from tests.referral.test_scoring import _apply
 
 ENGLISH_DEV_CV = (

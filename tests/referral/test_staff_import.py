@@ -7,9 +7,9 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from referral import staff_import
 from referral.models import AuditEvent, Direction, Role, User
-from referral.staff_import import StaffImportError
+from referral.people import staff_import
+from referral.people.staff_import import StaffImportError
 
 HEADER = "employee_number;email;first_name;last_name;job_title;direction_code;roles\n"
 GOOD = HEADER + (

@@ -1,11 +1,11 @@
-"""The simple TF-IDF ranking of referral/scoring.py and the talent-pool selection."""
+"""The simple TF-IDF ranking of referral/offers/scoring.py and the talent-pool selection."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from referral import scoring, talentpool
 from referral.models import Candidate, CVFile, utcnow
+from referral.offers import scoring, talentpool
 
 pytest_plugins = ["tests.shortlist_fixtures"]
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from referral.touches import Touch, add_touch, pick, read_touches
+from referral.sharing.touches import Touch, add_touch, pick, read_touches
 
 SECRET = "k" * 32
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 
 from matching import CandidateDoc, OfferCriteria, load_embedder, rank_candidates, read_profile
 from matching.embeddings import CvMeaning, Meaning, OfferMeaning
-from referral.cvtext import extract
+from referral.applications.cvtext import extract
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 # An English CV per French offer of its occupation, and French CVs of other occupations.

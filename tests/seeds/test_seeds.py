@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from referral import analytics, training_effect
-from referral.cvtext import extract
+from referral.applications.cvtext import extract
 from referral.models import (
     Application,
     Base,

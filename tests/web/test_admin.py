@@ -292,8 +292,8 @@ def test_move_direction_and_refuse_a_cycle(client, admin, session, make_directio
 
 
 def test_move_service_refuses_cycle(session, make_direction, make_user):
-    from referral import directions
     from referral.errors import InvalidInput
+    from referral.people import directions
 
     top = make_direction("Top")
     child = make_direction("Child", parent=top)

@@ -16,7 +16,7 @@ from referral.models import (
     OfferStatus,
     utcnow,
 )
-from referral.touches import COOKIE_NAME, add_touch
+from referral.sharing.touches import COOKIE_NAME, add_touch
 from tests.applying import *  # noqa: F403
 from tests.applying import (
     docx_bytes,
@@ -273,7 +273,7 @@ def test_signed_in_staff_apply_as_internal_mobility(
 
 
 def test_an_invitation_link_prefills_the_form(client, session, app, make_offer, make_user):
-    from referral import referrals
+    from referral.applications import referrals
 
     offer = make_offer()
     agent = make_user(first_name="Paul", last_name="Roche")

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from referral import users
 from referral.models import Notification, PasswordResetToken, Role, utcnow
+from referral.people import users
 
 
 def test_login_lands_on_the_role_home(client, auth, make_user):

@@ -11,7 +11,7 @@ import icalendar
 import pytest
 from sqlalchemy import func, select
 
-from referral import candidate_status
+from referral.applications import candidate_status
 from referral.models import (
     Application,
     CandidateMessageTemplate,

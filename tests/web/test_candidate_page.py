@@ -329,7 +329,7 @@ def test_the_whole_pool_is_ranked_and_the_best_fits_shown(
 ):
     """The best fit is found however many candidates the pool holds (not only the first
     ones by id), from the index's vectors; the page says how many were ranked."""
-    from referral import scoring, talentpool
+    from referral.offers import scoring, talentpool
 
     monkeypatch.setattr(talentpool, "POOL_SHOWN", 3)
     offer = make_offer(

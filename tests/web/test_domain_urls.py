@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from referral import pipeline
+from referral.applications import pipeline
 from referral.unit_of_work import Urls
 from web.unit_of_work import FlaskUrls
 

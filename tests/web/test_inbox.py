@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from referral import notifications
 from referral.models import Notification, NotificationPreference, Role
+from referral.notifications import outbox as notifications
 from tests.notification_factories import queue_closing_notice
 
 
@@ -268,7 +268,8 @@ def test_times_on_pages_are_in_the_organisations_time_zone(
 def test_admin_page_names_kinds_and_shows_what_went_out_in_a_digest(
     client, auth, make_user, notify_user, session
 ):
-    from referral import digests, worker
+    from referral import worker
+    from referral.notifications import digests
 
     admin = make_user(Role.ADMIN, locale="en")
     manager = make_user(Role.MANAGER)

@@ -10,8 +10,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from referral import invitations
 from referral.models import AuditEvent, Direction, Notification, Role, User
+from referral.people import invitations
 
 CSV = (
     "employee_number;email;first_name;last_name;job_title;direction_code;roles\n"

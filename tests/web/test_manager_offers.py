@@ -56,7 +56,7 @@ def test_a_manager_writes_a_draft_with_every_field(
     auth.login(manager)
     form = client.get("/manager/offers/new").get_data(as_text=True)
     assert 'list="skill-suggestions"' in form and "<datalist" in form
-    from referral.offers import skill_suggestions
+    from referral.offers.lifecycle import skill_suggestions
 
     suggestions = skill_suggestions("fr")
     assert len(suggestions) >= 30  # the vocabulary of seeds/skills.json
@@ -144,7 +144,7 @@ def test_numbers_out_of_range_are_explained_in_their_unit(client, auth, make_use
 
 def test_the_domain_checks_the_same_ranges(session, make_user):
     from referral.errors import InvalidInput
-    from referral.offers import create_offer
+    from referral.offers.lifecycle import create_offer
 
     manager = make_user(Role.MANAGER)
     for field, value, message in [
@@ -301,8 +301,8 @@ def test_managers_see_their_offers_with_counts_recruiters_see_all(
 
 
 def test_close_expired_offers_is_also_a_service(session, make_offer):
-    from referral import offers
     from referral.models import utcnow
+    from referral.offers import lifecycle as offers
 
     make_offer(closing_date=date.today() - timedelta(days=1))
     assert offers.close_expired(session, utcnow()) == 1

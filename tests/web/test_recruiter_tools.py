@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from referral import credits
+from referral.applications import credits
 from referral.models import (
     Application,
     AuditEvent,

@@ -5,7 +5,7 @@ import io
 
 from sqlalchemy import select
 
-from referral import credits
+from referral.applications import credits
 from referral.models import Application, CandidateNote, Notification, Referral, Role
 from tests.applying import *  # noqa: F403
 from tests.applying import pdf_bytes

@@ -105,7 +105,7 @@ def test_signing_out_ends_the_sessions_on_other_devices(app, make_user):
 
 
 def test_deactivation_ends_every_session_even_after_reactivation(app, client, make_user, session):
-    from referral import users
+    from referral.people import users
 
     user = make_user()
     admin = make_user(Role.ADMIN)
@@ -124,8 +124,8 @@ def test_a_password_reset_ends_every_session_and_every_other_reset_link(
 ):
     from sqlalchemy import select
 
-    from referral import users
     from referral.models import PasswordResetToken
+    from referral.people import users
 
     user = make_user()
     cookies = _signed_in_cookies(app, client, user)

@@ -8,8 +8,9 @@ import html
 
 import pytest
 
-from referral import scoring, semantic, worker
+from referral import worker
 from referral.models import Role
+from referral.offers import scoring, semantic
 from tests.referral.test_scoring import _apply
 
 EN = {"Accept-Language": "en"}

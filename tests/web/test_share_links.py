@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from referral import links, visit_writer
 from referral.models import OfferStatus, ShareLink, Visit, utcnow
-from referral.touches import COOKIE_NAME, read_touches
+from referral.sharing import links, visit_writer
+from referral.sharing.touches import COOKIE_NAME, read_touches
 from tests.offer_helpers import BOT_UAS, PERSON_UA, make_link, meta
 
 SECRET = "test-secret-key-not-for-production"

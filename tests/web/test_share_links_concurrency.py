@@ -9,8 +9,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from referral import visit_writer
 from referral.models import ShareLink, Visit
+from referral.sharing import visit_writer
 from tests.offer_helpers import PERSON_UA, make_link
 
 THREADS = 16

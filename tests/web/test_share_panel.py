@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from referral import links
 from referral.models import Application, Candidate, OfferStatus, ShareLink, utcnow
+from referral.sharing import links
 from tests.offer_helpers import PERSON_UA, make_link
 
 

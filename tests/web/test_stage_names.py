@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from referral.applications.pipeline import ALL_STATUSES
 from referral.models import Role
-from referral.pipeline import ALL_STATUSES
 
 pytest_plugins = ["tests.shortlist_fixtures"]
 

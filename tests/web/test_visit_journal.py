@@ -1,5 +1,5 @@
 """The visit journal of ``/r/<code>``: appended before the redirect, loaded in batches, never
-lost on a crash and never counted twice (referral/visit_journal.py)."""
+lost on a crash and never counted twice (referral/sharing/visit_journal.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from referral import analytics, visit_journal, visit_writer
+from referral import analytics
 from referral.local_calendar import local_day_number
 from referral.models import ShareLink, Visit, VisitDay, VisitJournalMark, utcnow
-from referral.touches import COOKIE_NAME
+from referral.sharing import visit_journal, visit_writer
+from referral.sharing.touches import COOKIE_NAME
 from tests.offer_helpers import PERSON_UA, make_link
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ CHILD = textwrap.dedent(
     from datetime import timedelta
     from referral.db import make_engine, session_factory
     from referral.models import utcnow
-    from referral.visit_journal import Journal
+    from referral.sharing.visit_journal import Journal
 
     url, directory, link_id, threads, per_thread, people, interval, rotate, end = sys.argv[1:]
     journal = Journal(directory, session_factory(make_engine(url)), float(interval), int(rotate))

@@ -81,7 +81,7 @@ def test_trainings_read_well_and_bad_attendees_are_reported(client, auth, sessio
 
 
 def test_hashtags_keep_acronyms(make_offer):
-    from referral.offer_publicity import hashtags
+    from referral.offers.publicity import hashtags
 
     offer = make_offer(metier="Gestionnaire RH", required_skills=["SQL", "gestion de projet"])
     assert hashtags(offer) == [
@@ -147,7 +147,7 @@ def test_missions_and_profile_in_markdown_read_well_everywhere(client, make_offe
 
 
 def test_markdown_to_text_for_e_mails():
-    from referral.rich_text import to_text
+    from referral.offers.rich_text import to_text
 
     assert to_text("1. un\n2. **deux**\n\nFin") == "1. un\n2. deux\n\nFin"
     assert to_text("") == ""
@@ -210,7 +210,7 @@ def test_points_are_earned_not_payable_unless_bonuses_are_on(
 ):
     from datetime import timedelta
 
-    from referral import credits
+    from referral.applications import credits
     from referral.models import Application, CreditEvent, utcnow
 
     offer = make_offer()

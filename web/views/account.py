@@ -10,9 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
-from referral import notifications, users
 from referral.errors import InvalidInput
 from referral.i18n import LOCALES
+from referral.notifications import outbox as notifications
+from referral.people import users
 from web.auth_user import public, staff_required
 from web.database import db
 from web.views.auth import _safe_next

@@ -23,11 +23,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from referral import directions as direction_service
-from referral import invitations, staff_import
-from referral import users as user_service
 from referral.errors import InvalidInput
 from referral.models import Direction, Role, User
+from referral.people import directions as direction_service
+from referral.people import invitations, staff_import
+from referral.people import users as user_service
 from web.auth_user import roles_required
 from web.database import db, settings
 
@@ -153,7 +153,7 @@ def home():
         "inactive": session.scalar(select(func.count(User.id)).where(User.active.is_(False))),
         "directions": session.scalar(select(func.count(Direction.id))),
     }
-    from referral.semantic import embedding_status
+    from referral.offers.semantic import embedding_status
 
     status = embedding_status(current_app.extensions["relais"].settings)
     return render_template("admin/home.html", counts=counts, embedding=status)

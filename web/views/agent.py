@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from referral import scoring
 from referral.models import Offer, utcnow
+from referral.offers import scoring
 from web.auth_user import staff_required
 from web.database import db, settings
 

@@ -22,11 +22,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from referral import analytics, training_effect, trainings
+from referral import analytics, training_effect
 from referral.analytics import Filters, Period
 from referral.errors import InvalidInput, NotFound
 from referral.local_calendar import local_date
 from referral.models import Channel, Role, TrainingAudience, utcnow
+from referral.people import trainings
 from web import charts
 from web.auth_user import roles_required
 from web.database import db, settings, writing_session

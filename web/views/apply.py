@@ -23,10 +23,13 @@ from wtforms import BooleanField, EmailField, HiddenField, StringField, TelField
 from wtforms.fields import URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from referral import applications, attribution, candidates, privacy, use_cases
+from referral import use_cases
+from referral.applications import applying as applications
+from referral.applications import attribution, candidates
 from referral.errors import InvalidInput, NotFound
 from referral.models import ShareLink, utcnow
-from referral.touches import COOKIE_NAME, add_touch, read_touches
+from referral.privacy import erasure as privacy
+from referral.sharing.touches import COOKIE_NAME, add_touch, read_touches
 from web.auth_user import public
 from web.database import db, settings
 from web.extensions import limiter

@@ -14,9 +14,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from referral import notifications, users
 from referral.errors import AuthenticationFailed, InvalidInput
 from referral.models import User
+from referral.notifications import outbox as notifications
+from referral.people import users
 from web.auth_user import home_endpoint, public
 from web.database import db, settings
 from web.extensions import limiter

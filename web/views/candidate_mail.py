@@ -11,11 +11,11 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Optional
 
-from referral import candidate_messages as cm
-from referral import shortlists
+from referral.applications import shortlists
 from referral.errors import DomainError, NotFound
 from referral.messages import RuleBroken
 from referral.models import Role
+from referral.notifications import candidate_messages as cm
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.offer_labels import LABELS

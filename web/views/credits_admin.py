@@ -11,7 +11,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from referral import credits
+from referral.applications import credits
 from referral.errors import InvalidInput
 from referral.models import Role
 from web.auth_user import roles_required

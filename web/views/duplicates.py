@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from referral import candidates
+from referral.applications import candidates
 from referral.errors import InvalidInput, NotFound
 from referral.models import Application, Candidate, DuplicateFlag, Role
 from web.auth_user import roles_required

@@ -6,8 +6,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from referral import inbox
 from referral.models import utcnow
+from referral.notifications import inbox
 from web.auth_user import staff_required
 from web.database import db
 from web.views.auth import _safe_next

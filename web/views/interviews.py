@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from referral import interviews, shortlists
+from referral.applications import interviews, shortlists
 from referral.errors import Forbidden, NotFound
 from referral.messages import RuleBroken
 from referral.models import Application, Interview, Role

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import InputRequired, Optional
 
-from referral import analytics, linkedin, linkedin_effect
+from referral import analytics, linkedin_effect
 from referral.analytics import MIN_GROUP
 from referral.errors import InvalidInput, NotFound
-from referral.linkedin_archive import ArchiveRefused
+from referral.linkedin import activity as linkedin
+from referral.linkedin.archive import ArchiveRefused
 from referral.local_calendar import local_date
 from referral.models import Offer, OfferStatus, Role, Training, utcnow
 from web.auth_user import roles_required, staff_required

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from referral import offer_search, offers, use_cases
+from referral import use_cases
 from referral.errors import InvalidInput
 from referral.models import Direction, Role, User, UserRole, utcnow
+from referral.offers import lifecycle as offers
+from referral.offers import search as offer_search
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.offer_labels import choices

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from referral import outbox
 from referral.errors import InvalidInput
 from referral.models import Role, utcnow
+from referral.notifications import outbox_admin as outbox
 from web.auth_user import roles_required
 from web.database import db
 

@@ -19,10 +19,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from referral import links, offer_publicity, offer_search, offers, rich_text, visit_writer
 from referral.models import Category, ContractType, OfferStatus, RemoteWork, utcnow
-from referral.share_images import cached_offer_card
-from referral.touches import COOKIE_NAME, add_touch
+from referral.offers import lifecycle as offers
+from referral.offers import publicity as offer_publicity
+from referral.offers import rich_text
+from referral.offers import search as offer_search
+from referral.sharing import links, visit_writer
+from referral.sharing.share_images import cached_offer_card
+from referral.sharing.touches import COOKIE_NAME, add_touch
 from web.auth_user import public
 from web.database import db, settings
 from web.extensions import limiter

@@ -1,7 +1,7 @@
 """The recruiters' space: offers, ranked shortlists, candidates, the pipeline, exports, talent pool.
 
 The hiring manager of an offer reaches its shortlist and the candidates who applied to it;
-``referral.shortlists.can_view`` decides, the views only map its answer to 403.
+``referral.applications.shortlists.can_view`` decides, the views only map its answer to 403.
 """
 
 from __future__ import annotations
@@ -35,19 +35,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from referral import (
-    attribution,
-    candidate_messages,
-    candidates,
-    exports,
-    interviews,
-    pipeline,
-    privacy,
-    shortlists,
-    talentpool,
-)
+from referral.applications import attribution, candidates, exports, interviews, pipeline, shortlists
 from referral.errors import DomainError, Forbidden, InvalidInput, NotFound
 from referral.models import Application, Candidate, Role, utcnow
+from referral.notifications import candidate_messages
+from referral.offers import talentpool
+from referral.privacy import erasure as privacy
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.offer_labels import LABELS

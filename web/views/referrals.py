@@ -14,7 +14,8 @@ from sqlalchemy import select
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from referral import applications, credits, referrals
+from referral.applications import applying as applications
+from referral.applications import credits, referrals
 from referral.errors import InvalidInput, NotFound
 from referral.models import Direction, Offer, utcnow
 from web.auth_user import staff_required

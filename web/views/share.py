@@ -8,10 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from referral import links, offer_publicity, offers
 from referral.errors import NotFound
 from referral.models import Channel, utcnow
-from referral.share_images import qr_png, qr_svg
+from referral.offers import lifecycle as offers
+from referral.offers import publicity as offer_publicity
+from referral.sharing import links
+from referral.sharing.share_images import qr_png, qr_svg
 from web.auth_user import staff_required
 from web.database import db, settings
 from web.views.offers import absolute

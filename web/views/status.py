@@ -12,7 +12,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
-from referral import candidate_status, use_cases
+from referral import use_cases
+from referral.applications import candidate_status
 from referral.errors import InvalidInput, NotFound
 from referral.messages import RuleBroken
 from referral.models import utcnow
