@@ -1,4 +1,4 @@
-"""Offers: writing, publishing, closing and finding them.
+"""The lifecycle of offers: reading, writing, publishing, closing and copying them.
 
 Status rules live here: draft → published → closed or filled. An offer cannot be published
 without a title, a direction, a hiring manager, a description and at least one required skill;
