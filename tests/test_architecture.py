@@ -1,5 +1,6 @@
 """The layers of DESIGN.md, enforced: web → referral → matching, no Flask in referral."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -27,3 +28,26 @@ def test_ruff_finds_nothing():
         [str(ruff), "check", "--quiet", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _calls_that_end_the_transaction(path: Path) -> list[str]:
+    """The ``x.commit(...)`` and ``x.rollback(...)`` calls of one module, as ``file:line``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno} .{node.func.attr}()"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"commit", "rollback"}
+    ]
+
+
+def test_no_view_commits_or_rolls_back():
+    """A view runs its use case in ``web.unit_of_work.transaction()``, which commits when the
+    block ends and rolls back when a refusal leaves it: a view that decided itself could keep
+    half of a refused change, or forget the after-rollback hooks (the CV file of a failed
+    application)."""
+    views = sorted((ROOT / "web" / "views").rglob("*.py"))
+    assert views, "no view module found"
+    found = [call for path in views for call in _calls_that_end_the_transaction(path)]
+    assert found == [], "views that end the transaction themselves:\n" + "\n".join(found)
