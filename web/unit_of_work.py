@@ -82,7 +82,9 @@ class FlaskUrls:
 def unit_of_work(now: datetime | None = None) -> UnitOfWork:
     """A unit of work on the request's session, acting as the signed-in user (if any).
 
-    ``now`` fixes the clock (a view that already read the time for its checks).
+    ``now`` fixes the clock (a view that already read the time for its checks). Views use
+    :func:`transaction` instead, which ends it for them: no view calls ``commit``/``rollback``
+    (tests/test_architecture.py checks it).
     """
     conf = settings()
     actor = current_user._get_current_object() if current_user.is_authenticated else None

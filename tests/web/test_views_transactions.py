@@ -1,9 +1,10 @@
 """Views end their transaction through the unit of work, never on the session themselves.
 
-A view parses the request, calls one use case inside ``with unit_of_work() as uow`` and ends it
-with ``uow.commit()`` (or ``uow.rollback()``), so that the hooks of that outcome run (files of an
-erasure removed after the commit, a CV file removed after a rollback). This checks the modules
-that have moved over; the others join the list as they move.
+A view parses the request and calls one use case inside ``with transaction() as uow``, which
+commits or rolls back through the unit of work, so that the hooks of that outcome run (files of an
+erasure removed after the commit, a CV file removed after a rollback). This checks that no view
+ends a session's transaction; tests/test_architecture.py checks the stricter rule that no view
+calls ``commit``/``rollback`` at all, not even on the unit of work.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from web.auth_user import public
 from web.database import db, settings
 from web.extensions import limiter
 from web.offer_labels import LABELS, label
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 
 bp = Blueprint("apply", __name__)
 
@@ -237,8 +237,8 @@ def apply(offer_id: int):
         touches = read_touches(
             conf.secret_key, request.cookies.get(COOKIE_NAME), now, conf.attribution_window_days
         )
-        with unit_of_work(now) as uow:
-            try:
+        try:
+            with transaction(now) as uow:
                 result = use_cases.apply(
                     uow,
                     offer_id=offer.id,
@@ -252,17 +252,11 @@ def apply(offer_id: int):
                     nonce=form.nonce.data or None,
                     locale=str(get_locale() or conf.default_locale),
                 )
-            except applications.OfferClosed:
-                uow.rollback()
-                return render_template(
-                    "apply/form.html", offer=offer, form=None, is_open=False
-                ), 409
-            except InvalidInput as exc:
-                uow.rollback()
-                _show_errors(form, exc.errors)
-                result = None
-            else:
-                uow.commit()
+        except applications.OfferClosed:
+            return render_template("apply/form.html", offer=offer, form=None, is_open=False), 409
+        except InvalidInput as exc:
+            _show_errors(form, exc.errors)
+            result = None
         if result is None:
             status = 422
         else:
@@ -332,9 +326,8 @@ def forget_invitation(token: str):
     state, status = "ask", 200
     try:
         if form.validate_on_submit():
-            with unit_of_work() as uow:
+            with transaction() as uow:
                 use_cases.forget_invitation(uow, token)
-                uow.commit()
             state = "done"
         else:
             privacy.forgettable_invitation(db(), token)

@@ -30,7 +30,7 @@ from web.auth_user import home_endpoint, public
 from web.database import db, settings
 from web.extensions import limiter
 from web.security import origin, safe_next_path
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -96,24 +96,21 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 user = sign_in.password_sign_in(
                     uow,
                     form.email.data or "",
                     form.password.data or "",
                     str(get_locale() or "fr"),
                 )
-            except sign_in.PasswordSignInOff:
-                error = _("Sign in with %(provider)s.", provider=_provider_label())
-            except AuthenticationFailed:
-                error = _("Wrong e-mail or password.")
-            else:
-                uow.commit()
-                login_user(user, remember=form.remember.data)
-                return redirect(
-                    _safe_next(request.args.get("next")) or url_for(home_endpoint(user))
-                )
+        except sign_in.PasswordSignInOff:
+            error = _("Sign in with %(provider)s.", provider=_provider_label())
+        except AuthenticationFailed:
+            error = _("Wrong e-mail or password.")
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
     status = 401 if error else 200
     conf = settings()
     return render_template(
@@ -215,14 +212,13 @@ def sso_callback():
     identity = sso.identity_from_claims(
         claims, issuer=oidc.metadata()["issuer"], settings=settings()
     )
-    with unit_of_work() as uow:
-        try:
+    try:
+        with transaction() as uow:
             user = sso.sign_in(uow, identity)
-        except sso.SignInRefused as refusal:
-            log.info("sign-in refused (%s) for sub %s", refusal.reason, identity.subject)
-            return _refused(_(refusal.template), 403)
-        user.last_locale = str(get_locale() or "fr")
-        uow.commit()
+            user.last_locale = str(get_locale() or "fr")
+    except sso.SignInRefused as refusal:
+        log.info("sign-in refused (%s) for sub %s", refusal.reason, identity.subject)
+        return _refused(_(refusal.template), 403)
     login_user(user)
     session[ID_TOKEN_KEY] = token["id_token"]
     return redirect(session.pop(NEXT_KEY, None) or url_for(home_endpoint(user)))
@@ -234,9 +230,8 @@ def logout():
     """Sign out, here and on every other device; then at the identity provider too, when
     the person signed in through it and it offers that (RP-initiated logout)."""
     if current_user.is_authenticated:
-        with unit_of_work() as uow:
+        with transaction() as uow:
             sign_in.sign_out(uow, current_user.id)
-            uow.commit()
     id_token = session.pop(ID_TOKEN_KEY, None)
     logout_user()
     flash(_("You are signed out."), "info")
@@ -265,14 +260,13 @@ def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         base = settings().base_url.rstrip("/")
-        with unit_of_work() as uow:
+        with transaction() as uow:
             sign_in.ask_password_reset(
                 uow,
                 form.email.data or "",
                 str(get_locale() or "fr"),
                 lambda token: base + url_for("auth.reset_password", token=token),
             )
-            uow.commit()
         # The same answer whether or not the account exists.
         flash(
             _("If an account exists for this address, a reset link is on its way."),
@@ -294,12 +288,11 @@ def reset_password(token: str):
         return render_template("auth/reset_invalid.html"), 404
     form = ResetForm()
     if form.validate_on_submit():
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 sign_in.reset_password(uow, token, form.password.data or "")
-            except InvalidInput:  # used meanwhile, in another tab
-                return render_template("auth/reset_invalid.html"), 404
-            uow.commit()
+        except InvalidInput:  # used meanwhile, in another tab
+            return render_template("auth/reset_invalid.html"), 404
         flash(_("Your password is changed. Sign in with it."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)

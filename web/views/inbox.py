@@ -10,7 +10,7 @@ from referral import use_cases
 from referral.notifications import inbox
 from web.auth_user import staff_required
 from web.database import db
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 from web.views.auth import _safe_next
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -54,9 +54,8 @@ def follow_notification(notification_id: int):
 @staff_required
 def open_notification(notification_id: int):
     """Mark a notification read and follow its link."""
-    with unit_of_work() as uow:
+    with transaction() as uow:
         row = use_cases.open_notification(uow, notification_id)
-        uow.commit()
     return redirect(row.link_url or url_for("inbox.index"))
 
 
@@ -64,9 +63,8 @@ def open_notification(notification_id: int):
 @staff_required
 def mark_read(notification_id: int):
     """Mark one notification read."""
-    with unit_of_work() as uow:
+    with transaction() as uow:
         use_cases.open_notification(uow, notification_id)
-        uow.commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("inbox.index"))
 
 
@@ -74,9 +72,8 @@ def mark_read(notification_id: int):
 @staff_required
 def mark_all_read():
     """Mark every notification read."""
-    with unit_of_work() as uow:
+    with transaction() as uow:
         count = use_cases.read_all_notifications(uow)
-        uow.commit()
     if count:
         flash(_("All your notifications are marked as read."), "success")
     return redirect(url_for("inbox.index"))

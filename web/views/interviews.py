@@ -22,7 +22,7 @@ from referral.models import Application, Interview, Role
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.errors import refusal_text
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 from web.views.candidate_mail import me
 
 bp = Blueprint("interviews", __name__, url_prefix="/recruiter")
@@ -116,25 +116,20 @@ def new(application_id: int):
     if not form.is_submitted():
         form.nonce.data = secrets.token_urlsafe(24)
     elif form.validate():
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 use_cases.schedule_interview(
                     uow, application, form.data_for_domain(), form.nonce.data or None
                 )
-            except RuleBroken as exc:
-                uow.rollback()
-                _show_error(form, exc)
-                status = 422
-            else:
-                uow.commit()
-                flash(
-                    _(
-                        "The interview is planned and the invitation is on its way to the "
-                        "candidate."
-                    ),
-                    "success",
-                )
-                return redirect(_back(application))
+        except RuleBroken as exc:
+            _show_error(form, exc)
+            status = 422
+        else:
+            flash(
+                _("The interview is planned and the invitation is on its way to the candidate."),
+                "success",
+            )
+            return redirect(_back(application))
     else:
         status = 422
     return render_template(
@@ -164,19 +159,17 @@ def edit(interview_id: int):
         form.panel.data = "\n".join(interview.panel or [])
         form.sequence.data = str(interview.sequence)
     elif form.validate():
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 use_cases.reschedule_interview(
                     uow, interview, form.data_for_domain(), _sequence(form)
                 )
-            except RuleBroken as exc:
-                uow.rollback()
-                _show_error(form, exc)
-                status = 422
-            else:
-                uow.commit()
-                flash(_("The interview is changed and the candidate is told."), "success")
-                return redirect(_back(application))
+        except RuleBroken as exc:
+            _show_error(form, exc)
+            status = 422
+        else:
+            flash(_("The interview is changed and the candidate is told."), "success")
+            return redirect(_back(application))
     else:
         status = 422
     return render_template(
@@ -196,13 +189,11 @@ def cancel(interview_id: int):
     interview = _interview(interview_id)
     form = CancelForm()
     if form.validate_on_submit():
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 use_cases.cancel_interview(uow, interview, _sequence(form))
-            except RuleBroken as exc:
-                uow.rollback()
-                flash(refusal_text(exc), "error")
-            else:
-                uow.commit()
-                flash(_("The interview is cancelled and the candidate is told."), "success")
+        except RuleBroken as exc:
+            flash(refusal_text(exc), "error")
+        else:
+            flash(_("The interview is cancelled and the candidate is told."), "success")
     return redirect(_back(interview.application))

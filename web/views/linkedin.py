@@ -25,7 +25,7 @@ from referral.models import Offer, OfferStatus, Role, Training, utcnow
 from web.auth_user import roles_required, staff_required
 from web.database import db, settings
 from web.errors import field_errors, refusal_text
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 
 bp = Blueprint("linkedin", __name__, url_prefix="/linkedin")
 
@@ -98,19 +98,17 @@ def consent():
     """Give consent (and the profile address colleagues' archives recognise)."""
     form = ConsentForm()
     if form.validate_on_submit() and form.agree.data:
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 use_cases.give_linkedin_consent(uow, form.profile_url.data or "")
-            except InvalidInput as exc:
-                uow.rollback()
-                _field_errors(form, exc)
-            else:
-                uow.commit()
-                flash(
-                    gettext("Your consent is recorded. You can now import your archive."),
-                    "success",
-                )
-                return redirect(url_for("linkedin.mine"))
+        except InvalidInput as exc:
+            _field_errors(form, exc)
+        else:
+            flash(
+                gettext("Your consent is recorded. You can now import your archive."),
+                "success",
+            )
+            return redirect(url_for("linkedin.mine"))
     elif not form.agree.errors:
         form.agree.errors = [gettext("Tick the box to give your consent.")]
     return _page(consent_form=form, status=400)
@@ -125,14 +123,11 @@ def import_archive():
         data = form.archive.data.read()
         prefix = settings().base_url.rstrip("/") + "/r/"
         result = None
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 result = use_cases.import_linkedin_archive(uow, data, prefix)
-            except InvalidInput as exc:
-                uow.rollback()
-                form.archive.errors = [refusal_text(exc)]
-            else:
-                uow.commit()
+        except InvalidInput as exc:
+            form.archive.errors = [refusal_text(exc)]
         if result is not None:
             flash(
                 gettext(
@@ -153,9 +148,8 @@ def import_archive():
 @staff_required
 def delete():
     """Withdraw consent and delete everything kept, in one click."""
-    with unit_of_work() as uow:
+    with transaction() as uow:
         use_cases.erase_linkedin(uow)
-        uow.commit()
     flash(gettext("Everything Relais kept about your LinkedIn activity is deleted."), "success")
     return redirect(url_for("linkedin.mine"))
 
@@ -176,20 +170,18 @@ def posted(offer_id: int):
             k: "" if getattr(form, k).data is None else str(getattr(form, k).data)
             for k in ("impressions", "reactions", "comments", "reposts")
         }
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 use_cases.declare_linkedin_post(
                     uow, offer.id, form.url.data or "", counts, form.post_text.data or ""
                 )
-            except InvalidInput as exc:
-                uow.rollback()
-                _field_errors(form, exc)
-            except NotFound:
-                abort(404)
-            else:
-                uow.commit()
-                flash(gettext("Your post is recorded."), "success")
-                return redirect(url_for("linkedin.mine"))
+        except InvalidInput as exc:
+            _field_errors(form, exc)
+        except NotFound:
+            abort(404)
+        else:
+            flash(gettext("Your post is recorded."), "success")
+            return redirect(url_for("linkedin.mine"))
     status = 400 if request.method == "POST" else 200
     return render_template("linkedin/posted.html", form=form, offer=offer), status
 

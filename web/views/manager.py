@@ -21,7 +21,7 @@ from web.auth_user import roles_required
 from web.database import db
 from web.errors import field_errors, refusal_text
 from web.offer_labels import choices
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 from web.views.offers import render_offer_page
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -170,16 +170,14 @@ def new_offer():
         if current_user.direction_id:
             form.direction_id.data = str(current_user.direction_id)
     if form.validate_on_submit():
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 offer = use_cases.create_offer(uow, form.values())
-            except InvalidInput as exc:
-                uow.rollback()
-                form.show_errors(exc)
-            else:
-                uow.commit()
-                flash(_("The offer is saved as a draft. Preview it, then publish it."), "success")
-                return redirect(url_for("manager.preview", offer_id=offer.id))
+        except InvalidInput as exc:
+            form.show_errors(exc)
+        else:
+            flash(_("The offer is saved as a draft. Preview it, then publish it."), "success")
+            return redirect(url_for("manager.preview", offer_id=offer.id))
     return _render_form(form, status=422 if form.errors else 200)
 
 
@@ -193,17 +191,15 @@ def edit_offer(offer_id: int):
     if request.method == "GET":
         form.load(offer)
     if form.validate_on_submit():
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 use_cases.update_offer(uow, offer, form.values())
-            except InvalidInput as exc:
-                uow.rollback()
-                form.show_errors(exc)
-                offer = _editable(offer_id)
-            else:
-                uow.commit()
-                flash(_("The offer is saved."), "success")
-                return redirect(url_for("manager.preview", offer_id=offer.id))
+        except InvalidInput as exc:
+            form.show_errors(exc)
+            offer = _editable(offer_id)  # again, as the refused change left it rolled back
+        else:
+            flash(_("The offer is saved."), "success")
+            return redirect(url_for("manager.preview", offer_id=offer.id))
     return _render_form(form, offer, status=422 if form.errors else 200)
 
 
@@ -225,17 +221,13 @@ def _act(offer_id: int, action, done: str):
     if not ActionForm().validate_on_submit():
         flash(_("The form has expired. Try again."), "error")
         return redirect(url_for("manager.preview", offer_id=offer.id))
-    with unit_of_work() as uow:
-        try:
+    try:
+        with transaction() as uow:
             result = action(uow, offer)
-        except InvalidInput as exc:
-            uow.rollback()
-            details = " ".join(
-                text for name, text in field_errors(exc).items() if name != exc.field
-            )
-            flash(f"{refusal_text(exc)} {details}".strip(), "error")
-            return redirect(url_for("manager.preview", offer_id=offer_id))
-        uow.commit()
+    except InvalidInput as exc:
+        details = " ".join(text for name, text in field_errors(exc).items() if name != exc.field)
+        flash(f"{refusal_text(exc)} {details}".strip(), "error")
+        return redirect(url_for("manager.preview", offer_id=offer_id))
     flash(done, "success")
     return redirect(url_for("manager.preview", offer_id=result.id))
 

@@ -30,7 +30,7 @@ from web.auth_user import public
 from web.database import db, settings
 from web.extensions import limiter
 from web.offer_labels import slug as _slug
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 
 bp = Blueprint("offers", __name__)
 
@@ -202,9 +202,8 @@ def follow_link(code: str):
     )
     # Counting a visit is the one write a GET makes here (the reason of the share link).
     if decided.visitor is not None:
-        with unit_of_work(now) as uow:
+        with transaction(now) as uow:
             following.record(uow.session, decided, now)
-            uow.commit()
     if decided.bot:
         offer = offers.get_public_offer(session_, target.offer_id, now)
         return render_offer_page(offer, share_url=absolute("offers.follow_link", code=code))

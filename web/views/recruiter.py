@@ -47,7 +47,7 @@ from web.database import db, settings
 from web.errors import field_errors, refusal_text
 from web.offer_labels import LABELS
 from web.templating import candidate_name
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 from web.views.auth import _safe_next
 from web.views.candidate_mail import compose_url
 from web.views.duplicates import REASON_LABELS as DUPLICATE_REASONS
@@ -301,9 +301,8 @@ def _export_rows(offer_id: int):
 
 
 def _audit_export(offer, table, kind: str) -> None:
-    with unit_of_work() as uow:
+    with transaction() as uow:
         use_cases.record_export(uow, offer, kind, table)
-        uow.commit()
 
 
 @bp.route("/offers/<int:offer_id>/shortlist.csv")
@@ -352,7 +351,7 @@ def bulk_move(offer_id: int):
         flash(_("Select at least one application."), "error")
         return redirect(back)
     selected = shortlists.applications_for(session, offer, ids)
-    with unit_of_work() as uow:
+    with transaction() as uow:
         report = use_cases.move_applications(
             uow,
             selected,
@@ -360,7 +359,6 @@ def bulk_move(offer_id: int):
             reason=form.reason.data or None,
             confirm=form.confirm.data,
         )
-        uow.commit()
     refused = [(application, refusal_text(exc)) for application, exc in report.refused]
     compose = None
     if report.moved and candidate_messages.stage_message_for(form.to_status.data):
@@ -440,14 +438,12 @@ def add_note(candidate_id: int):
     application = next(
         (a for a in file.applications if str(a.id) == (form.application_id.data or "")), None
     )
-    with unit_of_work() as uow:
-        try:
+    try:
+        with transaction() as uow:
             use_cases.add_note(uow, file.candidate, form.body.data, application)
-        except InvalidInput as exc:
-            uow.rollback()
-            form.body.errors = [refusal_text(exc)]
-            return _candidate_page(candidate_id, form, 400)
-        uow.commit()
+    except InvalidInput as exc:
+        form.body.errors = [refusal_text(exc)]
+        return _candidate_page(candidate_id, form, 400)
     flash(_("The note is saved."), "success")
     return redirect(url_for(".candidate", candidate_id=candidate_id) + "#notes")
 
@@ -483,8 +479,8 @@ def move(application_id: int):
             "error",
         )
         return redirect(back)
-    with unit_of_work() as uow:
-        try:
+    try:
+        with transaction() as uow:
             change = use_cases.move_application(
                 uow,
                 application,
@@ -492,20 +488,17 @@ def move(application_id: int):
                 reason=form.reason.data or None,
                 confirm=form.confirm.data,
             )
-        except pipeline.ConfirmationRequired as exc:
-            uow.rollback()
-            return render_template(
-                "recruiter/confirm_move.html",
-                application=application,
-                form=form,
-                message=refusal_text(exc),
-                back=back,
-            )
-        except DomainError as exc:
-            uow.rollback()
-            flash(refusal_text(exc), "error")
-            return redirect(back)
-        uow.commit()
+    except pipeline.ConfirmationRequired as exc:
+        return render_template(
+            "recruiter/confirm_move.html",
+            application=application,
+            form=form,
+            message=refusal_text(exc),
+            back=back,
+        )
+    except DomainError as exc:
+        flash(refusal_text(exc), "error")
+        return redirect(back)
     flash(
         _(
             "%(name)s: moved to “%(stage)s”.",
@@ -534,14 +527,12 @@ def merge(candidate_id: int):
         flash(_("Choose the duplicate to merge."), "error")
         return redirect(url_for(".candidate", candidate_id=this.id))
     keep, drop = (this, other) if form.keep.data == "this" else (other, this)
-    with unit_of_work() as uow:
-        try:
+    try:
+        with transaction() as uow:
             kept = use_cases.merge_candidates(uow, keep, drop)
-        except DomainError as exc:
-            uow.rollback()
-            flash(refusal_text(exc), "error")
-            return redirect(url_for(".candidate", candidate_id=this.id))
-        uow.commit()
+    except DomainError as exc:
+        flash(refusal_text(exc), "error")
+        return redirect(url_for(".candidate", candidate_id=this.id))
     flash(_("The two candidates are merged."), "success")
     return redirect(url_for(".candidate", candidate_id=kept.id))
 
@@ -557,9 +548,9 @@ def erase(candidate_id: int):
     form = EraseForm()
     if not form.validate_on_submit():
         return _candidate_page(candidate_id, status=400, erase_form=form)
-    with unit_of_work() as uow:
+    # The files go once the erasure is committed (an after-commit hook).
+    with transaction() as uow:
         use_cases.erase_candidate(uow, candidate)
-        uow.commit()  # the files go once the erasure is committed (an after-commit hook)
     flash(_("The candidate's personal data is erased."), "success")
     return redirect(url_for(".candidate", candidate_id=candidate.id))
 

@@ -24,7 +24,7 @@ from web.database import db, settings
 from web.errors import refusal_text
 from web.offer_labels import LABELS
 from web.templating import candidate_name
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 
 bp = Blueprint("referrals", __name__, url_prefix="/agent")
 
@@ -100,23 +100,18 @@ def refer():
             reason=form.reason.data or "",
         )
         referral = None
-        with unit_of_work() as uow:
-            try:
+        try:
+            with transaction() as uow:
                 referral = use_cases.refer(uow, form.offer_id.data, data)
-            except referrals.ReferralRefused as exc:
-                uow.rollback()
-                form.email.errors = [*form.email.errors, refusal_text(exc)]
-            except NotFound:
-                uow.rollback()
-                form.offer_id.errors = [*form.offer_id.errors, _("Choose an open offer.")]
-            except InvalidInput as exc:
-                uow.rollback()
-                if "email" in exc.errors:
-                    form.email.errors = [*form.email.errors, _("Enter a valid e-mail address.")]
-                else:
-                    form.first_name.errors = [*form.first_name.errors, str(REQUIRED)]
+        except referrals.ReferralRefused as exc:
+            form.email.errors = [*form.email.errors, refusal_text(exc)]
+        except NotFound:
+            form.offer_id.errors = [*form.offer_id.errors, _("Choose an open offer.")]
+        except InvalidInput as exc:
+            if "email" in exc.errors:
+                form.email.errors = [*form.email.errors, _("Enter a valid e-mail address.")]
             else:
-                uow.commit()
+                form.first_name.errors = [*form.first_name.errors, str(REQUIRED)]
         if referral is None:
             status = 422
         else:
@@ -222,9 +217,8 @@ def leaderboard_visibility():
     form = VisibilityForm()
     if form.validate_on_submit():
         visible = request.form.get("visible") == "1"
-        with unit_of_work() as uow:
+        with transaction() as uow:
             use_cases.set_on_leaderboard(uow, visible)
-            uow.commit()
         flash(
             _("You are on the leaderboard again.")
             if visible

@@ -18,7 +18,7 @@ from referral.sharing.share_images import qr_png, qr_svg
 from web.auth_user import staff_required
 from web.database import db, settings
 from web.errors import refusal_text
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 from web.views.offers import absolute
 
 bp = Blueprint("share", __name__, url_prefix="/agent")
@@ -82,14 +82,12 @@ def take_link(offer_id: int, channel: str):
     if not LinkForm().validate_on_submit():
         flash(_("The form has expired. Try again."), "error")
         return redirect(back)
-    with unit_of_work(now) as uow:
-        try:
+    try:
+        with transaction(now) as uow:
             link = use_cases.take_link(uow, offer, channel)
-        except offers.OfferNotOpen as exc:
-            uow.rollback()
-            flash(refusal_text(exc), "error")
-            return redirect(back)
-        uow.commit()
+    except offers.OfferNotOpen as exc:
+        flash(refusal_text(exc), "error")
+        return redirect(back)
     if request.form.get("then") == "open" and channel in EXTERNAL:
         post = offer_publicity.post_text(offer, str(get_locale() or "fr"), None)
         target = links.share_urls({channel: link_url(link)}, offer.title, post)[channel]
@@ -112,9 +110,8 @@ def revoke(link_id: int):
     session = db()
     link = links.get_own_link(session, link_id, current_user)
     if LinkForm().validate_on_submit():
-        with unit_of_work() as uow:
+        with transaction() as uow:
             use_cases.revoke_link(uow, link)
-            uow.commit()
         flash(_("The link is withdrawn: it no longer leads to the offer."), "success")
     back = request.form.get("back")
     if back == "offer":

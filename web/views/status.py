@@ -20,7 +20,7 @@ from web.auth_user import public
 from web.database import db, settings
 from web.errors import refusal_text
 from web.extensions import limiter
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 from web.views.apply import CV_MESSAGES, _attempts_limit
 
 bp = Blueprint("status", __name__, url_prefix="/status")
@@ -102,14 +102,12 @@ def withdraw(token: str):
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _page(token, 422, withdraw_form=form)
-    with unit_of_work() as uow:
-        try:
+    try:
+        with transaction() as uow:
             use_cases.withdraw_application(uow, application)
-        except RuleBroken as exc:
-            uow.rollback()
-            form.confirm.errors = [refusal_text(exc)]
-            return _page(token, 409, withdraw_form=form)
-        uow.commit()
+    except RuleBroken as exc:
+        form.confirm.errors = [refusal_text(exc)]
+        return _page(token, 409, withdraw_form=form)
     flash(_("Your application is withdrawn."), "success")
     return redirect(url_for(".show", token=token))
 
@@ -125,26 +123,23 @@ def replace_cv(token: str):
     if not form.validate_on_submit():
         return _page(token, 422, cv_form=form)
     upload = form.cv.data
-    with unit_of_work() as uow:
-        try:
+    try:
+        with transaction() as uow:
             use_cases.replace_cv(uow, application, upload.read(), upload.filename or "")
-        except RuleBroken as exc:
-            uow.rollback()
-            form.cv.errors = [refusal_text(exc)]
-            return _page(token, 409, cv_form=form)
-        except InvalidInput as exc:
-            uow.rollback()
-            code = exc.errors.get("cv", "corrupt")
-            form.cv.errors = [
-                _(
-                    "The file is larger than %(limit)s MB. Choose a smaller file.",
-                    limit=f"{settings().max_upload_mb:g}",
-                )
-                if code == "too_large"
-                else str(CV_MESSAGES.get(code, CV_MESSAGES["corrupt"]))
-            ]
-            return _page(token, 422, cv_form=form)
-        uow.commit()
+    except RuleBroken as exc:
+        form.cv.errors = [refusal_text(exc)]
+        return _page(token, 409, cv_form=form)
+    except InvalidInput as exc:
+        code = exc.errors.get("cv", "corrupt")
+        form.cv.errors = [
+            _(
+                "The file is larger than %(limit)s MB. Choose a smaller file.",
+                limit=f"{settings().max_upload_mb:g}",
+            )
+            if code == "too_large"
+            else str(CV_MESSAGES.get(code, CV_MESSAGES["corrupt"]))
+        ]
+        return _page(token, 422, cv_form=form)
     flash(_("Your new CV is attached to your application."), "success")
     return redirect(url_for(".show", token=token))
 
@@ -159,9 +154,9 @@ def erase(token: str):
     form = EraseForm()
     if not form.validate_on_submit():
         return _page(token, 422, erase_form=form)
-    with unit_of_work() as uow:
+    # The files go once the erasure is committed (an after-commit hook).
+    with transaction() as uow:
         use_cases.erase_my_data(uow, application)
-        uow.commit()  # the files go once the erasure is committed (an after-commit hook)
     return render_template("status/erased.html")
 
 

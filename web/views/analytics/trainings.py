@@ -28,7 +28,7 @@ from web import charts
 from web.auth_user import roles_required
 from web.database import db, settings
 from web.offer_labels import LABELS
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import transaction
 from web.views.analytics import bp
 from web.views.analytics.tables import (
     NOT_ENOUGH,
@@ -366,7 +366,7 @@ class AttendeesForm(FlaskForm):
 
 def _save(form: TrainingForm, training_row=None):
     try:
-        with unit_of_work() as uow:
+        with transaction() as uow:
             saved = trainings.save_training(
                 uow,
                 training_row,
@@ -375,7 +375,6 @@ def _save(form: TrainingForm, training_row=None):
                 held_on=form.held_on.data,
                 notes=form.notes.data or "",
             )
-            uow.commit()
     except InvalidInput:
         form.title.errors = [*form.title.errors, _("Check the fields of the form.")]
         return None
@@ -413,9 +412,8 @@ def edit_training(training_id: int):
 @roles_required(Role.ADMIN)
 def delete_training(training_id: int):
     """Delete a training and its list of attendees."""
-    with unit_of_work() as uow:
+    with transaction() as uow:
         trainings.delete_training(uow, training_id)
-        uow.commit()
     flash(_("The training is deleted."), "success")
     return redirect(url_for("analytics.trainings_list"))
 
@@ -452,9 +450,8 @@ def add_attendees(training_id: int):
         return _attendees_page(row, form), 400
     try:
         text = f"{form.emails.data or ''}\n{form.email.data or ''}"
-        with unit_of_work() as uow:
+        with transaction() as uow:
             result = trainings.add_attendees(uow, row.id, text)
-            uow.commit()
     except InvalidInput:
         form.emails.errors = [_("Enter at least one e-mail address (at most 2,000 at once).")]
         return _attendees_page(row, form), 400
@@ -476,9 +473,8 @@ def add_attendees(training_id: int):
 def remove_attendee(training_id: int, user_id: int):
     """Remove one attendee from a training."""
     try:
-        with unit_of_work() as uow:
+        with transaction() as uow:
             trainings.remove_attendee(uow, training_id, user_id)
-            uow.commit()
     except NotFound:
         abort(404)
     flash(_("The attendee is removed."), "success")
