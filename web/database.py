@@ -1,4 +1,5 @@
-"""One SQLAlchemy session per request, closed at teardown; views commit what they change."""
+"""One SQLAlchemy session per request, closed at teardown; views change data only through
+``web.unit_of_work.transaction()``, which commits or rolls back for them."""
 
 from __future__ import annotations
 
