@@ -188,7 +188,12 @@ def load(
         with committing(UnitOfWork(session, settings=settings, clock=lambda: now)) as uow:
             _Loader(uow).run()
             # Derived data: the visits' daily roll-up and the match scores.
-            rollup.refresh_visit_days(session, settings.timezone, rebuild=True)
+            # The roll-up holds every seeded visit: it is complete up to the last one (the
+            # same instant when the seeds load again, so a second load changes nothing).
+            last_visit = session.scalar(select(func.max(Visit.occurred_at)))
+            rollup.refresh_visit_days(
+                session, settings.timezone, rebuild=True, now=last_visit or now
+            )
             scoring.score_unscored(session, settings, now)
         after = table_counts(session)
     return SeedReport(before, after)
