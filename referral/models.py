@@ -250,6 +250,13 @@ class CreditState(enum.StrEnum):
     VOID = "void"
 
 
+class CvTextStatus(enum.StrEnum):
+    """Whether text could be read from an uploaded CV (a scan without text layer cannot)."""
+
+    OK = "ok"
+    NO_TEXT = "no_text"
+
+
 class NotificationStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for the worker
     HELD = "held"  # waiting for the recipient's digest
@@ -670,7 +677,7 @@ class CVFile(Base):
     """One uploaded CV version, stored outside the static folder under a random name."""
 
     __tablename__ = "cv_file"
-    __table_args__ = (CheckConstraint(_in("text_status", ("ok", "no_text")), name="text_status"),)
+    __table_args__ = (CheckConstraint(_in("text_status", CvTextStatus), name="text_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(
@@ -682,10 +689,18 @@ class CVFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     text: Mapped[str] = mapped_column(Text, default="")
-    text_status: Mapped[str] = mapped_column(String(10), default="ok")
+    text_status: Mapped[CvTextStatus] = mapped_column(
+        StrEnumType(CvTextStatus, 10), default=CvTextStatus.OK
+    )
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     candidate: Mapped[Candidate] = relationship(back_populates="cv_files")
+
+    @property
+    def text_unreadable(self) -> bool:
+        """Nothing could be read in the file (a scan without text layer): the pages say so,
+        and scoring does not rank it on an empty text."""
+        return self.text_status == CvTextStatus.NO_TEXT
 
 
 class Referral(Base):
@@ -711,7 +726,9 @@ class Referral(Base):
     relationship_note: Mapped[str] = mapped_column(String(200), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(12), default=ReferralStatus.INVITED.value)
+    status: Mapped[ReferralStatus] = mapped_column(
+        StrEnumType(ReferralStatus, 12), default=ReferralStatus.INVITED
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
 
@@ -811,8 +828,10 @@ class StatusChange(Base):
     application_id: Mapped[int] = mapped_column(
         ForeignKey("application.id", ondelete="CASCADE"), index=True
     )
-    from_status: Mapped[str | None] = mapped_column(String(12))
-    to_status: Mapped[str] = mapped_column(String(12))
+    from_status: Mapped[ApplicationStatus | None] = mapped_column(
+        StrEnumType(ApplicationStatus, 12)
+    )
+    to_status: Mapped[ApplicationStatus] = mapped_column(StrEnumType(ApplicationStatus, 12))
     reason: Mapped[str | None] = mapped_column(String(200))
     by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -902,7 +921,9 @@ class CreditEvent(Base):
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("credit_event.id", ondelete="SET NULL")
     )
-    state: Mapped[str] = mapped_column(String(10), default=CreditState.ELIGIBLE.value)
+    state: Mapped[CreditState] = mapped_column(
+        StrEnumType(CreditState, 10), default=CreditState.ELIGIBLE
+    )
     eligible_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
     paid_by_id: Mapped[int | None] = mapped_column(
@@ -940,7 +961,9 @@ class Notification(Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
     link_url: Mapped[str | None] = mapped_column(String(500))
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    status: Mapped[str] = mapped_column(String(10), default=NotificationStatus.PENDING.value)
+    status: Mapped[NotificationStatus] = mapped_column(
+        StrEnumType(NotificationStatus, 10), default=NotificationStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
@@ -1198,7 +1221,9 @@ class Interview(Base):
     )
     uid: Mapped[str] = mapped_column(String(120), unique=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(10), default=InterviewStatus.SCHEDULED.value)
+    status: Mapped[InterviewStatus] = mapped_column(
+        StrEnumType(InterviewStatus, 10), default=InterviewStatus.SCHEDULED
+    )
     starts_at: Mapped[datetime]
     duration_minutes: Mapped[int] = mapped_column(Integer)
     location: Mapped[str] = mapped_column(String(300), default="")
@@ -1212,6 +1237,11 @@ class Interview(Base):
 
     application: Mapped[Application] = relationship()
     organizer: Mapped[User | None] = relationship()
+
+    @property
+    def is_cancelled(self) -> bool:
+        """A cancelled interview is kept (its calendar event was withdrawn) but not changed again."""
+        return self.status == InterviewStatus.CANCELLED
 
     def __repr__(self) -> str:
         return f"<Interview {self.id} {self.status} seq={self.sequence}>"

@@ -59,7 +59,7 @@ BACKOFF_FACTOR = 2.0
 BACKOFF_CAP_S = 3600.0
 BACKOFF_JITTER = 0.1  # up to +10 %, so that rows failed together do not retry together
 
-PENDING = NotificationStatus.PENDING.value
+PENDING = NotificationStatus.PENDING
 
 
 @dataclass
@@ -146,7 +146,7 @@ def deliver_due(
                     if isinstance(exc, ServerUnavailable):
                         unavailable = exc
                     _record_failure(row, exc, now, settings)
-                    if row.status == NotificationStatus.FAILED.value:
+                    if row.status == NotificationStatus.FAILED:
                         report.failed += 1
                     else:
                         report.retrying += 1
@@ -161,7 +161,7 @@ def deliver_due(
 
 def mark_sent(session: Session, row: Notification, now: datetime) -> None:
     """The row left; a digest takes the rows it carries along with it."""
-    row.status = NotificationStatus.SENT.value
+    row.status = NotificationStatus.SENT
     row.sent_at = now
     row.next_attempt_at = None
     row.last_error = None
@@ -170,9 +170,9 @@ def mark_sent(session: Session, row: Notification, now: datetime) -> None:
             update(Notification)
             .where(
                 Notification.digest_id == row.id,
-                Notification.status == NotificationStatus.HELD.value,
+                Notification.status == NotificationStatus.HELD,
             )
-            .values(status=NotificationStatus.SENT.value, sent_at=now)
+            .values(status=NotificationStatus.SENT, sent_at=now)
             .execution_options(synchronize_session=False)
         )
 
@@ -180,7 +180,7 @@ def mark_sent(session: Session, row: Notification, now: datetime) -> None:
 def _record_failure(row: Notification, exc: BaseException, now: datetime, settings) -> None:
     row.last_error = describe_error(exc)
     if is_permanent(exc) or row.attempts >= settings.mail_max_attempts:
-        row.status = NotificationStatus.FAILED.value
+        row.status = NotificationStatus.FAILED
         row.next_attempt_at = None
         log.error("notification %s failed for good: %s", row.id, row.last_error)
     else:

@@ -646,7 +646,7 @@ class _Loader:
                         size=len(data),
                         sha256=hashlib.sha256(data).hexdigest(),
                         text=extracted.text,
-                        text_status="ok" if extracted.has_text else "no_text",
+                        text_status=extracted.text_status,
                         uploaded_at=at,
                     )
                 )
@@ -728,7 +728,7 @@ class _Loader:
                     relationship_note="ancien collègue",
                     reason="Son parcours correspond bien au poste, je le recommande.",
                     token=plan["token"],
-                    status=ReferralStatus.APPLIED.value,
+                    status=ReferralStatus.APPLIED,
                     created_at=plan["referred_at"],
                     expires_at=plan["referred_at"]
                     + timedelta(days=self.settings.referral_window_days),

@@ -9,7 +9,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from referral.models import Role
+from referral.models import (
+    ApplicationStatus,
+    CreditState,
+    InterviewStatus,
+    NotificationStatus,
+    OfferStatus,
+    ReferralStatus,
+    Role,
+)
 from referral.offers import rich_text
 from referral.privacy import erasure as privacy
 
@@ -96,6 +104,15 @@ def markdown(text: str | None) -> Markup:
 
 
 def init_app(app: Flask) -> None:
+    # The status vocabularies, so that a template compares with the enum, never a literal.
+    app.jinja_env.globals.update(
+        ApplicationStatus=ApplicationStatus,
+        CreditState=CreditState,
+        InterviewStatus=InterviewStatus,
+        NotificationStatus=NotificationStatus,
+        OfferStatus=OfferStatus,
+        ReferralStatus=ReferralStatus,
+    )
     app.add_template_filter(markdown, "markdown")
     app.add_template_filter(format_decimal, "numberformat")  # 1,800 / 1 800
 

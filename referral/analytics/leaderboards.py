@@ -90,7 +90,7 @@ def _per_agent(session: Session, period: Period, filters: Filters):
     ).where(
         CreditEvent.created_at >= start,
         CreditEvent.created_at < end,
-        CreditEvent.state != CreditState.VOID.value,
+        CreditEvent.state != CreditState.VOID,
     )
     if filters.offer_id is not None or filters.channel:
         points_q = points_q.join(Application, Application.id == CreditEvent.application_id)

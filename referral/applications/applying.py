@@ -350,7 +350,7 @@ def _after_create(
     urls: Urls,
 ) -> None:
     if found.referral is not None:
-        found.referral.status = ReferralStatus.APPLIED.value
+        found.referral.status = ReferralStatus.APPLIED
         found.referral.candidate_id = candidate.id
     status_history.record(
         session,

@@ -127,7 +127,7 @@ def find_invitation(session: Session, token: str | None, offer_id: int) -> Refer
     if (
         referral is None
         or referral.offer_id != offer_id
-        or referral.status == ReferralStatus.SUPERSEDED.value
+        or referral.status == ReferralStatus.SUPERSEDED
         or not referral.agent.active
     ):
         return None
@@ -142,7 +142,7 @@ def live_referral(session: Session, offer_id: int, email: str, now: datetime) ->
         .where(
             Referral.offer_id == offer_id,
             Referral.email == email,
-            Referral.status != ReferralStatus.SUPERSEDED.value,
+            Referral.status != ReferralStatus.SUPERSEDED,
             Referral.expires_at > now,
         )
         .order_by(Referral.created_at.desc(), Referral.id.desc())

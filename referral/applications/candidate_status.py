@@ -126,7 +126,7 @@ def page(session: Session, application: Application) -> StatusPage:
             select(Interview)
             .where(
                 Interview.application_id == application.id,
-                Interview.status == InterviewStatus.SCHEDULED.value,
+                Interview.status == InterviewStatus.SCHEDULED,
             )
             .order_by(Interview.starts_at)
         )
@@ -190,7 +190,7 @@ def withdraw(
     for interview in session.scalars(
         select(Interview).where(
             Interview.application_id == application.id,
-            Interview.status == InterviewStatus.SCHEDULED.value,
+            Interview.status == InterviewStatus.SCHEDULED,
         )
     ):
         interviews.cancel(session, settings, interview, actor=None, now=now, urls=urls)

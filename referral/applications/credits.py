@@ -79,6 +79,19 @@ def ensure_rules(session: Session) -> dict[str, CreditRule]:
     return rules
 
 
+def current_rules(session: Session) -> dict[str, CreditRule]:
+    """The credit rules as they apply now, read only: a milestone with no row yet shows its
+    default, in a rule that is not added to the session, so that reading the rules (the admin's
+    page) writes nothing; the first credit or the first save writes the defaults
+    (:func:`ensure_rules`)."""
+    rules = {r.milestone: r for r in session.scalars(select(CreditRule))}
+    return {
+        milestone: rules.get(milestone)
+        or CreditRule(milestone=milestone, points=DEFAULT_POINTS[milestone], active=True)
+        for milestone in MILESTONES
+    }
+
+
 def update_rule(
     session: Session, milestone: str, *, points: int, active: bool, actor: User
 ) -> CreditRule:
@@ -197,7 +210,7 @@ def on_status_change(
                     round=_next_round(events, milestone),
                     is_reversal=False,
                     points=rule.points,
-                    state=CreditState.PENDING.value if is_hire else CreditState.ELIGIBLE.value,
+                    state=CreditState.PENDING if is_hire else CreditState.ELIGIBLE,
                     eligible_at=now + timedelta(days=probation_days) if is_hire else now,
                     created_at=now,
                 ),
@@ -225,7 +238,7 @@ def on_status_change(
 def _reverse(session: Session, award: CreditEvent, now: datetime) -> CreditEvent | None:
     """The compensating line of ``award``. An unpaid award is voided with its reversal; a
     paid one leaves an eligible negative line, to be deducted from the next payment."""
-    paid = award.state == CreditState.PAID.value
+    paid = award.state == CreditState.PAID
     reversal = _insert(
         session,
         CreditEvent(
@@ -236,13 +249,13 @@ def _reverse(session: Session, award: CreditEvent, now: datetime) -> CreditEvent
             is_reversal=True,
             points=-award.points,
             reverses_id=award.id,
-            state=CreditState.ELIGIBLE.value if paid else CreditState.VOID.value,
+            state=CreditState.ELIGIBLE if paid else CreditState.VOID,
             eligible_at=now,
             created_at=now,
         ),
     )
     if reversal is not None and not paid:
-        award.state = CreditState.VOID.value
+        award.state = CreditState.VOID
     return reversal
 
 
@@ -264,11 +277,11 @@ def refresh_states(session: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
     due = session.scalars(
         select(CreditEvent).where(
-            CreditEvent.state == CreditState.PENDING.value, CreditEvent.eligible_at <= now
+            CreditEvent.state == CreditState.PENDING, CreditEvent.eligible_at <= now
         )
     ).all()
     for event in due:
-        event.state = CreditState.ELIGIBLE.value
+        event.state = CreditState.ELIGIBLE
     return len(due)
 
 
@@ -289,9 +302,9 @@ def record_payment(
     if event is None or event.milestone != Milestone.HIRED.value:
         raise NotFound("No such hire credit.")
     refresh_states(session, now)
-    if event.state != CreditState.ELIGIBLE.value:
+    if event.state != CreditState.ELIGIBLE:
         raise InvalidInput("Only an eligible credit can be paid.", {"state": event.state})
-    event.state = CreditState.PAID.value
+    event.state = CreditState.PAID
     event.paid_at = now
     event.paid_by_id = actor.id
     audit.record(
@@ -391,8 +404,9 @@ def set_on_leaderboard(session: Session, user: User, visible: bool) -> None:
 
 
 def rules_to_edit(uow: UnitOfWork) -> dict[str, CreditRule]:
-    """The rules as the admin edits them (the defaults written first, see :func:`ensure_rules`)."""
-    return ensure_rules(uow.session)
+    """The rules as the admin edits them, the defaults shown where none is saved yet (read only,
+    see :func:`current_rules`)."""
+    return current_rules(uow.session)
 
 
 def save_rules(uow: UnitOfWork, rules: dict[str, tuple[int, bool]]) -> None:
@@ -404,8 +418,9 @@ def save_rules(uow: UnitOfWork, rules: dict[str, tuple[int, bool]]) -> None:
 
 
 def hire_credits_to_review(uow: UnitOfWork) -> list[CreditEvent]:
-    """The hire credits, those whose probation is over made eligible first (:func:`refresh_states`)."""
-    refresh_states(uow.session, uow.now())
+    """The hire credits, read only: a credit whose probation is over shows as eligible through
+    :func:`state_on`; the worker's daily job (``refresh_states``) records it, and a payment
+    records it first (:func:`record_payment`)."""
     return hire_credits(uow.session)
 
 
@@ -427,9 +442,9 @@ def state_on(event: CreditEvent, now: datetime) -> str:
     as eligible even before the worker's daily job (``refresh_states``) records it, so that
     reading the ledger writes nothing."""
     if (
-        event.state == CreditState.PENDING.value
+        event.state == CreditState.PENDING
         and event.eligible_at is not None
         and event.eligible_at <= now
     ):
-        return CreditState.ELIGIBLE.value
+        return CreditState.ELIGIBLE
     return event.state

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass
 
 from referral.errors import InvalidInput
+from referral.models import CvTextStatus
 
 MAX_EXPANDED_BYTES = 50 * 1024 * 1024  # what a DOCX/ODT may expand to
 MAX_COMPRESSION_RATIO = 200
@@ -46,9 +47,9 @@ class ExtractedCV:
         return bool(self.text.strip())
 
     @property
-    def text_status(self) -> str:
+    def text_status(self) -> CvTextStatus:
         """``ok``, or ``no_text`` for a file with nothing readable (a scanned PDF)."""
-        return "ok" if self.has_text else "no_text"
+        return CvTextStatus.OK if self.has_text else CvTextStatus.NO_TEXT
 
 
 def extract(data: bytes, max_bytes: int) -> ExtractedCV:

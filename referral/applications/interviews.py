@@ -256,7 +256,7 @@ def schedule(
         application=application,
         uid=uid,
         sequence=0,
-        status=InterviewStatus.SCHEDULED.value,
+        status=InterviewStatus.SCHEDULED,
         starts_at=data.starts_at,
         duration_minutes=data.duration_minutes,
         location=data.location,
@@ -299,7 +299,7 @@ def reschedule(
     now = now or utcnow()
     if sequence is not None and sequence != interview.sequence:
         raise RuleBroken(CHANGED_MEANWHILE)
-    if interview.status != InterviewStatus.SCHEDULED.value:
+    if interview.status != InterviewStatus.SCHEDULED:
         raise RuleBroken(CANCELLED_ALREADY)
     if interview.application.candidate.erased_at is not None:
         raise RuleBroken(ERASED)
@@ -339,9 +339,9 @@ def cancel(
     now = now or utcnow()
     if sequence is not None and sequence != interview.sequence:
         raise RuleBroken(CHANGED_MEANWHILE)
-    if interview.status != InterviewStatus.SCHEDULED.value:
+    if interview.status != InterviewStatus.SCHEDULED:
         raise RuleBroken(CANCELLED_ALREADY)
-    interview.status = InterviewStatus.CANCELLED.value
+    interview.status = InterviewStatus.CANCELLED
     interview.sequence += 1
     interview.updated_at = now
     audit.record(

@@ -103,7 +103,7 @@ def refer(
         .where(
             Referral.offer_id == offer.id,
             Referral.email == email,
-            Referral.status != ReferralStatus.SUPERSEDED.value,
+            Referral.status != ReferralStatus.SUPERSEDED,
         )
         .order_by(Referral.created_at)
     ).all()
@@ -122,7 +122,7 @@ def refer(
                 until=old.expires_at.date(),
             )
     for old in previous:
-        old.status = ReferralStatus.SUPERSEDED.value
+        old.status = ReferralStatus.SUPERSEDED
     referral = Referral(
         offer_id=offer.id,
         agent_id=agent.id,
@@ -132,7 +132,7 @@ def refer(
         relationship_note=data.relationship.strip()[:200],
         reason=data.reason.strip()[:4000],
         token=secrets.token_urlsafe(32),
-        status=ReferralStatus.INVITED.value,
+        status=ReferralStatus.INVITED,
         created_at=now,
         expires_at=now + timedelta(days=settings.referral_window_days),
     )

@@ -29,7 +29,7 @@ def send_digests(
     held = (
         select(Notification)
         .where(
-            Notification.status == NotificationStatus.HELD.value,
+            Notification.status == NotificationStatus.HELD,
             Notification.digest_id.is_(None),
             Notification.recipient_id.is_not(None),
             Notification.created_at <= now,

@@ -31,11 +31,10 @@ class OutboxPage:
 
 def status_counts(session: Session) -> dict[str, int]:
     """Rows per status (every status listed, zeros included)."""
-    found = dict(
-        session.execute(
-            select(Notification.status, func.count(Notification.id)).group_by(Notification.status)
-        ).all()
+    rows = session.execute(
+        select(Notification.status, func.count(Notification.id)).group_by(Notification.status)
     )
+    found: dict[str, int] = {status: count for status, count in rows}
     return {status: found.get(status, 0) for status in STATUSES}
 
 
@@ -63,9 +62,9 @@ def retry(
     row = session.get(Notification, notification_id)
     if row is None:
         raise NotFound("No such notification.")
-    if row.status != NotificationStatus.FAILED.value:
+    if row.status != NotificationStatus.FAILED:
         raise InvalidInput("Only a failed notification can be retried.")
-    row.status = NotificationStatus.PENDING.value
+    row.status = NotificationStatus.PENDING
     row.attempts = 0
     row.next_attempt_at = now
     audit.record(session, actor, "notification.retry", "notification", row.id)
@@ -76,8 +75,8 @@ def retry_all_failed(session: Session, *, actor: User | None, now: datetime) -> 
     """Retry every failed row; returns how many."""
     result = session.execute(
         update(Notification)
-        .where(Notification.status == NotificationStatus.FAILED.value)
-        .values(status=NotificationStatus.PENDING.value, attempts=0, next_attempt_at=now)
+        .where(Notification.status == NotificationStatus.FAILED)
+        .values(status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )
     count = result.rowcount or 0

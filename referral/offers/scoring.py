@@ -72,7 +72,7 @@ def document_of(cv: CVFile | None, message: str = "", key: Any = None, at=None) 
         cv.text or "",
         message or "",
         at,
-        cv_readable=cv.text_status != "no_text",
+        cv_readable=not cv.text_unreadable,
     )
 
 
@@ -372,7 +372,7 @@ def offers_for_candidate(
 ) -> list[tuple[Offer, float]]:
     """The open offers that best fit a candidate's latest CV (those applied to left out)."""
     cv = _latest_cv(candidate)
-    if cv is None or cv.text_status == "no_text" or not (cv.text or "").strip():
+    if cv is None or cv.text_unreadable or not (cv.text or "").strip():
         return []
     applied = {a.offer_id for a in candidate.applications}
     offers = [o for o in open_offers(session) if o.id not in applied]

@@ -33,7 +33,7 @@ from matching.embeddings import (
     load_embedder,
 )
 from referral.config import Settings
-from referral.models import CvEmbedding, CVFile, Offer, OfferEmbedding
+from referral.models import CvEmbedding, CVFile, CvTextStatus, Offer, OfferEmbedding
 
 __all__ = [
     "embed_missing",
@@ -89,7 +89,7 @@ def _cvs_missing(session: Session, embedder: Embedder):
     )
     return (
         select(CVFile)
-        .where(CVFile.id.not_in(done), CVFile.text_status == "ok")
+        .where(CVFile.id.not_in(done), CVFile.text_status == CvTextStatus.OK)
         .order_by(CVFile.id.desc())  # newest first: the applications waiting for a rescore
     )
 
@@ -213,7 +213,9 @@ def meaning_for(
     for start in range(0, len(absent), 500):
         chunk = absent[start : start + 500]
         readable = session.scalar(
-            select(func.count(CVFile.id)).where(CVFile.id.in_(chunk), CVFile.text_status == "ok")
+            select(func.count(CVFile.id)).where(
+                CVFile.id.in_(chunk), CVFile.text_status == CvTextStatus.OK
+            )
         )
         if readable:
             return None, NOT_YET

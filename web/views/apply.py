@@ -266,7 +266,7 @@ def apply(offer_id: int):
                 "updated": not result.created,
                 "email": result.candidate.email,
                 # Nothing could be read in the CV (a scan): the candidate is told at once.
-                "no_text": cv_file is not None and cv_file.text_status == "no_text",
+                "no_text": cv_file is not None and cv_file.text_unreadable,
             }
             return redirect(url_for("apply.done", offer_id=offer.id))
     else:

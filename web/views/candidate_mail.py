@@ -14,7 +14,7 @@ from wtforms.validators import Optional
 from referral.applications import shortlists
 from referral.errors import NotFound
 from referral.messages import RuleBroken
-from referral.models import Role
+from referral.models import NotificationStatus, Role
 from referral.notifications import candidate_messages as cm
 from web.auth_user import roles_required
 from web.database import db, settings, urls
@@ -34,11 +34,11 @@ KIND_LABELS = {
 }
 LOCALE_LABELS = {"fr": _l("French"), "en": _l("English")}
 DELIVERY_LABELS = {
-    "pending": _l("waiting to be sent"),
-    "held": _l("waiting to be sent"),
-    "sent": _l("sent"),
-    "failed": _l("not delivered"),
-    "in_app": _l("not sent"),
+    NotificationStatus.PENDING: _l("waiting to be sent"),
+    NotificationStatus.HELD: _l("waiting to be sent"),
+    NotificationStatus.SENT: _l("sent"),
+    NotificationStatus.FAILED: _l("not delivered"),
+    NotificationStatus.IN_APP: _l("not sent"),
 }
 
 

@@ -54,6 +54,7 @@ class PayForm(FlaskForm):
 def _page(form: RulesForm, status: int = 200):
     with transaction() as uow:
         hires = credits.hire_credits_to_review(uow)
+        now = uow.now()
     return (
         render_template(
             "credits_admin/index.html",
@@ -63,6 +64,8 @@ def _page(form: RulesForm, status: int = 200):
             milestones=credits.MILESTONES,
             milestone_labels=MILESTONE_LABELS,
             state_labels=state_labels(),
+            # Probation over shows as eligible at once; the worker records it daily (no GET write).
+            state_of=lambda event: credits.state_on(event, now),
             bonus=settings().reward_model == "bonus",
         ),
         status,

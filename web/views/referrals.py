@@ -18,7 +18,7 @@ from referral import use_cases
 from referral.applications import applying as applications
 from referral.applications import credits, referrals
 from referral.errors import InvalidInput, NotFound
-from referral.models import Direction, Offer, ReferralStatus, utcnow
+from referral.models import CreditState, Direction, Offer, ReferralStatus, utcnow
 from web.auth_user import staff_required
 from web.database import db, settings
 from web.errors import refusal_text
@@ -39,13 +39,13 @@ STAGE_LABELS = {
 }
 MILESTONE_LABELS = LABELS["milestone"]
 STATE_LABELS = {
-    "pending": _l("pending (probation)"),
-    "eligible": _l("eligible"),
-    "paid": _l("paid"),
-    "void": _l("cancelled"),
+    CreditState.PENDING: _l("pending (probation)"),
+    CreditState.ELIGIBLE: _l("eligible"),
+    CreditState.PAID: _l("paid"),
+    CreditState.VOID: _l("cancelled"),
 }
 # Under the "recognition" reward model points are earned, never payable (config.reward_model).
-RECOGNITION_STATE_LABELS = {**STATE_LABELS, "eligible": _l("earned")}
+RECOGNITION_STATE_LABELS = {**STATE_LABELS, CreditState.ELIGIBLE: _l("earned")}
 
 
 def state_labels() -> dict[str, object]:
