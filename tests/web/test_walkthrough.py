@@ -233,7 +233,11 @@ def test_points_are_earned_not_payable_unless_bonuses_are_on(
     assert "payable" not in page and "Enregistrer le paiement" not in page
     client.post(f"/admin/credits/{hire.id}/pay")
     assert "ne sont pas payés" in text(client.get("/admin/credits/"))
+    # Reading wrote nothing (the refused payment neither): the worker's daily job records it.
     session.expire_all()
+    assert session.get(CreditEvent, hire.id).state == "pending"
+    credits.refresh_states(session, utcnow())
+    session.commit()
     assert session.get(CreditEvent, hire.id).state == "eligible"
 
 
