@@ -285,14 +285,18 @@ def agent_weeks(
     origin, stop = day_number(first), day_number(end)
     n_weeks = (stop - origin) // 7
     start_at, end_at = local_midnight(first, zone), local_midnight(end, zone)
-    found: dict[str, list[tuple[int, int, int]]] = {m: [] for m in MEASURES}
+    found: dict[str, np.ndarray] = {}
 
     def collect(measure, query):
-        found[measure] = [
-            (agent, w, int(n or 0))
-            for agent, w, n in session.execute(query)
-            if agent is not None and 0 <= w < n_weeks
-        ]
+        # Tens of thousands of (agent, week, n) rows for a programme's year: read as plain
+        # tuples from the driver's cursor into one integer array (the rows are integers,
+        # PostgreSQL's sums Decimals), not as SQLAlchemy rows.
+        cursor = session.connection().execute(query).cursor
+        table = np.array(cursor.fetchall() or np.empty((0, 3)), dtype=object)
+        if len(table):
+            table = table[(table[:, 0] != None) & (table[:, 2] != None)]  # noqa: E711
+        table = table.astype(np.int64).reshape(-1, 3)
+        found[measure] = table[(table[:, 1] >= 0) & (table[:, 1] < n_weeks)]
 
     def only(column):
         return [] if agents is None else [column.in_(tuple(agents))]
@@ -351,15 +355,12 @@ def agent_weeks(
         .where(*only(Application.credited_agent_id))
         .group_by(Application.credited_agent_id, week),
     )
-    rows: dict[int, int] = {}
-    for triples in found.values():
-        for agent, _week, _n in triples:
-            rows.setdefault(agent, len(rows))
+    ids = np.unique(np.concatenate([table[:, 0] for table in found.values()]))
+    rows = {int(agent): row for row, agent in enumerate(ids)}
     counts = {}
-    for measure, triples in found.items():
-        array = np.zeros((len(rows), n_weeks), dtype=np.int64)
-        for agent, index, n in triples:
-            array[rows[agent], index] += n
+    for measure, table in found.items():
+        array = np.zeros((len(ids), n_weeks), dtype=np.int64)
+        np.add.at(array, (np.searchsorted(ids, table[:, 0]), table[:, 1]), table[:, 2])
         counts[measure] = array
     return AgentWeeks(first=first, end=end, rows=rows, counts=counts)
 

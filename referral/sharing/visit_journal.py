@@ -47,8 +47,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from referral.local_calendar import day_number
-from referral.models import ShareLink, Visit, VisitDay, VisitJournalMark
+from referral.local_calendar import local_day_number
+from referral.models import ShareLink, Visit, VisitDay, VisitDayZone, VisitJournalMark
 from referral.sharing.visit_writer import _SEEN_RECENTLY, PERSON_WINDOW
 
 log = logging.getLogger(__name__)
@@ -227,14 +227,18 @@ def _roll_up_late(session: Session, records: list[JournalRecord], new_people: li
     """Add late visits to days the roll-up (``visit_day``) will not read again.
 
     :func:`referral.analytics.rollup.refresh_visit_days` re-counts from the last day it rolled up;
-    a visit of an earlier day loaded now (after a crash, or just after midnight) is added here.
+    a visit of an earlier day loaded now (after a crash, or just after midnight) is added here,
+    to its day in the time zone the roll-up counts in (not the UTC date: a visit at 23:30 UTC
+    is already the next day in Paris).
     """
-    last = session.scalar(select(func.max(_days.c.day)))
-    if last is None:
+    last, zone = session.execute(
+        select(func.max(_days.c.day), select(VisitDayZone.zone).limit(1).scalar_subquery())
+    ).one()
+    if last is None or zone is None:
         return
     late: dict[tuple[int, int], Counter] = defaultdict(Counter)
     for r, new in zip(records, new_people, strict=True):
-        day = day_number(r.at.date())
+        day = local_day_number(r.at, zone)
         if day < last:
             late[(r.link_id, day)].update(visits=1, people=int(new and not r.bot), bots=int(r.bot))
     if not late:

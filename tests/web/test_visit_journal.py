@@ -8,7 +8,8 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 import pytest
@@ -321,6 +322,32 @@ def test_a_late_visit_of_a_day_already_rolled_up_is_added_to_it(app, session, li
     assert incremental == rebuilt
     # The day is the organisation's (Europe/Paris): not the UTC date between 22:00 and 24:00.
     assert (local_day_number(now - timedelta(days=3), zone), 2, 2) in rebuilt
+
+
+def test_a_late_visit_late_in_the_evening_goes_to_the_local_day_not_the_utc_date(
+    app, session, link
+):
+    """23:30 UTC is already the next day in Paris: the late visit joins that day's row."""
+    sessions = app.extensions["relais"].sessions
+    zone = app.extensions["relais"].settings.timezone
+    now = utcnow()
+    evening = datetime.combine(now.date() - timedelta(days=3), clock_time(23, 30), tzinfo=UTC)
+    with sessions() as s, s.begin():
+        visit_writer.record_visit(s, link.id, "person-a", bot=False, referrer_host=None, now=evening)
+        visit_writer.record_visit(s, link.id, "person-b", bot=False, referrer_host=None, now=now)
+    with sessions() as s, s.begin():
+        rollup.refresh_visit_days(s, zone)
+    late = [visit_journal.JournalRecord(0, link.id, evening, "person-c", False, None)]
+    with sessions() as s, s.begin():
+        visit_journal.load_records(s, "late-evening", late, 10)
+    with sessions() as s, s.begin():
+        rollup.refresh_visit_days(s, zone)
+        incremental = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
+        rollup.refresh_visit_days(s, zone, rebuild=True)
+        rebuilt = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
+    assert incremental == rebuilt
+    assert (local_day_number(evening, zone), 2, 2) in rebuilt
+    assert local_day_number(evening, zone) != local_day_number(evening, "UTC")
 
 
 # --- many writers ---------------------------------------------------------------------------
