@@ -333,7 +333,9 @@ def test_a_late_visit_late_in_the_evening_goes_to_the_local_day_not_the_utc_date
     now = utcnow()
     evening = datetime.combine(now.date() - timedelta(days=3), clock_time(23, 30), tzinfo=UTC)
     with sessions() as s, s.begin():
-        visit_writer.record_visit(s, link.id, "person-a", bot=False, referrer_host=None, now=evening)
+        visit_writer.record_visit(
+            s, link.id, "person-a", bot=False, referrer_host=None, now=evening
+        )
         visit_writer.record_visit(s, link.id, "person-b", bot=False, referrer_host=None, now=now)
     with sessions() as s, s.begin():
         rollup.refresh_visit_days(s, zone)
