@@ -296,6 +296,16 @@ def test_people_are_counted_once_per_24_hours_across_batches_and_rows(app, sessi
     assert rows_and_counters(session, link)[1] == (5, 3, 1)
 
 
+def _rolled_up_then_rebuilt(sessions, zone):
+    """The roll-up's (day, visits, people) rows brought up to date, then rebuilt from scratch."""
+    with sessions() as s, s.begin():
+        rollup.refresh_visit_days(s, zone)
+        incremental = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
+        rollup.refresh_visit_days(s, zone, rebuild=True)
+        rebuilt = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
+    return incremental, rebuilt
+
+
 def test_a_late_visit_of_a_day_already_rolled_up_is_added_to_it(app, session, link):
     sessions = app.extensions["relais"].sessions
     zone = app.extensions["relais"].settings.timezone
@@ -314,11 +324,7 @@ def test_a_late_visit_of_a_day_already_rolled_up_is_added_to_it(app, session, li
     ]
     with sessions() as s, s.begin():
         visit_journal.load_records(s, "late", late, 10)
-    with sessions() as s, s.begin():
-        rollup.refresh_visit_days(s, zone)
-        incremental = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
-        rollup.refresh_visit_days(s, zone, rebuild=True)
-        rebuilt = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
+    incremental, rebuilt = _rolled_up_then_rebuilt(sessions, zone)
     assert incremental == rebuilt
     # The day is the organisation's (Europe/Paris): not the UTC date between 22:00 and 24:00.
     assert (local_day_number(now - timedelta(days=3), zone), 2, 2) in rebuilt
@@ -342,11 +348,7 @@ def test_a_late_visit_late_in_the_evening_goes_to_the_local_day_not_the_utc_date
     late = [visit_journal.JournalRecord(0, link.id, evening, "person-c", False, None)]
     with sessions() as s, s.begin():
         visit_journal.load_records(s, "late-evening", late, 10)
-    with sessions() as s, s.begin():
-        rollup.refresh_visit_days(s, zone)
-        incremental = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
-        rollup.refresh_visit_days(s, zone, rebuild=True)
-        rebuilt = sorted(s.execute(select(VisitDay.day, VisitDay.visits, VisitDay.people)))
+    incremental, rebuilt = _rolled_up_then_rebuilt(sessions, zone)
     assert incremental == rebuilt
     assert (local_day_number(evening, zone), 2, 2) in rebuilt
     assert local_day_number(evening, zone) != local_day_number(evening, "UTC")
