@@ -291,8 +291,10 @@ def agent_weeks(
         # Tens of thousands of (agent, week, n) rows for a programme's year: read as plain
         # tuples from the driver's cursor into one integer array (the rows are integers,
         # PostgreSQL's sums Decimals), not as SQLAlchemy rows.
-        cursor = session.connection().execute(query).cursor
-        table = np.array(cursor.fetchall() or np.empty((0, 3)), dtype=object)
+        result = session.connection().execute(query)
+        fetched = result.cursor.fetchall()
+        result.close()
+        table = np.array(fetched or np.empty((0, 3)), dtype=object)
         if len(table):
             table = table[(table[:, 0] != None) & (table[:, 2] != None)]  # noqa: E711
         table = table.astype(np.int64).reshape(-1, 3)
