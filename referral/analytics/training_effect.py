@@ -102,6 +102,14 @@ class EffectEstimate:
     measurable: bool  # the interval excludes 0
     method: str
 
+    @property
+    def nothing_happened(self) -> bool:
+        """Neither group did any of it, before or after (no hire at all, say): there is
+        nothing to compare, which is not the same as an effect measured to be 0."""
+        return self.effect is not None and not any(
+            (self.treated_before, self.treated_after, self.comparison_before, self.comparison_after)
+        )
+
 
 def week_monday(day: date) -> date:
     """The Monday of ``day``'s week."""

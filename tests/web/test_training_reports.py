@@ -53,6 +53,21 @@ def test_training_report_page_and_pdf_in_english(
     assert "2 whole weeks observed." in text
     assert "Share links created" in text and "No measurable effect" in text
     assert "+0.37" in text  # the links' difference in differences, as on the page
+    # Nobody was hired on either side: nothing to compare, not an effect measured to be 0.
+    assert "None in either group, before or after: nothing to compare" in text
+    assert "0 … 0" not in text and "[0 … 0]" not in html
+
+
+def test_small_signed_figures_keep_a_digit_and_never_read_minus_zero(app):
+    from web.views.analytics.tables import format_cell
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert format_cell(0.48, "signed") == "+0.48"
+        assert format_cell(-0.0043, "signed") == "-0.004"
+        assert format_cell(0.0027, "signed") == "+0.003"
+        assert format_cell(-0.0004, "signed") == "0"
+        assert format_cell(0.0, "signed") == "0"
+        assert format_cell(-1.5, "signed") == "-1.5"
 
 
 def test_programme_report_pdf_in_french(client, login, session, make_user, make_offer, tmp_path):

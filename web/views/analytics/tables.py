@@ -79,7 +79,12 @@ def format_cell(value, kind: str, for_csv: bool = False) -> str:
     if kind == "ratio":
         return format_decimal(value, format="#,##0.0#" if grouping else "0.0#")
     if kind == "signed":
-        text = format_decimal(value, format="#,##0.##" if grouping else "0.##")
+        # Two decimals, three below 0.01 (a hire per agent per week is often 0.004): never a
+        # "-0" or "+0" that hides a figure, and 0 only when the value rounds to it.
+        decimals = "0.##" if abs(value) >= 0.01 else "0.###"
+        text = format_decimal(value, format=f"#,##{decimals}" if grouping else decimals)
+        if text.lstrip("-\u2212") == "0":
+            return "0"
         return f"+{text}" if value > 0 else text
     return format_decimal(value, format="#,##0" if grouping else "0")
 

@@ -269,15 +269,24 @@ def programme_report():
 def _verdict(estimate: training_effect.EffectEstimate) -> str:
     if estimate.effect is None:
         return _("Not enough agents to compare")
+    if estimate.nothing_happened:
+        return _("None in either group, before or after: nothing to compare")
     if estimate.measurable:
         return _("Measurable effect")
     return _("No measurable effect")
+
+
+def _no_figure(estimate: training_effect.EffectEstimate):
+    """The cell of an estimate without a figure: too few agents, or nothing to compare."""
+    return None if estimate.nothing_happened else NOT_ENOUGH
 
 
 def _training_tables(design, effects, weekly) -> dict[str, Table]:
     rule = str(COMPARISON_LABELS[design.comparison_rule])
     rows = []
     for measure, estimate in effects.items():
+        # No figure where there is nothing to compare: "0 [0 … 0]" would read as certain.
+        shown = estimate.effect is not None and not estimate.nothing_happened
         rows.append(
             {
                 "measure": str(EFFECT_LABELS[measure]),
@@ -285,9 +294,11 @@ def _training_tables(design, effects, weekly) -> dict[str, Table]:
                 "treated_after": estimate.treated_after,
                 "comparison_before": estimate.comparison_before,
                 "comparison_after": estimate.comparison_after,
-                "effect": NOT_ENOUGH if estimate.effect is None else estimate.effect,
-                "low": NOT_ENOUGH if estimate.low is None else estimate.low,
-                "high": NOT_ENOUGH if estimate.high is None else estimate.high,
+                "effect": estimate.effect if shown else _no_figure(estimate),
+                "low": estimate.low if shown and estimate.low is not None else _no_figure(estimate),
+                "high": estimate.high
+                if shown and estimate.high is not None
+                else _no_figure(estimate),
                 "verdict": _verdict(estimate),
                 "measurable": estimate.measurable,
                 "treated_n": estimate.treated_n,
