@@ -246,21 +246,38 @@ def _job_titles(text: str, folded_text: str, limit: int) -> tuple[str, ...]:
 _THREE_LETTERS = re.compile(r"[^\W\d_]{3}")
 
 
-def _title_from(line: str, folded_line: str) -> str:
-    """The job title a CV line carries once dates are removed, in the CV's own spelling;
-    "" when the line does not look like a title (a sentence, a long line, no words)."""
+def _folded_with_origins(line: str, folded: str) -> tuple[str, range | list[int]]:
+    """The folded line and, for each of its characters (and its end), the offset in ``line``
+    of the character it comes from. ``folded`` (the line as folded with the whole text) is
+    kept when it has the line's length, as it mostly has; otherwise the line is folded
+    character by character ("œ" folds to two letters; "•" to a space, which strips)."""
+    if len(folded) == len(line):
+        return folded, range(len(line) + 1)
+    pieces, origins = [], []
+    for i, char in enumerate(line):
+        piece = fold(char)
+        pieces.append(piece)
+        origins.extend([i] * len(piece))
+    origins.append(len(line))
+    return "".join(pieces), origins
+
+
+def _title_from(line: str, folded: str) -> str:
+    """The job title a CV line carries once dates are removed, in the CV's own spelling
+    (accents, ligatures and capitals kept); "" when the line does not look like a title (a
+    sentence, a long line, no words)."""
     if line.endswith(".") or len(line) > 120:
         return ""
-    # Folding keeps offsets for most text: then cut the same characters from the original.
-    source = line if len(line) == len(folded_line) else folded_line
+    folded_line, origins = _folded_with_origins(line, folded)
     pieces, last = [], 0
     for match in _CLEAN.finditer(folded_line):
-        pieces.append(source[last : match.start()])
+        pieces.append(line[origins[last] : origins[match.start()]])
         last = match.end()
-    pieces.append(source[last:])
+    pieces.append(line[origins[last] :])
     cleaned = " ".join(pieces)
     cleaned = re.sub(r"[-–—,;]+\s*$|^\s*[-–—,;]+", " ", cleaned)
-    cleaned = " ".join(cleaned.split()).strip(" -–—,;.()")
+    cleaned = re.sub(r"\s*\([^)]*$", "", cleaned)  # "(depuis" once "mars 2021)" is cut
+    cleaned = " ".join(cleaned.split()).strip(" -–—,;.()•·▪◦‣*")
     words = fold(cleaned).split()
     content = [w for w in words if w not in STOP_WORDS]
     if not 1 <= len(content) <= 8 or len(cleaned) > 80:

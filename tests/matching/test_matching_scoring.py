@@ -148,6 +148,24 @@ def test_profile_reading():
     assert "Chargée de communication numérique, Mairie de Rennes" in job_titles(GOOD.cv_text)
 
 
+def test_past_titles_are_quoted_as_the_cv_writes_them():
+    """Bullets, ligatures and an unclosed bracket left by a cut date do not turn a title into
+    its folded, lower-case search form: the explanation quotes it."""
+    cv = (
+        "Expérience professionnelle\n"
+        "Chef de projet applicatif — Métropole de Lyon (depuis mars 2021)\n"
+        "• Pilotage de projets de refonte applicative en méthodes agiles\n"
+        "Œnologue (2015 – 2018)\n"
+        "▪ Mise en œuvre d'une politique de cybersécurité\n"
+    )
+    assert job_titles(cv) == (
+        "Chef de projet applicatif — Métropole de Lyon",
+        "Pilotage de projets de refonte applicative en méthodes agiles",
+        "Œnologue",
+        "Mise en œuvre d'une politique de cybersécurité",
+    )
+
+
 def test_default_weights_sum_to_one():
     weights = Weights()
     total = sum(getattr(weights, name) for name in weights.__dataclass_fields__)
