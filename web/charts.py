@@ -149,3 +149,84 @@ def line_chart(
         marks=tuple((x(i), label) for i, label in marks if 0 <= i < n),
         partial_x=tuple(x(i) for i in partial if 0 <= i < n),
     )
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One row of an :class:`IntervalChart`: an estimate and its interval, or only a note
+    (``x`` None) when there is nothing to draw."""
+
+    label: str
+    text: str  # the estimate and its interval, written out
+    y: float
+    x: float | None = None
+    x_low: float | None = None
+    x_high: float | None = None
+    measurable: bool = False
+
+
+@dataclass(frozen=True)
+class IntervalChart:
+    rows: list[Interval]
+    width: int
+    height: int
+    left: int
+    right: int
+    zero_x: float
+    ticks: list[tuple[float, str]]
+    row_height: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def interval_chart(
+    items: Sequence[tuple[str, float | None, float | None, float | None, bool, str]],
+    number=lambda v: f"{v:g}",
+    width: int = 640,
+    left: int = 230,
+    text_width: int = 150,
+    row_height: int = 26,
+) -> IntervalChart:
+    """Estimates with their intervals on one axis centred on 0 (a "forest plot"): one row per
+    (label, estimate, low, high, measurable, text); a row without an estimate shows its
+    text only. The axis is symmetric, so that a rise and a fall of one size look alike."""
+    right = width - text_width
+    extent = nice_ceiling(
+        max(
+            (abs(v) for _, e, lo, hi, _, _ in items for v in (e, lo, hi) if v is not None),
+            default=0,
+        )
+    )
+
+    def x(v: float) -> float:
+        return round(left + (v + extent) / (2 * extent) * (right - left), 1)
+
+    rows = []
+    for i, (label, effect, low, high, measurable, text) in enumerate(items):
+        y = 8 + i * row_height + row_height / 2
+        drawn = effect is not None and low is not None and high is not None
+        rows.append(
+            Interval(
+                label=label,
+                text=text,
+                y=y,
+                x=x(effect) if drawn else None,
+                x_low=x(low) if drawn else None,
+                x_high=x(high) if drawn else None,
+                measurable=measurable,
+            )
+        )
+    height = 8 + len(rows) * row_height + 24
+    ticks = [(x(v), number(v)) for v in (-extent, -extent / 2, 0, extent / 2, extent)]
+    return IntervalChart(
+        rows=rows,
+        width=width,
+        height=height,
+        left=left,
+        right=right,
+        zero_x=x(0),
+        ticks=ticks,
+        row_height=row_height,
+    )

@@ -218,6 +218,26 @@ def test_chart_geometry():
     assert lines.left < lines.marker_x < lines.right
 
 
+def test_interval_chart_is_centred_on_zero_and_draws_only_estimates():
+    from web import charts
+
+    chart = charts.interval_chart(
+        [
+            ("measured", 0.5, 0.25, 0.75, True, "+0.5"),
+            ("contains 0", -0.1, -0.4, 0.2, False, "-0.1"),
+            ("too early", None, None, None, False, "Too early to compare"),
+        ]
+    )
+    measured, around_zero, early = chart.rows
+    # Symmetric axis: 0 in the middle of the plot, the largest bound within it.
+    assert chart.zero_x == (chart.left + chart.right) / 2
+    assert [label for _x, label in chart.ticks] == ["-1", "-0.5", "0", "0.5", "1"]
+    assert measured.x_low < measured.x < measured.x_high and measured.x_low > chart.zero_x
+    assert around_zero.x_low < chart.zero_x < around_zero.x_high
+    assert early.x is None and early.text == "Too early to compare"
+    assert measured.y < around_zero.y < early.y < chart.height
+
+
 # --- the organisation's calendar (Europe/Paris), not UTC's -----------------------------------
 
 # Each season: the Monday a week starts, the instants (UTC) still on the Sunday before in

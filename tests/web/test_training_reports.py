@@ -85,6 +85,23 @@ def test_programme_report_pdf_in_french(client, login, session, make_user, make_
     assert "Pas assez d'agents pour comparer" in text or "Trop tôt" in text
 
 
+def test_programme_report_draws_each_trainings_interval(
+    client, login, session, make_user, make_offer, tmp_path
+):
+    login(Role.RECRUITER)
+    case = build_training(session, make_user, make_offer)
+    html = client.get("/analytics/trainings/report").get_data(as_text=True)
+    assert "effect and its interval</h2>" in html
+    # One chart per measure, each with its title and description for screen readers.
+    assert html.count('role="img"') == 4 and html.count('class="chart-zero"') == 4
+    assert html.count('class="chart-interval"') >= 3  # links, people, applications
+    assert "nothing to compare" in html  # nobody hired on either side
+    assert case.training.held_on.strftime("%Y") in html
+    pdf = client.get("/analytics/trainings/report?format=pdf")
+    text = pdf_text(pdf.data, tmp_path)
+    assert "Each training's effect and its interval" in text and "nothing to compare" in text
+
+
 def test_reports_are_for_analytics_readers(client, login, session, make_user, make_offer):
     case = build_training(session, make_user, make_offer)
     login()

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, ngettext
+from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -36,6 +36,7 @@ from web.views.analytics.tables import (
     VIEWERS,
     Column,
     Table,
+    format_cell,
     format_date_short,
     freshness,
     respond,
@@ -262,8 +263,54 @@ def programme_report():
         items=items,
         weeks=training_effect.DEFAULT_WEEKS,
         measure_labels=[EFFECT_LABELS[m] for m in training_effect.MEASURES],
+        interval_charts=[
+            (EFFECT_LABELS[measure], _programme_intervals(items, n))
+            for n, measure in enumerate(training_effect.MEASURES)
+        ],
         back_url=url_for("analytics.trainings_list"),
     )
+
+
+def _programme_intervals(items: list[dict], n: int) -> charts.IntervalChart:
+    """The programme's ``n``-th measure, each training's estimate with its interval on one
+    axis (a training too recent to compare, or with nothing to compare, is named with why)."""
+    rows = []
+    for item in items:
+        training, design = item["training"], item["design"]
+        # Dated, as the table above names them (the titles often begin alike).
+        label = format_date(training.held_on, "medium")
+        if design.in_progress:
+            label = _("%(date)s, in progress", date=label)
+        if not design.enough:
+            rows.append((label, None, None, None, False, _("Too early to compare")))
+            continue
+        row = item["rows"][n]
+        drawn = all(isinstance(row[k], float | int) for k in ("effect", "low", "high"))
+        text = (
+            f"{format_cell(row['effect'], 'signed')} [{format_cell(row['low'], 'signed')} … "
+            f"{format_cell(row['high'], 'signed')}]"
+            if drawn
+            else _("nothing to compare")
+            if row["effect"] is None
+            else str(row["effect"])  # not enough agents
+        )
+        rows.append(
+            (
+                label,
+                row["effect"] if drawn else None,
+                row["low"] if drawn else None,
+                row["high"] if drawn else None,
+                row["measurable"],
+                text,
+            )
+        )
+    return charts.interval_chart(rows, number=_tick, left=200, text_width=215, row_height=18)
+
+
+def _tick(value: float) -> str:
+    """An axis tick: exact (0.125 stays 0.125), signed."""
+    text = format_decimal(value, format="0.###")
+    return f"+{text}" if value > 0 else text
 
 
 def _verdict(estimate: training_effect.EffectEstimate) -> str:
