@@ -21,6 +21,7 @@ from tests.referral.analytics_fixtures import (
     at,
     build_base,
     link,
+    roll_up,
     unlink_directions,
     visits,
 )
@@ -377,3 +378,78 @@ def test_the_roll_up_is_rebuilt_in_a_new_time_zone(session, make_user, make_offe
     assert rollup.refresh_visit_days(session, "UTC") == 0  # up to date: nothing written
     rollup.refresh_visit_days(session, ZONE)
     assert days() == paris
+
+
+# --- the share of agents who shared, per direction and month --------------------------------
+
+
+def test_share_of_agents_who_shared_per_direction_and_month(
+    session, make_user, make_offer, make_direction
+):
+    finances, small = make_direction("Finances"), make_direction("Petite direction")
+    agents = [make_user(direction_id=finances.id) for _ in range(5)]
+    few = [make_user(direction_id=small.id) for _ in range(3)]
+    left = make_user(direction_id=finances.id)
+    left.active = False
+    offer = make_offer(published_at=at(1, 5))
+    link(session, agents[0], offer, "linkedin", at(2, 20))  # created in February
+    old = link(session, agents[1], offer, "email", at(1, 10))  # created in January...
+    visits(session, old, at(2, 3), people=1)  # ...reaches a person in February
+    visits(session, old, at(2, 4), bots=3)  # a crawler is not a person
+    link(session, agents[0], offer, "qr", at(3, 5))  # March, twice by the same agent
+    link(session, agents[0], offer, "whatsapp", at(3, 6))
+    link(session, agents[2], offer, "linkedin", datetime(2026, 2, 28, 23, 30, tzinfo=UTC))
+    link(session, few[0], offer, "linkedin", at(2, 12))
+    link(session, left, offer, "linkedin", at(2, 12))  # has left: not in the staff
+    session.commit()
+    roll_up(session)
+    viewer = make_user(Role.RECRUITER)
+    period = Period(date(2026, 2, 1), date(2026, 3, 10), ZONE)
+    months, rows = weekly.monthly_sharing(session, viewer, period, today=date(2026, 3, 10))
+    assert [(m.first, m.last, m.partial) for m in months] == [
+        (date(2026, 2, 1), date(2026, 2, 28), False),
+        (date(2026, 3, 1), date(2026, 3, 10), True),  # cut by the period, and today
+    ]
+    by_name = {row.name: row for row in rows}
+    # 28 February 23:30 UTC is 1 March in Paris: agents[2] shared in March.
+    assert by_name["Finances"].staff == 5 and by_name["Finances"].sharers == (2, 2)
+    assert by_name["Finances"].shares() == (0.4, 0.4)
+    assert by_name["Petite direction"].staff == 3 and not by_name["Petite direction"].enough
+    assert by_name["Petite direction"].shares() == (None, None)  # fewer than 5: no figure
+
+
+def test_share_per_direction_keeps_a_manager_to_their_directions(
+    session, make_user, make_offer, make_direction
+):
+    mine, other = make_direction("Mine"), make_direction("Other")
+    manager = make_user(Role.MANAGER, direction_id=mine.id)
+    for _ in range(5):
+        make_user(direction_id=other.id)
+    _months, rows = weekly.monthly_sharing(
+        session, manager, Period(date(2026, 2, 1), date(2026, 2, 28), ZONE), date(2026, 3, 1)
+    )
+    assert [row.name for row in rows] == ["Mine"]
+
+
+def test_a_services_staff_count_in_its_direction(session, make_user, make_offer, make_direction):
+    dga = make_direction("DGA Ressources")
+    finances = make_direction("Direction des finances", parent=dga)
+    budget = make_direction("Service budget", parent=finances)
+    in_service = [make_user(direction_id=budget.id) for _ in range(3)]
+    for _ in range(2):
+        make_user(direction_id=finances.id)
+    make_user(direction_id=dga.id)
+    link(session, in_service[0], make_offer(published_at=at(1, 5)), "linkedin", at(2, 10))
+    session.commit()
+    roll_up(session)
+    _months, rows = weekly.monthly_sharing(
+        session,
+        make_user(Role.RECRUITER),
+        Period(date(2026, 2, 1), date(2026, 2, 28), ZONE),
+        date(2026, 3, 1),
+    )
+    by_name = {row.name: row for row in rows}
+    assert "Service budget" not in by_name
+    assert by_name["Direction des finances"].staff == 5
+    assert by_name["Direction des finances"].sharers == (1,)
+    assert by_name["DGA Ressources"].staff == 1  # attached to the DGA itself

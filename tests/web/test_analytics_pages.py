@@ -124,6 +124,28 @@ def test_over_time_page(client, base, login):
     assert "2026-03-02,2,4,3,1,0" in text.decode("utf-8-sig")
 
 
+def test_over_time_shows_the_share_of_staff_who_shared_per_direction_and_month(
+    client, base, login, make_user
+):
+    for _ in range(4):  # Child: Alice and four colleagues who did not share
+        make_user(direction_id=base.child.id)
+    login(Role.RECRUITER)
+    html = client.get("/analytics/over-time?start=2026-02-20&end=2026-03-31")
+    page = html.get_data(as_text=True)
+    assert "Share of the staff who shared, per direction and month" in page
+    assert "Feb 2026 (partial)" in page and "Mar 2026" in page
+    url = "/analytics/over-time?start=2026-02-20&end=2026-03-31&format=csv&table=sharing"
+    rows = {
+        line.split(",")[0]: line.split(",")[1:]
+        for line in client.get(url).data.decode("utf-8-sig").splitlines()
+    }
+    # Alice shared in February (L0 reached a person on 20 Feb) and in March: 1 of 5 staff.
+    assert rows["Child"] == ["5", "20.0", "20.0"]
+    # Root and Other have one agent each: no figure for a group under five, only their names.
+    assert "Root" not in rows and "Other" not in rows
+    assert "Not shown, fewer than 5 staff: Other, Root, No direction." in page
+
+
 def test_leaderboards_page_hides_agents_who_left(client, base, login, session):
     base.a3.active = False
     session.commit()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +17,7 @@ from wtforms.validators import Optional
 from referral.analytics import funnel as funnels
 from referral.analytics import leaderboards as boards
 from referral.analytics import training_effect, weekly
-from referral.analytics.scope import Filters, Period, agent_name, filter_choices
+from referral.analytics.scope import MIN_GROUP, Filters, Period, agent_name, filter_choices
 from referral.errors import InvalidInput
 from referral.local_calendar import local_date
 from referral.models import Channel, utcnow
@@ -351,14 +352,51 @@ def over_time():
             ["week", "referral", "careers"],
         ),
     ]
+    sharing, small = _sharing_table(board, today)
     return respond(
         "analytics/over_time.html",
-        {"weekly": table},
+        {"weekly": table, "sharing": sharing},
         board.period,
         board=board,
         figures=figures,
         scope_note=scope_note(),
+        min_group=MIN_GROUP,
+        small_directions=small,
     )
+
+
+def _sharing_table(board, today) -> tuple[Table, list[str]]:
+    """The share of each direction's staff who shared at least once, month by month (a
+    month cut by the period, or not over yet, says so in its heading), and the names of the
+    directions too small to show (fewer than ``MIN_GROUP`` staff), left out of the table."""
+    months, all_rows = weekly.monthly_sharing(
+        db(), current_user, board.period, today, board.filters
+    )
+    rows = [row for row in all_rows if row.enough]
+    small = [row.name or _("No direction") for row in all_rows if not row.enough]
+
+    def heading(month) -> str:
+        name = format_date(month.first, format="MMM yyyy")
+        return _("%(month)s (partial)", month=name) if month.partial else name
+
+    table = Table(
+        "sharing",
+        _("Share of the staff who shared at least once, per direction and month"),
+        [
+            Column("direction", _("Direction"), "text"),
+            Column("staff", _("Staff in post"), "int"),
+            *(Column(f"m{i}", heading(m), "pct") for i, m in enumerate(months)),
+        ],
+        [
+            {
+                "direction": row.name or _("No direction"),
+                "staff": row.staff,
+                **{f"m{i}": share for i, share in enumerate(row.shares())},
+            }
+            for row in rows
+        ],
+    )
+    return table, small
 
 
 # --- leaderboards ---------------------------------------------------------------------------
