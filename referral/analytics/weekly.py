@@ -217,11 +217,17 @@ def monthly_sharing(
         scope,
     )
     days = visit_days(period.start, period.after)
+    # The links that reached someone in each month, once each, before their agents are read.
+    reached = (
+        select(days.c.link_id, month_of(days.c.day, day_starts).label("m"))
+        .where(days.c.people > 0)
+        .distinct()
+        .subquery("reached")
+    )
     visited = link_facts(
-        select(month_of(days.c.day, day_starts).label("m"), ShareLink.agent_id.label("a"))
-        .select_from(days)
-        .join(ShareLink, ShareLink.id == days.c.link_id)
-        .where(days.c.people > 0),
+        select(reached.c.m, ShareLink.agent_id.label("a"))
+        .select_from(reached)
+        .join(ShareLink, ShareLink.id == reached.c.link_id),
         None,
         filters,
         scope,
