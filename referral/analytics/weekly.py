@@ -192,7 +192,7 @@ def monthly_sharing(
     """Per direction of the staff (their own, a service counting in its direction; within
     the viewer's scope) and per month of the period: the staff in post today and how many
     shared at least once that month (created a share link, or one of their links reached a
-    person: the weekly rule). Four small queries; months are local calendar months, the
+    person: the weekly rule). Three small queries; months are local calendar months, the
     first and last often partial. Rows by direction name, staff without a direction last.
     """
     scope = Scope.of(viewer)
@@ -234,7 +234,9 @@ def monthly_sharing(
     )
     sharers = union(created, visited).subquery("sharers")
     staff_of = population_conditions(viewer)
-    group_of = _direction_groups(session)
+    directions = session.execute(select(Direction.id, Direction.parent_id, Direction.name)).all()
+    group_of = _direction_groups({d: parent for d, parent, _name in directions})
+    names = {d: name for d, _parent, name in directions}
     staff: dict[int | None, int] = {}
     for direction_id, n in session.execute(
         select(User.direction_id, func.count())
@@ -252,7 +254,6 @@ def monthly_sharing(
         .group_by(User.direction_id, sharers.c.m)
     ):
         counted[group_of.get(direction_id)][month] += n
-    names = dict(session.execute(select(Direction.id, Direction.name)).tuples().all())
     rows = [
         DirectionSharing(
             direction_id=key,
@@ -266,11 +267,10 @@ def monthly_sharing(
     return months, rows
 
 
-def _direction_groups(session: Session) -> dict[int | None, int | None]:
-    """Each direction's row in :func:`monthly_sharing`: a service (a unit without sub-units,
-    two levels or more under the top of the tree) counts in the unit above it, its
-    direction; every other unit stands for itself (its own staff)."""
-    parents = dict(session.execute(select(Direction.id, Direction.parent_id)).tuples().all())
+def _direction_groups(parents: dict[int, int | None]) -> dict[int | None, int | None]:
+    """Each direction's row in :func:`monthly_sharing` (``parents``: each unit's parent): a
+    service (a unit without sub-units, two levels or more under the top of the tree) counts
+    in the unit above it, its direction; every other unit stands for itself (its own staff)."""
     has_units = {parent for parent in parents.values() if parent is not None}
 
     def depth(direction_id: int) -> int:

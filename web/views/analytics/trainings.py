@@ -292,7 +292,7 @@ def _programme_intervals(items: list[dict], n: int) -> charts.IntervalChart:
             if drawn
             else _("nothing to compare")
             if row["effect"] is None
-            else str(row["effect"])  # not enough agents
+            else str(NOT_ENOUGH)
         )
         rows.append(
             (
